@@ -1,0 +1,53 @@
+"""graphlab: see what ``tf.function`` does to your code, why it retraces, and whether
+it pays.
+
+Importing ``graphlab`` is cheap: TensorFlow is imported the first time one of the
+names below that needs it is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from graphlab._version import __version__
+
+__all__ = [
+    "GraphlabFunction",
+    "RetraceError",
+    "TraceEvent",
+    "TraceReport",
+    "Watch",
+    "__version__",
+    "expect_traces",
+    "function",
+    "no_retrace",
+    "watch",
+]
+
+# Public name -> module that defines it. Modules that need TensorFlow are imported on
+# first use so that `graphlab --help` and `import graphlab` stay fast.
+_LAZY = {
+    "function": "graphlab.tracing",
+    "watch": "graphlab.tracing",
+    "Watch": "graphlab.tracing",
+    "GraphlabFunction": "graphlab.tracing",
+    "RetraceError": "graphlab.tracing",
+    "expect_traces": "graphlab.tracing",
+    "no_retrace": "graphlab.tracing",
+    "TraceEvent": "graphlab.records",
+    "TraceReport": "graphlab.records",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'graphlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,436 @@
+"""The one door to TensorFlow's private API.
+
+Everything graphlab needs from ``tensorflow.python`` / ``tensorflow.core`` goes through
+this module, with version guards and documented fallbacks, so that a TensorFlow upgrade
+breaks one file. A ruff banned-api rule keeps private imports out of every other module.
+
+Checked against TensorFlow 2.16 - 2.21.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+try:
+    import tensorflow as tf
+except ImportError as error:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "graphlab needs TensorFlow >= 2.16. Install it with one of the extras: "
+        "pip install 'graphlab[cpu]' (tensorflow-cpu), 'graphlab[gpu]' "
+        "(tensorflow[and-cuda]) or 'graphlab[tf]' (tensorflow)."
+    ) from error
+
+from tensorflow.core.function.trace_type import default_types
+from tensorflow.python.eager.polymorphic_function import polymorphic_function
+from tensorflow.python.eager.polymorphic_function import tracing_compilation
+from tensorflow.python.framework import tensor as tensor_lib
+from tensorflow.python.ops import resource_variable_ops
+
+from graphlab.explain import Context, Key, TypeNode
+
+TF_VERSION: str = tf.__version__
+_MIN_VERSION = (2, 16)
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = version.split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):  # pragma: no cover - odd nightly strings
+        return _MIN_VERSION
+
+
+if _version_tuple(TF_VERSION) < _MIN_VERSION:  # pragma: no cover
+    raise ImportError(
+        f"graphlab needs TensorFlow >= 2.16, found {TF_VERSION}. "
+        "Upgrade with: pip install -U 'graphlab[cpu]'"
+    )
+
+#: The class of ``tf.function`` objects (``tf.types.experimental.PolymorphicFunction``).
+PolymorphicFunction = polymorphic_function.Function
+
+# Attribute tf.data sets on the functions it traces for itself.
+_TF_DATA_ATTRIBUTE = "_tf_data_function"
+_XLA_ATTRIBUTE = "_XlaMustCompile"
+# Functions TensorFlow traces for itself around a user's tf.function.
+_INTERNAL_NAMES = frozenset({"initialize_variables", "fn_with_cond"})
+
+
+# ---------------------------------------------------------------------------
+# The trace hook
+#
+# tracing_compilation._maybe_define_function calls the module-global
+# _create_concrete_function only on a cache miss, while the function cache still holds
+# only the earlier entries: the moment to diff, time and count. The steady-state call
+# path never reaches it, so the hook costs nothing per call.
+
+
+@dataclass(slots=True)
+class PendingTrace:
+    """What the hook knows about a trace that is about to happen."""
+
+    function_type: Any
+    type_context: Any
+    tracing_options: Any
+    caller: types.FrameType | None
+
+
+TraceListener = Callable[[PendingTrace, Callable[[], Any]], Any]
+
+_hook_lock = threading.Lock()
+_original_create: Callable[..., Any] | None = None
+_listener: TraceListener | None = None
+
+
+def _hooked_create_concrete_function(function_type, type_context, func_graph, tracing_options):
+    original = _original_create
+    listener = _listener
+    assert original is not None
+    if listener is None:
+        return original(function_type, type_context, func_graph, tracing_options)
+    pending = PendingTrace(function_type, type_context, tracing_options, sys._getframe(1))
+    try:
+        return listener(
+            pending,
+            lambda: original(function_type, type_context, func_graph, tracing_options),
+        )
+    finally:
+        pending.caller = None  # no frame cycles
+
+
+def install_trace_hook(listener: TraceListener) -> None:
+    """Route every new trace in the process through ``listener``."""
+    global _original_create, _listener
+    with _hook_lock:
+        current = tracing_compilation._create_concrete_function
+        if current is not _hooked_create_concrete_function:
+            _original_create = current
+            tracing_compilation._create_concrete_function = _hooked_create_concrete_function
+        _listener = listener
+
+
+def uninstall_trace_hook() -> None:
+    """Give TensorFlow back exactly the function it had before."""
+    global _original_create, _listener
+    with _hook_lock:
+        _listener = None
+        if tracing_compilation._create_concrete_function is _hooked_create_concrete_function:
+            tracing_compilation._create_concrete_function = _original_create
+            _original_create = None
+
+
+def trace_hook_installed() -> bool:
+    return tracing_compilation._create_concrete_function is _hooked_create_concrete_function
+
+
+# ---------------------------------------------------------------------------
+# Reading a pending trace
+
+
+def lookup_and_context(pending: PendingTrace) -> tuple[Any, Any]:
+    """The type of the call as made (before ``reduce_retracing`` generalized it) and its
+    function context. Both are locals of ``_maybe_define_function``, the caller of the
+    hooked function; fall back to the traced type when TF's internals differ."""
+    frame = pending.caller
+    options = pending.tracing_options
+    if frame is not None and frame.f_code.co_name == "_maybe_define_function":
+        local_vars = frame.f_locals
+        lookup = local_vars.get("lookup_func_type", pending.function_type)
+        context = local_vars.get("current_func_context")
+        if context is not None:
+            return lookup, context
+        return lookup, _make_context(options)
+    return pending.function_type, _make_context(options)  # pragma: no cover - TF changed
+
+
+def _make_context(options: Any) -> Any:  # pragma: no cover - fallback only
+    from tensorflow.python.eager.polymorphic_function import function_context
+
+    return function_context.make_function_context(options.scope_type)
+
+
+def cached_keys(options: Any) -> list[tuple[Any, Any]]:
+    """``(context, function_type)`` of every entry in the function's cache, oldest first."""
+    cache = options.function_cache
+    if cache is None:
+        return []
+    primary = getattr(cache, "_primary", None)
+    if primary is None:  # pragma: no cover - TF changed
+        return []
+    return list(primary.keys())
+
+
+def cache_size(options: Any) -> int:
+    cache = options.function_cache
+    return 0 if cache is None else len(cache)
+
+
+def owner_function(pending: PendingTrace) -> Any | None:
+    """The ``tf.function`` object whose cache this trace fills, found up the stack."""
+    cache = pending.tracing_options.function_cache
+    if cache is None:
+        return None
+    frame = pending.caller
+    for _ in range(16):
+        if frame is None:
+            return None
+        candidate = frame.f_locals.get("self") if "self" in frame.f_code.co_varnames else None
+        if isinstance(candidate, PolymorphicFunction) and candidate._function_cache is cache:
+            return candidate
+        frame = frame.f_back
+    return None
+
+
+def function_cache_of(function: Any) -> Any:
+    return function._function_cache
+
+
+def is_internal(options: Any) -> bool:
+    """tf.data functions and the initializers TF traces around a user's function."""
+    attributes = options.attributes or {}
+    return bool(attributes.get(_TF_DATA_ATTRIBUTE)) or options.name in _INTERNAL_NAMES
+
+
+def jit_compile(options: Any) -> bool:
+    attributes = options.attributes or {}
+    value = attributes.get(_XLA_ATTRIBUTE)
+    return bool(getattr(value, "b", value)) if value is not None else False
+
+
+def python_target(options: Any) -> Any:
+    """The user's Python callable behind TF's wrappers (autograph, variable scopes)."""
+    return unwrap(options.python_function)
+
+
+def unwrap(function: Any) -> Any:
+    """Follow ``__wrapped__`` (tf_decorator, functools.wraps) to the user's callable."""
+    seen = set()
+    while hasattr(function, "__wrapped__") and id(function) not in seen:
+        seen.add(id(function))
+        function = function.__wrapped__
+    if isinstance(function, PolymorphicFunction):
+        return unwrap(function.python_function)
+    return function
+
+
+def bound_instance(target: Any) -> Any | None:
+    """The instance a per-instance tf.function method is bound to, if any."""
+    owner = getattr(target, "__self__", None)
+    if owner is None:
+        return None
+    weak_target = getattr(owner, "weakrefself_target__", None)
+    if weak_target is not None:  # TfMethodTarget
+        return weak_target()
+    return owner
+
+
+def code_of(target: Any) -> types.CodeType | None:
+    function = getattr(target, "__func__", target)
+    code = getattr(function, "__code__", None)
+    if code is None and callable(function) and not isinstance(function, type):
+        code = getattr(getattr(type(function), "__call__", None), "__code__", None)
+    return code
+
+
+def names_of(target: Any, fallback: str) -> tuple[str, str, str]:
+    """``(name, qualname, defined_at)`` of a Python callable."""
+    function = getattr(target, "__func__", target)
+    name = getattr(function, "__name__", None) or fallback
+    qualname = getattr(function, "__qualname__", None) or name
+    code = code_of(target)
+    defined_at = f"{short_path(code.co_filename)}:{code.co_firstlineno}" if code else "?"
+    return name, qualname, defined_at
+
+
+# ---------------------------------------------------------------------------
+# Call sites
+
+
+def _package_dirs() -> tuple[str, ...]:
+    dirs = []
+    for name in ("tensorflow", "keras", "tf_keras", "graphlab", "absl", "optree", "tree"):
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        if file:
+            dirs.append(os.path.dirname(os.path.abspath(file)) + os.sep)
+    return tuple(dirs)
+
+
+_PACKAGE_DIRS: tuple[str, ...] = ()
+
+
+def user_call_site(frame: types.FrameType | None) -> str:
+    """``file:line`` of the first frame outside TensorFlow, Keras and graphlab (or, when
+    graphlab itself made the call, as in its demo, the first outside TF and Keras)."""
+    global _PACKAGE_DIRS
+    if not _PACKAGE_DIRS or "keras" not in "".join(_PACKAGE_DIRS):
+        _PACKAGE_DIRS = _package_dirs()
+    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    fallback = "?"
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not (
+            filename.startswith(_PACKAGE_DIRS)
+            or filename.startswith("<frozen")
+            or "__autograph_generated_file" in filename
+            or filename.endswith(("contextlib.py", "threading.py"))
+        ):
+            return f"{short_path(filename)}:{frame.f_lineno}"
+        if fallback == "?" and filename.startswith(ours) and not filename.endswith(
+            ("_tf.py", "tracing.py")
+        ):
+            fallback = f"{short_path(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return fallback
+
+
+def short_path(filename: str) -> str:
+    """A path relative to the working directory when it is below it."""
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return filename
+    return filename if relative.startswith("..") else relative
+
+
+# ---------------------------------------------------------------------------
+# Trace types -> neutral trees (graphlab.explain)
+
+
+def describe_type(trace_type: Any) -> TypeNode:
+    """A TensorFlow TraceType as a :class:`graphlab.explain.TypeNode`."""
+    if isinstance(trace_type, resource_variable_ops.VariableSpec):
+        return TypeNode("variable", dtype=trace_type.dtype.name, shape=_shape(trace_type.shape))
+    if isinstance(trace_type, tensor_lib.TensorSpec):
+        return TypeNode("tensor", dtype=trace_type.dtype.name, shape=_shape(trace_type.shape))
+    if isinstance(trace_type, default_types.Literal):
+        value = trace_type.value
+        return TypeNode("literal", value=repr(value), label=type(value).__name__)
+    if isinstance(trace_type, default_types.Dict):
+        return TypeNode(
+            "dict",
+            children=tuple((repr(k), describe_type(v)) for k, v in trace_type.mapping.items()),
+        )
+    if isinstance(trace_type, default_types.List):
+        return TypeNode("list", children=_indexed(trace_type.components_tuple.components))
+    if isinstance(trace_type, default_types.NamedTuple):
+        return TypeNode(
+            "namedtuple",
+            label=trace_type.type_name,
+            children=tuple(
+                (name, describe_type(v))
+                for name, v in zip(trace_type.attribute_names, trace_type.attributes.components)
+            ),
+        )
+    if isinstance(trace_type, default_types.Attrs):
+        named = trace_type.named_attributes
+        return TypeNode(
+            "namedtuple",
+            label=named.type_name,
+            children=tuple(
+                (name, describe_type(v))
+                for name, v in zip(named.attribute_names, named.attributes.components)
+            ),
+        )
+    if isinstance(trace_type, default_types.Tuple):
+        return TypeNode("tuple", children=_indexed(trace_type.components))
+    if isinstance(trace_type, default_types.Weakref):
+        obj = trace_type._ref()
+        label = (
+            f"<{type(obj).__qualname__} object at {id(obj):#x}>"
+            if obj is not None
+            else "<an earlier object, since collected>"
+        )
+        return TypeNode("identity", value=label, key=trace_type._ref_hash)
+    return TypeNode("other", value=repr(trace_type))
+
+
+def _indexed(components: Any) -> tuple[tuple[str, TypeNode], ...]:
+    return tuple((str(i), describe_type(c)) for i, c in enumerate(components))
+
+
+def _shape(shape: Any) -> tuple[int | None, ...] | None:
+    if shape.rank is None:
+        return None
+    return tuple(shape.as_list())
+
+
+def describe_context(function_context: Any) -> Context:
+    """A FunctionContext as a :class:`graphlab.explain.Context`."""
+    scope = getattr(function_context.scope_type, "name", str(function_context.scope_type))
+    eager = function_context.context
+    fields: list[tuple[str, str]] = []
+    parent = getattr(eager, "parent_graph", None)
+    fields.append(
+        ("graph", "eager" if parent is None else f"inside graph {getattr(parent, 'name', '?')}@{id(parent):#x}")
+    )
+    device = getattr(eager, "device_functions", ())
+    if device:
+        fields.append(("device", ", ".join(str(d) for d in device)))
+    colocation = getattr(eager, "colocation_stack", ())
+    if colocation:
+        fields.append(("colocation", repr(colocation)))
+    if getattr(eager, "in_cross_replica_context", False):
+        fields.append(("cross_replica", "True"))
+    policy = getattr(eager, "variable_policy", None)
+    if policy is not None:
+        fields.append(("saving", str(policy)))
+    xla_id = getattr(eager, "xla_context_id", 0)
+    if xla_id:
+        fields.append(("xla_context", f"{xla_id:#x}"))
+    return Context(scope=scope, fields=tuple(fields))
+
+
+def describe_key(function_context: Any, function_type: Any) -> Key:
+    return Key(
+        context=describe_context(function_context),
+        params=tuple(
+            (name, describe_type(parameter.type_constraint))
+            for name, parameter in function_type.parameters.items()
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Graphs
+
+
+def count_ops(graph: Any) -> int:
+    """Ops in a FuncGraph, including the bodies of nested functions (cond and while
+    branches, nested tf.function calls), which live in its function library."""
+    top = len(graph.get_operations())
+    functions = getattr(graph, "_functions", None)
+    if functions is None:  # pragma: no cover - TF changed
+        return top + sum(len(f.node_def) for f in graph.as_graph_def().library.function)
+    return top + sum(len(f.cached_definition.node_def) for f in list(functions.values()))
+
+
+def functions_run_eagerly() -> bool:
+    return tf.config.functions_run_eagerly()
+
+
+def signature_params(function: Any) -> list[str]:
+    """Parameter names of a Python callable, for messages."""
+    try:
+        return list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def function_options(function: Any) -> dict[str, Any]:
+    """The ``tf.function`` arguments an existing tf.function object was made with."""
+    return {
+        "input_signature": function.input_signature,
+        "autograph": function._autograph,
+        "jit_compile": function._jit_compile,
+        "reduce_retracing": function._reduce_retracing,
+        "experimental_autograph_options": function._experimental_autograph_options,
+        "experimental_attributes": dict(function._attributes) or None,
+    }

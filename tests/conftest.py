@@ -1,0 +1,25 @@
+"""Shared fixtures: every test leaves graphlab and TensorFlow as it found them."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _leaves_no_trace():
+    """No watch left active and run_functions_eagerly unchanged after each test."""
+    import tensorflow as tf
+
+    from graphlab import tracing
+
+    eager_before = tf.config.functions_run_eagerly()
+    yield
+    leftover = tracing.active_watches()
+    for watch in leftover:
+        watch.stop()
+    assert not leftover, f"a test left {len(leftover)} graphlab.watch() active"
+    assert tf.config.functions_run_eagerly() == eager_before, "run_functions_eagerly changed"
