@@ -160,8 +160,7 @@ _COMMANDS: list[Callable[[Any], None]] = [_add_watch, _add_demo]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graphlab",
-        description="See what tf.function does to your code, why it retraces, and whether "
-        "it pays.",
+        description="See what tf.function does to your code, why it retraces, and whether it pays.",
     )
     parser.add_argument("--version", action="version", version=f"graphlab {__version__}")
     parser.add_argument(

@@ -129,7 +129,9 @@ def describe_kind(node: TypeNode) -> str:
 # Subtype rules (TensorFlow's, for the types users meet)
 
 
-def _shape_accepts(cached: tuple[int | None, ...] | None, new: tuple[int | None, ...] | None) -> bool:
+def _shape_accepts(
+    cached: tuple[int | None, ...] | None, new: tuple[int | None, ...] | None
+) -> bool:
     if cached is None:
         return True
     if new is None or len(cached) != len(new):
@@ -149,9 +151,7 @@ def accepts(cached: TypeNode, new: TypeNode) -> bool:
         return cached.key == new.key
     if cached.kind == "other":
         return cached.value == new.value
-    if cached.label != new.label or [k for k, _ in cached.children] != [
-        k for k, _ in new.children
-    ]:
+    if cached.label != new.label or [k for k, _ in cached.children] != [k for k, _ in new.children]:
         return False
     return all(accepts(c, n) for (_, c), (_, n) in zip(cached.children, new.children))
 
@@ -248,7 +248,7 @@ _WEIGHTS = {
     "python_value": 1,
     "object_identity": 1,
     "dtype": 2,
-    "structure": 2,
+    "structure": 3,
     "added": 3,
     "removed": 3,
     "type": 4,
@@ -310,7 +310,9 @@ def explain(
                 detail=f"reduce_retracing traced a more general graph ({relaxed})",
                 advice=_advice(changes, [*same_context, new]),
             )
-        return Cause("new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new]))
+        return Cause(
+            "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new])
+        )
     if cached:
         if new.context.scope == NO_VARIABLE_CREATION and any(
             k.context.scope == VARIABLE_CREATION for k in cached
@@ -356,7 +358,9 @@ def _advice(changes: Sequence[Change], keys: Sequence[Key]) -> str:
             lines.append("Fix the signature so that every shape shares one graph:")
             lines.append(signature)
         elif "dtype" in whats:
-            lines.append("Cast inputs to one dtype before the call (each dtype needs its own graph).")
+            lines.append(
+                "Cast inputs to one dtype before the call (each dtype needs its own graph)."
+            )
     if "python_value" in whats:
         params = sorted({c.param for c in changes if c.what == "python_value"})
         lines.append(
@@ -407,7 +411,9 @@ def synthesize_input_signature(keys: Sequence[Key]) -> str:
         merged = _supertype([key.params[index][1] for key in keys])
         if merged is None:
             return ""
-        shape = "None" if merged.shape is None else "[" + ", ".join(_dim(d) for d in merged.shape) + "]"
+        shape = (
+            "None" if merged.shape is None else "[" + ", ".join(_dim(d) for d in merged.shape) + "]"
+        )
         specs.append(f"tf.TensorSpec(shape={shape}, dtype=tf.{merged.dtype})")
     return f"@tf.function(input_signature=[{', '.join(specs)}])"
 

@@ -132,9 +132,7 @@ def _parse_dims(dims: str, text: str) -> tuple[int | None, ...]:
         elif part.isdigit():
             shape.append(int(part))
         else:
-            raise InputError(
-                f"bad dimension {part!r} in {text!r}: dimensions are integers or None"
-            )
+            raise InputError(f"bad dimension {part!r} in {text!r}: dimensions are integers or None")
     return tuple(shape)
 
 

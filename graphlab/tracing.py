@@ -27,7 +27,7 @@ from typing import Any
 
 from graphlab import _tf
 from graphlab.explain import explain, render_type
-from graphlab.records import FunctionSummary, TraceEvent, TraceReport
+from graphlab.records import Cause, FunctionSummary, TraceEvent, TraceReport
 
 logger = logging.getLogger("graphlab")
 
@@ -245,13 +245,11 @@ class _Recorder:
             same_code_seen=same_code_seen,
             bound_to_new_instance=new_instance,
         )
-        if internal and cause.kind == "first_trace":
-            cause = type(cause)("internal", detail=_internal_detail(options.name))
-        actionable = not internal and cause.kind in (
-            "new_input_type",
-            "generalized",
-            "context_change",
-        ) or (cause.kind == "new_function_object" and not new_instance)
+        if internal:
+            cause = Cause("internal", cause.changes, detail=_internal_detail(options.name))
+        actionable = cause.kind in ("new_input_type", "generalized", "context_change") or (
+            cause.kind == "new_function_object" and not new_instance
+        )
         shown_key = traced_as or new_key
         context = shown_key.context.as_dict()
         context["jit_compile"] = str(_tf.jit_compile(options))
@@ -508,7 +506,7 @@ def watch(*, max_events_per_function: int = DEFAULT_MAX_EVENTS) -> Watch:
 
 
 @contextmanager
-def expect_traces(fn: Any = None, max: int = 0) -> Iterator[Watch]:  # noqa: A002
+def expect_traces(fn: Any = None, max: int = 0) -> Iterator[Watch]:
     """Fail with :class:`RetraceError` if ``fn`` (or any function) traces more than
     ``max`` times inside the block. TensorFlow-internal traces do not count."""
     if max < 0:
