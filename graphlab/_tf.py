@@ -220,14 +220,22 @@ def unwrap(function: Any) -> Any:
 
 
 def bound_instance(target: Any) -> Any | None:
-    """The instance a per-instance tf.function method is bound to, if any."""
+    """The instance a function belongs to: the ``self`` of a per-instance tf.function
+    method, or a ``self`` the function closes over (Keras's step functions)."""
     owner = getattr(target, "__self__", None)
-    if owner is None:
-        return None
-    weak_target = getattr(owner, "weakrefself_target__", None)
-    if weak_target is not None:  # TfMethodTarget
-        return weak_target()
-    return owner
+    if owner is not None:
+        weak_target = getattr(owner, "weakrefself_target__", None)
+        if weak_target is not None:  # TfMethodTarget
+            return weak_target()
+        return owner
+    code = getattr(target, "__code__", None)
+    closure = getattr(target, "__closure__", None)
+    if code is not None and closure and "self" in code.co_freevars:
+        try:
+            return closure[code.co_freevars.index("self")].cell_contents
+        except ValueError:  # empty cell
+            return None
+    return None
 
 
 def code_of(target: Any) -> types.CodeType | None:
@@ -349,7 +357,7 @@ def describe_type(trace_type: Any) -> TypeNode:
             if obj is not None
             else "<an earlier object, since collected>"
         )
-        return TypeNode("identity", value=label, key=trace_type._ref_hash)
+        return TypeNode("identity", value=label, key=trace_type._ref_hash if obj is not None else 0)
     return TypeNode("other", value=repr(trace_type))
 
 
