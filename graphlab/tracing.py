@@ -169,12 +169,16 @@ class _Recorder:
         with self._lock:
             if watch in self._watches:
                 self._watches.remove(watch)
-            if not self._watches and not len(self._functions):
+            if not self._watches and not self.live_functions():
                 _tf.uninstall_trace_hook()
 
     def active_watches(self) -> list[Watch]:
         with self._lock:
             return list(self._watches)
+
+    def live_functions(self) -> int:
+        # Iterating a WeakSet skips referents that died but whose removal is pending.
+        return sum(1 for _ in self._functions)
 
     # -- the hook ---------------------------------------------------------
     def __call__(self, pending: _tf.PendingTrace, run: Callable[[], Any]) -> Any:
@@ -331,7 +335,7 @@ def hook_installed() -> bool:
 
 def live_functions() -> int:
     """How many graphlab.function objects are alive (they keep the hook installed)."""
-    return len(_recorder._functions)
+    return _recorder.live_functions()
 
 
 # ---------------------------------------------------------------------------
@@ -383,7 +387,7 @@ def _adopt(function: Any) -> None:
 
 
 def _release_hook_if_unused() -> None:
-    if not _recorder.active_watches() and not len(_recorder._functions):
+    if not _recorder.active_watches() and not _recorder.live_functions():
         _tf.uninstall_trace_hook()
 
 

@@ -351,8 +351,10 @@ def test_run_functions_eagerly_means_no_traces():
 
 def test_watch_nests_and_restores_tensorflow_even_when_the_block_raises():
     f = tf.function(lambda x: x + 1)
+    gc.collect()  # no graphlab.function alive: nothing keeps the hook in
+    assert tracing.live_functions() == 0
+    assert not tracing.hook_installed()
     before = graphlab._tf.tracing_compilation._create_concrete_function
-    live = tracing.live_functions()
     with pytest.raises(RuntimeError, match="boom"):
         with graphlab.watch() as outer:
             f(tf.constant(1.0))
@@ -362,8 +364,8 @@ def test_watch_nests_and_restores_tensorflow_even_when_the_block_raises():
     assert len(outer.events) == 2
     assert len(inner.events) == 1
     assert tracing.active_watches() == []
-    if live == 0:
-        assert graphlab._tf.tracing_compilation._create_concrete_function is before
+    assert not tracing.hook_installed()
+    assert graphlab._tf.tracing_compilation._create_concrete_function is before
 
 
 def test_start_stop_calls():
