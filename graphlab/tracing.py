@@ -268,7 +268,6 @@ class _Recorder:
             concrete_function=weakref.ref(concrete),
         )
 
-
     def _note_code(self, code: Any, owner: Any, instance: Any) -> tuple[int, str]:
         """Count the other tf.function objects that traced ``code`` before ``owner``.
 

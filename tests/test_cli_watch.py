@@ -36,9 +36,6 @@ def run(*args: str, entry: str = "python -m graphlab", cwd: Path = ROOT, **kw):
     )
 
 
-
-
-
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 def test_watch_runs_the_script_like_python_and_reports_on_stderr(entry):
     if entry == "graphlab" and not CONSOLE.exists():
@@ -107,8 +104,7 @@ def test_watch_module_and_markdown(tmp_path):
 def test_include_internal_shows_tf_data_functions(tmp_path):
     script = tmp_path / "data_script.py"
     script.write_text(
-        "import tensorflow as tf\n"
-        "list(tf.data.Dataset.range(3).map(lambda i: i * 2))\n"
+        "import tensorflow as tf\nlist(tf.data.Dataset.range(3).map(lambda i: i * 2))\n"
     )
     hidden = run("watch", str(script))
     shown = run("watch", "--include-internal", str(script))

@@ -121,9 +121,7 @@ def test_variable_creation_and_context_change():
 
 def test_generalized_when_traced_key_differs():
     cached = [key(x=tensor("float32", 2))]
-    cause = explain(
-        key(x=tensor("float32", 3)), cached, traced_as=key(x=tensor("float32", None))
-    )
+    cause = explain(key(x=tensor("float32", 3)), cached, traced_as=key(x=tensor("float32", None)))
     assert cause.kind == "generalized"
     assert cause.changes == (Change("x", "shape", "(2,)", "(3,)"),)
     assert "x: float32[None]" in cause.detail
@@ -153,7 +151,7 @@ def test_render_type_forms():
 
 
 def test_records_validate_their_contract():
-    with pytest.raises(ValueError, match="Change.what must be one of"):
+    with pytest.raises(ValueError, match=r"Change\.what must be one of"):
         Change("x", "colour", "a", "b")
-    with pytest.raises(ValueError, match="Cause.kind must be one of"):
+    with pytest.raises(ValueError, match=r"Cause\.kind must be one of"):
         Cause("because")

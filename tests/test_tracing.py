@@ -97,7 +97,7 @@ def test_custom_objects_are_keyed_by_identity():
     scale(second, x)
     events = scale.traces
     assert len(events) == 2
-    param, what, before, after = only_change(events[1])
+    param, what, _, after = only_change(events[1])
     assert (param, what) == ("obj", "object_identity")
     assert "Scale object" in after
     assert "__tf_tracing_type__" in events[1].cause.advice
@@ -121,7 +121,11 @@ def test_value_objects_match_while_alive_and_never_once_collected():
     gc.collect()
     scale(Config(2.0), x)
     param, what, before, _ = only_change(scale.traces[1])
-    assert (param, what, before) == ("cfg", "object_identity", "<an earlier object, since collected>")
+    assert (param, what, before) == (
+        "cfg",
+        "object_identity",
+        "<an earlier object, since collected>",
+    )
     assert "Reuse one instance" in scale.traces[1].cause.advice
 
 
@@ -293,7 +297,7 @@ def test_wrapping_an_existing_tf_function_keeps_its_options():
 
 
 def test_not_callable_is_a_clear_type_error():
-    with pytest.raises(TypeError, match="expects a Python function.*got int: 3"):
+    with pytest.raises(TypeError, match=r"expects a Python function.*got int: 3"):
         graphlab.function(3)
 
 
@@ -442,7 +446,7 @@ def test_no_retrace_after_warm_up_and_for_all_functions():
     with graphlab.no_retrace(f):
         f(tf.constant(2.0))
         other(tf.constant(1.0))  # another function: not f's business
-    with pytest.raises(graphlab.RetraceError, match="tf.functions traced 1 time"):
+    with pytest.raises(graphlab.RetraceError, match=r"tf\.functions traced 1 time"):
         with graphlab.no_retrace():
             other(tf.constant([1.0]))
 
