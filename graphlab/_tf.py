@@ -338,7 +338,7 @@ def describe_type(trace_type: Any) -> TypeNode:
                 for name, v in zip(trace_type.attribute_names, trace_type.attributes.components)
             ),
         )
-    if isinstance(trace_type, default_types.Attrs):
+    if _ATTRS_TYPE is not None and isinstance(trace_type, _ATTRS_TYPE):
         named = trace_type.named_attributes
         return TypeNode(
             "namedtuple",
@@ -359,6 +359,10 @@ def describe_type(trace_type: Any) -> TypeNode:
         )
         return TypeNode("identity", value=label, key=trace_type._ref_hash if obj is not None else 0)
     return TypeNode("other", value=repr(trace_type))
+
+
+# attrs classes got their own trace type in TF 2.13; guard in case it moves again.
+_ATTRS_TYPE = getattr(default_types, "Attrs", None)
 
 
 def _indexed(components: Any) -> tuple[tuple[str, TypeNode], ...]:
@@ -402,14 +406,26 @@ def describe_context(function_context: Any) -> Context:
     return Context(scope=scope, fields=tuple(fields))
 
 
-def describe_key(function_context: Any, function_type: Any) -> Key:
+def describe_key(function_context: Any, function_type: Any, context: Context | None = None) -> Key:
     return Key(
-        context=describe_context(function_context),
+        context=context or describe_context(function_context),
         params=tuple(
             (name, describe_type(parameter.type_constraint))
             for name, parameter in function_type.parameters.items()
         ),
     )
+
+
+def describe_keys(pairs: list[tuple[Any, Any]]) -> list[Key]:
+    """Many cache keys at once; entries share few contexts, so each is described once."""
+    contexts: dict[Any, Context] = {}
+    keys = []
+    for function_context, function_type in pairs:
+        context = contexts.get(function_context)
+        if context is None:
+            context = contexts[function_context] = describe_context(function_context)
+        keys.append(describe_key(function_context, function_type, context))
+    return keys
 
 
 # ---------------------------------------------------------------------------

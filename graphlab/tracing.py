@@ -224,7 +224,7 @@ class _Recorder:
             if pending.function_type is not lookup_type
             else None
         )
-        cached = [_tf.describe_key(c, t) for c, t in _tf.cached_keys(options)]
+        cached = _tf.describe_keys(_tf.cached_keys(options))
         target = _tf.python_target(options)
         name, qualname, defined_at = _tf.names_of(target, options.name)
         internal = _tf.is_internal(options)
