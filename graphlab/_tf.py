@@ -28,8 +28,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
     ) from error
 
 from tensorflow.core.function.trace_type import default_types
-from tensorflow.python.eager.polymorphic_function import polymorphic_function
-from tensorflow.python.eager.polymorphic_function import tracing_compilation
+from tensorflow.python.eager.polymorphic_function import polymorphic_function, tracing_compilation
 from tensorflow.python.framework import tensor as tensor_lib
 from tensorflow.python.ops import resource_variable_ops
 
@@ -235,7 +234,7 @@ def code_of(target: Any) -> types.CodeType | None:
     function = getattr(target, "__func__", target)
     code = getattr(function, "__code__", None)
     if code is None and callable(function) and not isinstance(function, type):
-        code = getattr(getattr(type(function), "__call__", None), "__code__", None)
+        code = getattr(type(function).__call__, "__code__", None)
     return code
 
 

@@ -247,11 +247,11 @@ class _Recorder:
         )
         if internal and cause.kind == "first_trace":
             cause = type(cause)("internal", detail=_internal_detail(options.name))
-        actionable = not internal and cause.kind in (
+        actionable = (not internal and cause.kind in (
             "new_input_type",
             "generalized",
             "context_change",
-        ) or (cause.kind == "new_function_object" and not new_instance)
+        )) or (cause.kind == "new_function_object" and not new_instance)
         shown_key = traced_as or new_key
         context = shown_key.context.as_dict()
         context["jit_compile"] = str(_tf.jit_compile(options))
@@ -508,7 +508,7 @@ def watch(*, max_events_per_function: int = DEFAULT_MAX_EVENTS) -> Watch:
 
 
 @contextmanager
-def expect_traces(fn: Any = None, max: int = 0) -> Iterator[Watch]:  # noqa: A002
+def expect_traces(fn: Any = None, max: int = 0) -> Iterator[Watch]:
     """Fail with :class:`RetraceError` if ``fn`` (or any function) traces more than
     ``max`` times inside the block. TensorFlow-internal traces do not count."""
     if max < 0:
