@@ -174,6 +174,7 @@ def compare(
     progress: Progress | None = None,
     clock: Callable[[], float] = time.perf_counter,
     call_kwargs: Mapping[str, Any] | None = None,
+    on_output: Callable[[ComparisonRow, list[Any]], None] | None = None,
     **kwargs: Any,
 ) -> Comparison:
     """Time ``fn(*args, **kwargs)`` in several modes and compare them.
@@ -197,6 +198,8 @@ def compare(
         clock: The timer's clock.
         call_kwargs: Keyword arguments for ``fn`` whose names clash with the options
             here (``modes``, ``label``...).
+        on_output: Called with each successful row and its first output as numpy
+            arrays (isolated workers hand them to the parent for the parity check).
         **kwargs: Keyword arguments for every call.
 
     Returns:
@@ -219,6 +222,8 @@ def compare(
             row, output = _run_case(case, args, kwargs, max_time, precision, clock, metadata)
         if row.ok and output is not None:
             row = _with_parity(row, outputs, output, rtol, atol)
+            if on_output is not None:
+                on_output(row, output)
         rows.append(row)
         _say(progress, _progress_line(row))
     floor = None
@@ -554,6 +559,19 @@ def diff_runs(
         tuple(only_new),
         fail_if_slower,
         tuple(failures),
+    )
+
+
+def compare_runs(
+    old: str | Comparison, new: str | Comparison, *, fail_if_slower: float | None = None
+) -> RunDiff:
+    """:func:`diff_runs` for saved files (paths) or Comparison objects."""
+    old_label = old if isinstance(old, str) else "old"
+    new_label = new if isinstance(new, str) else "new"
+    old_run = load(old) if isinstance(old, str) else old
+    new_run = load(new) if isinstance(new, str) else new
+    return diff_runs(
+        old_run, new_run, old_label=old_label, new_label=new_label, fail_if_slower=fail_if_slower
     )
 
 
