@@ -54,21 +54,30 @@ def median_ci(values: Sequence[float], confidence: float = 0.95) -> tuple[float,
     """Distribution-free confidence interval of the median from order statistics.
 
     Timings are skewed (long right tail), so a normal interval around the mean would
-    mislead; the ranks come from the binomial(n, 1/2) distribution of how many values
-    fall below the true median (normal approximation, which is close from n ~ 10).
-    With fewer than 3 values the interval is the whole range.
+    mislead. The number of values below the true median is binomial(n, 1/2): the
+    interval is ``[x_(j), x_(n-j+1)]`` with the largest ``j`` whose coverage is at least
+    ``confidence`` (exact up to n = 1000, normal approximation above). When no ``j``
+    qualifies (n <= 5 at 95%) the interval is the whole range.
     """
     if not values:
         raise ValueError("median_ci of no values")
     ordered = sorted(values)
     n = len(ordered)
-    if n < 3:
+    alpha = 1.0 - confidence
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if n <= 1000:
+        j, cumulative = 0, 0.0
+        while j < n // 2:
+            cumulative += math.comb(n, j) / 2.0**n  # P(B = j)
+            if 2.0 * cumulative > alpha:
+                break
+            j += 1
+    else:
+        j = math.floor(n / 2.0 - _z_for(confidence) * math.sqrt(n) / 2.0)
+    if j < 1:
         return ordered[0], ordered[-1]
-    z = _z_for(confidence)
-    half_width = z * math.sqrt(n) / 2.0
-    low_rank = max(1, math.floor(n / 2.0 - half_width))  # 1-based ranks
-    high_rank = min(n, math.ceil(n / 2.0 + half_width) + 1)
-    return ordered[low_rank - 1], ordered[high_rank - 1]
+    return ordered[j - 1], ordered[n - j]
 
 
 def _z_for(confidence: float) -> float:
