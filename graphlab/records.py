@@ -661,9 +661,7 @@ class Comparison:
             )
         floor_data = data.get("floor")
         floor = (
-            OverheadFloor(
-                floor_data["function_call_us"] / 1e6, floor_data["eager_op_us"] / 1e6
-            )
+            OverheadFloor(floor_data["function_call_us"] / 1e6, floor_data["eager_op_us"] / 1e6)
             if floor_data
             else None
         )
