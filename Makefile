@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-EXTRAS ?= cpu,test
+EXTRAS ?= cpu,test,plot
 
 .PHONY: demo test lint format bench clean
 

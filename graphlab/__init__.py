@@ -13,12 +13,19 @@ from typing import Any
 from graphlab._version import __version__
 
 __all__ = [
+    "Comparison",
+    "ComparisonRow",
     "GraphlabFunction",
+    "Measurement",
     "RetraceError",
+    "Timer",
     "TraceEvent",
     "TraceReport",
     "Watch",
     "__version__",
+    "combine",
+    "compare",
+    "compare_runs",
     "expect_traces",
     "function",
     "no_retrace",
@@ -37,6 +44,13 @@ _LAZY = {
     "no_retrace": "graphlab.tracing",
     "TraceEvent": "graphlab.records",
     "TraceReport": "graphlab.records",
+    "compare": "graphlab.compare",
+    "compare_runs": "graphlab.compare",
+    "Timer": "graphlab.timing",
+    "Measurement": "graphlab.records",
+    "ComparisonRow": "graphlab.records",
+    "Comparison": "graphlab.records",
+    "combine": "graphlab.records",
 }
 
 

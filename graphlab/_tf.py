@@ -464,3 +464,107 @@ def function_options(function: Any) -> dict[str, Any]:
         "experimental_autograph_options": function._experimental_autograph_options,
         "experimental_attributes": dict(function._attributes) or None,
     }
+
+
+# --- timing ---
+#
+# What graphlab.timing and graphlab.compare need from TensorFlow: how to wait for a
+# block of calls to finish, where the work runs, the thread pools, and the forms of one
+# Python function (eager, tf.function, XLA, concrete). Public API where one exists.
+
+
+def gpu_present() -> bool:
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def _materialize(output: Any) -> None:
+    for item in tf.nest.flatten(output, expand_composites=True):
+        numpy = getattr(item, "numpy", None)
+        if numpy is not None and isinstance(item, (tf.Tensor, tf.Variable)):
+            numpy()
+
+
+def _sync_devices(output: Any) -> None:
+    tf.test.experimental.sync_devices()
+
+
+def block_sync() -> Callable[[Any], None]:
+    """What to call once after a block of calls so the clock sees finished work.
+
+    GPU kernels run asynchronously, so without this a timer measures the enqueue:
+    ``tf.test.experimental.sync_devices()`` waits for every device (TF >= 2.12). On a
+    CPU-only machine eager ops are synchronous and fetching the last output is enough.
+    """
+    if gpu_present() and hasattr(tf.test.experimental, "sync_devices"):
+        return _sync_devices
+    return _materialize
+
+
+def device_description() -> str:
+    """``CPU`` or the GPUs' names, for the metadata of a measurement."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    names = []
+    for gpu in gpus:
+        try:
+            details = tf.config.experimental.get_device_details(gpu)
+        except Exception:  # pragma: no cover - older drivers
+            details = {}
+        names.append(details.get("device_name", gpu.name))
+    return ", ".join(names)
+
+
+def thread_settings() -> tuple[int, int]:
+    """``(intra_op, inter_op)`` pool sizes; 0 means TensorFlow picks (all cores)."""
+    return (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
+
+
+def set_thread_settings(intra: int, inter: int) -> None:
+    """Set the thread pools; only possible before TensorFlow runs its first op, which is
+    why comparing thread settings needs one process per setting."""
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
+    tf.config.threading.set_inter_op_parallelism_threads(inter)
+
+
+def python_function_of(fn: Any) -> Any:
+    """The Python callable behind a ``tf.function`` (itself for anything else)."""
+    if isinstance(fn, PolymorphicFunction):
+        return fn.python_function
+    return fn
+
+
+def make_tf_function(fn: Any, *, jit_compile: bool | None = None) -> Any:
+    """A fresh ``tf.function`` (empty cache, so its first call really traces) of ``fn``,
+    keeping the options of ``fn`` when it already is one."""
+    if isinstance(fn, PolymorphicFunction):
+        options = function_options(fn)
+        options = {k: v for k, v in options.items() if v is not None}
+        options["jit_compile"] = jit_compile if jit_compile is not None else fn._jit_compile
+        return tf.function(fn.python_function, **options)
+    return tf.function(fn, jit_compile=jit_compile)
+
+
+def to_numpy_list(output: Any) -> list[Any]:
+    """The leaves of an output as numpy arrays, for parity checks across modes."""
+    import numpy as np
+
+    leaves = []
+    for item in tf.nest.flatten(output, expand_composites=True):
+        if isinstance(item, (tf.Tensor, tf.Variable)):
+            leaves.append(item.numpy())
+        else:
+            leaves.append(np.asarray(item))
+    return leaves
+
+
+def overhead_probes() -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """Two do-nothing calls: a bare ``tf.function`` (an identity on a scalar) and one
+    eager op on a scalar. Their times are the floor below which a row measures
+    dispatch rather than work."""
+    scalar = tf.constant(1.0)
+    identity = tf.function(lambda x: x)
+    return (lambda: identity(scalar)), (lambda: tf.add(scalar, scalar))

@@ -152,9 +152,314 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# bench
+
+#: Where ``--save NAME`` puts runs (a NAME with a / or ending in .json is a path).
+RUNS_DIR = os.path.join(".graphlab", "runs")
+_BENCH_FORMATS = ("text", "md", "json", "csv", "html")
+_MODES = ("eager", "graph", "xla", "concrete")
+
+
+def _add_bench(sub: Any) -> None:
+    parser = sub.add_parser(
+        "bench",
+        help="time a function eagerly, as a tf.function and with XLA, and compare",
+        description="Time TARGET(*args) in each mode: first call (tracing + compilation) "
+        "apart, then calibrated blocks until IQR/median <= --precision or --max-time. "
+        "The table shows speedup vs eager with its interval, break-even calls, retraces "
+        "and op counts. Tensor specs (--arg f32[1000,1000]) become random data.",
+    )
+    parser.add_argument(
+        "targets", nargs="+", metavar="TARGET", help="MODULE:FN or FILE.py:FN (several allowed)"
+    )
+    parser.add_argument(
+        "--arg", action="append", default=[], metavar="VALUE", help="a positional argument"
+    )
+    parser.add_argument(
+        "--kwarg", action="append", default=[], metavar="NAME=VALUE", help="a keyword argument"
+    )
+    parser.add_argument(
+        "--modes",
+        default="eager,graph,xla",
+        metavar="LIST",
+        help=f"comma-separated, from {','.join(_MODES)} (default: eager,graph,xla)",
+    )
+    parser.add_argument(
+        "--max-time",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="time budget per mode in seconds, first call excluded (default: 1.0)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=float,
+        default=0.05,
+        metavar="R",
+        help="stop a mode once IQR/median <= R (default: 0.05)",
+    )
+    parser.add_argument("--rtol", type=float, default=1e-5, help="parity check rtol (1e-5)")
+    parser.add_argument("--atol", type=float, default=1e-6, help="parity check atol (1e-6)")
+    parser.add_argument(
+        "--format",
+        choices=_BENCH_FORMATS,
+        help="table format (default: from the -o extension, else text)",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the table to FILE")
+    parser.add_argument(
+        "--plot", metavar="FILE", help="write a PNG bar chart (needs the plot extra)"
+    )
+    parser.add_argument(
+        "--save",
+        metavar="NAME",
+        help=f"also save the run as JSON ({RUNS_DIR}/NAME.json, or a path ending .json)",
+    )
+    parser.add_argument(
+        "--isolate",
+        action="store_true",
+        help="run each mode in fresh worker processes (pyperf-style aggregation)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes per mode with --isolate (default: 1)",
+    )
+    parser.add_argument(
+        "--threads",
+        metavar="INTRA,INTER",
+        help="TensorFlow thread pools (0 = default); settable once per process",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--worker-dir", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=_cmd_bench)
+
+
+def _parse_modes(text: str) -> list[str]:
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in _MODES]
+    if not modes or unknown:
+        raise UsageError(
+            f"--modes: unknown mode {', '.join(unknown) or '(none)'}; use {','.join(_MODES)}"
+        )
+    return list(dict.fromkeys(modes))
+
+
+def _parse_threads(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise UsageError(f"--threads expects INTRA,INTER (two integers, 0 = default), got {text!r}")
+    return int(parts[0]), int(parts[1])
+
+
+def _check_bench_numbers(args: argparse.Namespace) -> None:
+    if args.max_time <= 0:
+        raise UsageError(f"--max-time must be > 0 seconds, got {args.max_time:g}")
+    if args.precision <= 0:
+        raise UsageError(f"--precision must be > 0, got {args.precision:g}")
+    if args.processes < 1:
+        raise UsageError(f"--processes must be >= 1, got {args.processes}")
+
+
+def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    return lambda line: print(f"graphlab: {line}", file=sys.stderr, flush=True)
+
+
+def save_path(name: str) -> str:
+    """``--save NAME`` -> the file it writes (and ``compare-runs NAME`` reads)."""
+    if name.endswith(".json") or os.sep in name or "/" in name:
+        return name
+    return os.path.join(RUNS_DIR, f"{name}.json")
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from graphlab import inputs
+
+    modes = _parse_modes(args.modes)
+    threads = _parse_threads(args.threads)
+    _check_bench_numbers(args)
+    try:
+        arg_values = [inputs.parse_value(text) for text in args.arg]
+        kwarg_values = [inputs.parse_kwarg(text) for text in args.kwarg]
+    except inputs.InputError as error:
+        raise UsageError(str(error)) from error
+    fmt = format_for_bench(args.output, args.format)
+    progress = _progress(args)
+    if args.isolate:
+        from graphlab.compare import compare_isolated
+
+        comparison = compare_isolated(
+            args.targets,
+            args.arg,
+            args.kwarg,
+            modes=modes,
+            processes=args.processes,
+            threads=threads,
+            max_time=args.max_time,
+            precision=args.precision,
+            rtol=args.rtol,
+            atol=args.atol,
+            progress=progress,
+        )
+    else:
+        comparison = _bench_in_process(args, modes, threads, arg_values, kwarg_values, progress)
+    _write_bench(comparison, fmt, args)
+    return EXIT_FAILURE if comparison.all_failed else EXIT_OK
+
+
+def format_for_bench(path: str | None, explicit: str | None) -> str:
+    from graphlab.renderers import format_for
+
+    fmt = format_for(path, explicit)
+    if fmt not in _BENCH_FORMATS:
+        raise UsageError(
+            f"cannot write a comparison as {fmt}; use --format {'|'.join(_BENCH_FORMATS)}"
+        )
+    return fmt
+
+
+def _bench_in_process(
+    args: argparse.Namespace,
+    modes: list[str],
+    threads: tuple[int, int] | None,
+    arg_values: list[Any],
+    kwarg_values: list[tuple[str, Any]],
+    progress: Callable[[str], None] | None,
+) -> Any:
+    from graphlab import _tf, inputs
+    from graphlab.compare import compare, save_outputs
+    from graphlab.records import combine
+
+    if threads is not None:
+        try:
+            _tf.set_thread_settings(*threads)
+        except RuntimeError as error:
+            raise UsageError(f"--threads: {error} (use --isolate)") from error
+    try:
+        functions = [(t.rpartition(":")[2], inputs.load_target(t)) for t in args.targets]
+        values = [inputs.to_value(v) for v in arg_values]
+        kwargs = {name: inputs.to_value(v) for name, v in kwarg_values}
+    except inputs.InputError as error:
+        raise UsageError(str(error)) from error
+    on_output = None
+    if args.worker_dir:
+        worker_dir = args.worker_dir
+        on_output = lambda row, output: save_outputs(output, worker_dir)  # noqa: E731
+    comparisons = [
+        compare(
+            fn,
+            *values,
+            modes=modes,
+            label=label,
+            max_time=args.max_time,
+            precision=args.precision,
+            rtol=args.rtol,
+            atol=args.atol,
+            measure_floor=index == 0,
+            progress=progress,
+            on_output=on_output,
+            call_kwargs=kwargs,
+        )
+        for index, (label, fn) in enumerate(functions)
+    ]
+    return combine(*comparisons)
+
+
+def _write_bench(comparison: Any, fmt: str, args: argparse.Namespace) -> None:
+    from graphlab.renderers import comparison as renderer
+
+    write_output(renderer.render(comparison, fmt), args.output)
+    if args.output:
+        _note(args, f"comparison written to {args.output}")
+    if args.save:
+        path = save_path(args.save)
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        write_output(renderer.render(comparison, "json"), path)
+        _note(args, f"run saved to {path}")
+    if args.plot:
+        png = renderer.render_png(comparison)
+        try:
+            with open(args.plot, "wb") as handle:
+                handle.write(png)
+        except OSError as error:
+            raise UsageError(f"cannot write {args.plot}: {error.strerror}") from error
+        _note(args, f"plot written to {args.plot}")
+
+
+def _note(args: argparse.Namespace, line: str) -> None:
+    if not args.quiet:
+        print(f"graphlab: {line}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------
+# compare-runs
+
+
+def _add_compare_runs(sub: Any) -> None:
+    parser = sub.add_parser(
+        "compare-runs",
+        help="compare two saved bench runs (ratios, significance, a CI gate)",
+        description="Compare two runs saved with `bench --save` (or --format json): time "
+        "ratio and Mann-Whitney p-value per row, and the change of each speedup vs eager. "
+        "Speedups are ratios within a run, so runs from different machines compare.",
+    )
+    parser.add_argument("old", metavar="OLD", help="old run: a .json file or a --save NAME")
+    parser.add_argument("new", metavar="NEW", help="new run: a .json file or a --save NAME")
+    parser.add_argument(
+        "--fail-if-slower",
+        type=float,
+        metavar="PCT",
+        help="exit 1 if any speedup vs eager dropped by more than PCT percent",
+    )
+    parser.add_argument("--format", choices=("text", "md", "json"), help="default: text")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    parser.set_defaults(handler=_cmd_compare_runs)
+
+
+def _load_run(name: str) -> Any:
+    import json
+
+    from graphlab.compare import load
+
+    path = name if os.path.exists(name) else save_path(name)
+    try:
+        return path, load(path)
+    except FileNotFoundError:
+        raise UsageError(f"no such run: {name!r} (looked for {path})") from None
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise UsageError(f"{path} is not a graphlab comparison: {error}") from None
+
+
+def _cmd_compare_runs(args: argparse.Namespace) -> int:
+    from graphlab.compare import diff_runs
+    from graphlab.renderers import comparison as renderer
+    from graphlab.renderers import format_for
+
+    if args.fail_if_slower is not None and args.fail_if_slower < 0:
+        raise UsageError(f"--fail-if-slower must be >= 0 percent, got {args.fail_if_slower:g}")
+    fmt = format_for(args.output, args.format)
+    if fmt not in ("text", "md", "json"):
+        raise UsageError(f"cannot write a run comparison as {fmt}; use text, md or json")
+    old_path, old = _load_run(args.old)
+    new_path, new = _load_run(args.new)
+    diff = diff_runs(
+        old, new, old_label=old_path, new_label=new_path, fail_if_slower=args.fail_if_slower
+    )
+    write_output(renderer.render_diff(diff, fmt), args.output)
+    return EXIT_FAILURE if diff.failed else EXIT_OK
+
+
+# ---------------------------------------------------------------------------
 # main
 
-_COMMANDS: list[Callable[[Any], None]] = [_add_watch, _add_demo]
+_COMMANDS: list[Callable[[Any], None]] = [_add_watch, _add_demo, _add_bench, _add_compare_runs]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,6 +36,39 @@ def trace_section(fmt: str = "text") -> tuple[str, dict]:
     return intro + traces.render(report, fmt), report.to_dict()
 
 
+def bench_section(fmt: str = "text", max_time: float = 0.3) -> tuple[str, dict]:
+    """Whether graph mode pays: ``cube`` on a scalar (it does not: dispatch overhead
+    dominates), ``cube`` on a large tensor (dispatch no longer matters; the kernels and
+    graph rewrites decide) and the guide's ``power(x, 100)`` (100 small matmuls: graph
+    mode wins, ~5x in the guide)."""
+    from graphlab.compare import compare
+    from graphlab.records import combine
+    from graphlab.renderers import comparison as renderer
+
+    large = tf.random.stateless_normal([1000, 1000], seed=[0, 1])
+    comparison = combine(
+        compare(examples.cube, tf.constant(2.0), label="cube(scalar)", max_time=max_time),
+        compare(
+            examples.cube, large, label="cube(1000x1000)", max_time=max_time, measure_floor=False
+        ),
+        compare(
+            examples.power,
+            examples.power_input(),
+            100,
+            label="power(x, 100)",
+            max_time=max_time,
+            measure_floor=False,
+        ),
+    )
+    if fmt == "json":
+        return "", comparison.to_dict()
+    intro = (
+        "2. Does graph mode pay? cube on a scalar and on a 1000x1000 tensor, and the\n"
+        "   guide's power(x, 100) (100 matmuls of 10x10), eager vs tf.function vs XLA.\n\n"
+    )
+    return intro + renderer.render(comparison, fmt), comparison.to_dict()
+
+
 def run(fmt: str = "text") -> str:
     """The whole walkthrough as one string in ``fmt`` (text, md or json)."""
     quiet = logging.getLogger("graphlab")
@@ -43,9 +76,10 @@ def run(fmt: str = "text") -> str:
     quiet.setLevel(logging.ERROR)  # the report says it all; no live warnings
     try:
         text, data = trace_section(fmt)
+        bench_text, bench_data = bench_section(fmt)
     finally:
         quiet.setLevel(level)
     if fmt == "json":
-        return json.dumps({"traces": data}, indent=2) + "\n"
+        return json.dumps({"traces": data, "bench": bench_data}, indent=2) + "\n"
     header = "graphlab demo: what tf.function does to the seed chapter's code\n\n"
-    return header + text
+    return header + text + "\n" + bench_text

@@ -275,13 +275,29 @@ def _context_changes(before: Context, after: Context) -> str:
     return ", ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """What is known about other tf.function objects that traced the same Python code.
+
+    Attributes:
+        other_objects: How many other tf.function objects traced it before.
+        new_instance: Class name when the function belongs to an instance (a method, or
+            a closure over ``self``) not seen before; '' otherwise.
+        same_call_site: True when an earlier object was traced from the same call site:
+            the tf.function is being re-created (in a loop, by a recompile).
+    """
+
+    other_objects: int = 0
+    new_instance: str = ""
+    same_call_site: bool = False
+
+
 def explain(
     new: Key,
     cached: Sequence[Key],
     *,
     traced_as: Key | None = None,
-    same_code_seen: int = 0,
-    bound_to_new_instance: str = "",
+    lineage: Lineage = Lineage(),
 ) -> Cause:
     """Explain why ``new`` missed a cache that held ``cached``.
 
@@ -289,10 +305,7 @@ def explain(
         new: The key of the call that traced.
         cached: Keys already in the function's cache when it traced.
         traced_as: The key actually traced, when ``reduce_retracing`` generalized ``new``.
-        same_code_seen: How many other tf.function objects traced the same Python code
-            before this one (for an empty cache).
-        bound_to_new_instance: Class name when the function is a method bound to an
-            instance other than the ones seen before.
+        lineage: Other tf.function objects of the same code (for an empty cache).
     """
     same_context = [k for k in cached if k.context == new.context]
     if same_context:
@@ -321,12 +334,14 @@ def explain(
             return Cause(
                 "variable_creation",
                 detail="second trace after the first call created variables (expected once)",
+                expected=True,
             )
         nearest = cached[-1].context
         if dict(new.context.fields).get("saving") and not dict(nearest.fields).get("saving"):
             return Cause(
                 "context_change",
-                detail="traced again by tf.saved_model.save under its save context (expected)",
+                detail="traced again by tf.saved_model.save under its save context",
+                expected=True,
             )
         return Cause(
             "context_change",
@@ -334,21 +349,29 @@ def explain(
             advice="Call the function from one context (eager vs inside another graph, one "
             "device scope, one distribution strategy) or accept one trace per context.",
         )
-    if bound_to_new_instance:
+    if lineage.new_instance:
         return Cause(
             "new_function_object",
-            detail=f"first trace for a new {bound_to_new_instance} instance "
+            detail=f"first trace for a new {lineage.new_instance} instance "
             "(each instance has its own tf.function)",
+            expected=True,
         )
-    if same_code_seen:
+    if lineage.other_objects and lineage.same_call_site:
         return Cause(
             "new_function_object",
-            detail=f"the same Python code was already traced by {same_code_seen} other "
-            "tf.function object(s): the tf.function was re-created",
+            detail=f"the same Python code was already traced by {lineage.other_objects} other "
+            "tf.function object(s) from here: the tf.function was re-created",
             advice="Create the tf.function once, outside the loop or function that calls it, "
             "and reuse it (or keep the Keras model compiled once).",
         )
-    return Cause("first_trace", detail="first call")
+    if lineage.other_objects:
+        return Cause(
+            "new_function_object",
+            detail=f"another tf.function object wrapping the same Python code "
+            f"({lineage.other_objects} traced it elsewhere before)",
+            expected=True,
+        )
+    return Cause("first_trace", detail="first call", expected=True)
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphlab import _tf
-from graphlab.explain import explain, render_type
+from graphlab.explain import Lineage, explain, render_type
 from graphlab.records import Cause, FunctionSummary, TraceEvent, TraceReport
 
 logger = logging.getLogger("graphlab")
@@ -229,25 +229,21 @@ class _Recorder:
         name, qualname, defined_at = _tf.names_of(target, options.name)
         internal = _tf.is_internal(options)
 
-        same_code_seen, new_instance = 0, ""
+        call_site = _tf.user_call_site(pending.caller)
+        lineage = Lineage()
         code = _tf.code_of(target)
         if code is not None and owner is not None and not cached:
-            same_code_seen, new_instance = self._note_code(code, owner, _tf.bound_instance(target))
+            lineage = self._note_code(code, owner, _tf.bound_instance(target), call_site)
 
         cause = explain(
             new_key,
             cached,
             traced_as=traced_as,
-            same_code_seen=same_code_seen,
-            bound_to_new_instance=new_instance,
+            lineage=lineage,
         )
         if internal:
             cause = Cause("internal", cause.changes, detail=_internal_detail(options.name))
-        actionable = (
-            cause.kind in ("new_input_type", "generalized")
-            or (cause.kind == "context_change" and "(expected)" not in cause.detail)
-            or (cause.kind == "new_function_object" and not new_instance)
-        )
+        actionable = not internal and not cause.expected
         shown_key = traced_as or new_key
         context = shown_key.context.as_dict()
         context["jit_compile"] = str(_tf.jit_compile(options))
@@ -255,7 +251,7 @@ class _Recorder:
             function=name,
             qualname=qualname,
             defined_at=defined_at,
-            call_site=_tf.user_call_site(pending.caller),
+            call_site=call_site,
             trace_index=len(cached) + 1,
             timestamp=timestamp,
             duration_ms=duration_ms,
@@ -268,33 +264,39 @@ class _Recorder:
             concrete_function=weakref.ref(concrete),
         )
 
-    def _note_code(self, code: Any, owner: Any, instance: Any) -> tuple[int, str]:
-        """Count the other tf.function objects that traced ``code`` before ``owner``.
+    def _note_code(self, code: Any, owner: Any, instance: Any, call_site: str) -> Lineage:
+        """Record that ``owner`` traced ``code`` and say what came before it.
 
         A function bound to an instance (a method, or Keras's step closures over
-        ``self``) traced for an instance not seen before is a new instance's function,
-        which is expected; the same instance getting a new function means it was
-        re-created (a recompiled model, a tf.function made in a loop).
+        ``self``) traced for an instance not seen before is that instance's own
+        function: expected. The same instance getting a new function, or a new object
+        traced from a call site an earlier one was traced from, means the tf.function
+        was re-created (a recompiled model, a tf.function made in a loop).
         """
         with self._lock:
             seen = self._code_owners.setdefault(code, _CodeSeen())
             others = len(seen.owners - {id(owner)})
+            same_site = call_site in seen.call_sites
             seen.owners.add(id(owner))
+            seen.call_sites.add(call_site)
             new_instance = ""
             if instance is not None:
                 if not seen.has_instance(instance):
                     new_instance = type(instance).__qualname__
+                else:
+                    same_site = True  # the same instance got a new function object
                 seen.add_instance(instance)
-            return others, new_instance
+            return Lineage(others, new_instance, same_site)
 
 
 class _CodeSeen:
     """The function objects and instances that traced one piece of Python code."""
 
-    __slots__ = ("instance_ids", "instances", "owners")
+    __slots__ = ("call_sites", "instance_ids", "instances", "owners")
 
     def __init__(self) -> None:
         self.owners: set[int] = set()
+        self.call_sites: set[str] = set()
         self.instances: weakref.WeakSet[Any] = weakref.WeakSet()
         self.instance_ids: set[int] = set()
 

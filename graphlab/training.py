@@ -85,9 +85,7 @@ def build_setup(
 
     model = model_fn()
     if not isinstance(model, keras.Model):
-        raise TrainingSetupError(
-            f"model_fn must return a keras.Model, got {type(model).__name__}"
-        )
+        raise TrainingSetupError(f"model_fn must return a keras.Model, got {type(model).__name__}")
     optimizer = optimizer_fn()
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TrainingSetupError(

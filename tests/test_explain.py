@@ -9,6 +9,7 @@ import pytest
 from graphlab.explain import (
     Context,
     Key,
+    Lineage,
     TypeNode,
     accepts,
     diff_types,
@@ -99,12 +100,16 @@ def test_a_tensor_is_compared_with_the_nearest_tensor_not_a_python_value():
 
 
 def test_first_trace_new_function_object_and_new_instance():
-    assert explain(key(x=tensor("float32")), []).kind == "first_trace"
-    recreated = explain(key(x=tensor("float32")), [], same_code_seen=2)
-    assert recreated.kind == "new_function_object"
+    first = explain(key(x=tensor("float32")), [])
+    assert (first.kind, first.expected) == ("first_trace", True)
+    recreated = explain(key(x=tensor("float32")), [], lineage=Lineage(2, "", True))
+    assert (recreated.kind, recreated.expected) == ("new_function_object", False)
     assert "outside the loop" in recreated.advice
-    instance = explain(key(x=tensor("float32")), [], same_code_seen=1, bound_to_new_instance="M")
-    assert instance.kind == "new_function_object"
+    elsewhere = explain(key(x=tensor("float32")), [], lineage=Lineage(1, "", False))
+    assert (elsewhere.kind, elsewhere.expected) == ("new_function_object", True)
+    assert "another tf.function object wrapping the same Python code" in elsewhere.detail
+    instance = explain(key(x=tensor("float32")), [], lineage=Lineage(1, "M", False))
+    assert (instance.kind, instance.expected) == ("new_function_object", True)
     assert instance.advice == ""
 
 

@@ -1,0 +1,137 @@
+"""`graphlab bench` and `graphlab compare-runs` in subprocesses: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from graphlab.records import Comparison
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "graphlab")
+COMMANDS = {"script": [SCRIPT], "module": [sys.executable, "-m", "graphlab"]}
+
+TARGETS = """
+import tensorflow as tf
+
+def square(x):
+    return x * x
+
+def as_text(x):
+    return tf.strings.as_string(x)
+"""
+
+
+def run(kind: str, *args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run(
+        [*COMMANDS[kind], *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
+
+
+@pytest.fixture
+def targets(tmp_path):
+    path = tmp_path / "targets.py"
+    path.write_text(TARGETS)
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["script", "module"])
+def test_bench_text_table(kind, targets):
+    done = run(kind, "bench", f"{targets}:square", "--arg", "f32[3]", "--max-time", "0.05")
+    assert done.returncode == 0, done.stderr
+    assert "speedup vs eager" in done.stdout
+    assert "square" in done.stdout and "xla" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_bench_json_save_plot_and_a_failing_mode(targets, tmp_path):
+    saved = tmp_path / "run.json"
+    plot = tmp_path / "plot.png"
+    done = run(
+        "module", "bench", f"{targets}:square", f"{targets}:as_text", "--arg", "f32[3]",
+        "--max-time", "0.05", "--format", "json", "--save", str(saved), "--plot", str(plot),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["schema"] == "graphlab.comparison/1"
+    rows = {(r["function"], r["mode"]): r for r in data["rows"]}
+    assert rows[("square", "eager")]["speedup_vs_eager"] is None
+    assert rows[("square", "graph")]["speedup_vs_eager"] > 0
+    assert "XLA cannot compile" in rows[("as_text", "xla")]["error"]
+    assert Comparison.from_dict(json.loads(saved.read_text())).rows
+    assert plot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_mode_failing_exits_1(targets):
+    done = run("module", "bench", f"{targets}:as_text", "--arg", "f32[2]", "--modes", "xla", "-q")
+    assert done.returncode == 1
+    assert "XLA cannot compile" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--arg", "f32[None,3]"], "unknown dimension; running needs concrete sizes"),
+        (["--arg", "f32[3]", "--modes", "eager,jit"], "unknown mode jit"),
+        (["--arg", "f32[3]", "--max-time", "0"], "--max-time must be > 0"),
+        (["--arg", "f32[3]", "--threads", "two"], "--threads expects INTRA,INTER"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(targets, args, message):
+    done = run("script", "bench", f"{targets}:square", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_target_exits_2(targets):
+    done = run("module", "bench", f"{targets}:nope", "--arg", "f32[3]")
+    assert done.returncode == 2
+    assert "has no attribute 'nope'" in done.stderr
+
+
+def test_isolated_worker(targets):
+    done = run(
+        "module", "bench", f"{targets}:square", "--arg", "f32[3]", "--modes", "eager,graph",
+        "--isolate", "--max-time", "0.05", "--format", "json", "--threads", "1,1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["metadata"]["isolation"] == "1 process(es) per mode"
+    assert data["metadata"]["intra_op_threads"] == "1"
+    assert [r["parity"] for r in data["rows"]] == ["", "ok"]
+
+
+@pytest.mark.parametrize("kind", ["script", "module"])
+def test_compare_runs_gate(kind, tmp_path):
+    sys.path.insert(0, os.path.dirname(__file__))
+    try:
+        from test_compare import synthetic
+    finally:
+        sys.path.pop(0)
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(synthetic(graph_us=100.0).to_json())
+    new.write_text(synthetic(graph_us=150.0).to_json())
+    done = run(kind, "compare-runs", str(old), str(new), "--fail-if-slower", "10")
+    assert done.returncode == 1
+    assert "FAILED" in done.stdout and "f/graph" in done.stdout
+    assert run(kind, "compare-runs", str(old), str(old), "--fail-if-slower", "10").returncode == 0
+    missing = run(kind, "compare-runs", str(tmp_path / "none.json"), str(new))
+    assert missing.returncode == 2 and "no such run" in missing.stderr
+
+
+def test_help_does_not_import_tensorflow():
+    code = (
+        "import sys\n"
+        "from graphlab import cli\n"
+        "try:\n    cli.main(['bench', '--help'])\nexcept SystemExit:\n    pass\n"
+        "assert 'tensorflow' not in sys.modules, 'help imported TensorFlow'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "--fail-if-slower" not in done.stdout and "--max-time" in done.stdout

@@ -1,0 +1,203 @@
+"""compare(): modes on tiny functions with real TensorFlow, parity, failures, records,
+renderers and run diffs."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+from graphlab.records import (
+    COMPARISON_SCHEMA,
+    Comparison,
+    ComparisonRow,
+    Measurement,
+    OverheadFloor,
+)
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "data", "comparison_v1.json")
+FAST = dict(max_time=0.05, measure_floor=False)
+
+
+def synthetic(graph_us: float = 100.0, eager_us: float = 500.0) -> Comparison:
+    """A comparison built from numbers, no TensorFlow: for records and renderers."""
+
+    def m(label: str, us: float, first_ms: float, ops: int | None) -> Measurement:
+        blocks = tuple(us * 100e-6 * f for f in (1.0, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97))
+        return Measurement(
+            label, blocks, (100,) * 7, first_ms / 1e3, first_ms / 2e3, 0.0, 0, (), ops
+        )
+
+    return Comparison(
+        rows=(
+            ComparisonRow("f", "eager", m("f/eager", eager_us, 5.0, None)),
+            ComparisonRow(
+                "f", "graph", m("f/graph", graph_us, 45.0, 12), parity="ok", parity_ok=True
+            ),
+            ComparisonRow("f", "xla", None, error="InvalidArgumentError: XLA cannot compile"),
+        ),
+        tensorflow="2.21.0",
+        floor=OverheadFloor(function_call=60e-6, eager_op=8e-6),
+        metadata={"device": "CPU"},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Real TensorFlow, tiny budgets
+
+
+def test_builtin_modes_on_a_tiny_function():
+    import tensorflow as tf
+
+    from graphlab import compare, examples
+
+    result = compare(
+        examples.cube, tf.constant([1.0, 2.0]), modes=("eager", "graph", "xla", "concrete"), **FAST
+    )
+    assert [r.mode for r in result.rows] == ["eager", "graph", "xla", "concrete"]
+    assert all(r.ok for r in result.rows), [r.error for r in result.rows]
+    eager, graph = result.rows[0], result.rows[1]
+    assert result.speedup(eager) is None
+    assert result.speedup(graph) is not None
+    assert graph.measurement.op_count and graph.measurement.tracing > 0
+    assert graph.measurement.retraces == 0
+    assert all(r.parity_ok for r in result.rows[1:])
+    assert result.metadata["device"]
+
+
+def test_parity_catches_a_different_implementation():
+    import tensorflow as tf
+
+    from graphlab import compare
+
+    x = tf.constant([1.0, 2.0, 3.0])
+    result = compare(
+        lambda x: x**3,
+        x,
+        modes={"pow": lambda x: x**3, "mul": lambda x: x * x * x, "wrong": lambda x: x * x},
+        **FAST,
+    )
+    by_mode = {row.mode: row for row in result.rows}
+    assert by_mode["mul"].parity_ok is True
+    assert by_mode["wrong"].parity_ok is False
+    assert "mismatch" in by_mode["wrong"].parity
+    assert any("mismatch" in note for note in result.notes(by_mode["wrong"]))
+
+
+def test_a_failing_mode_keeps_the_others():
+    import tensorflow as tf
+
+    from graphlab import compare
+
+    def as_text(x):
+        return tf.strings.as_string(x)  # no XLA kernel
+
+    def makes_variables(x):
+        return tf.Variable(x) * 2  # a new variable per call breaks graph mode
+
+    result = compare([as_text, makes_variables], tf.constant(1.0), **FAST)
+    rows = {(r.function, r.mode): r for r in result.rows}
+    assert rows[("as_text", "eager")].ok and rows[("as_text", "graph")].ok
+    assert "XLA cannot compile" in rows[("as_text", "xla")].error
+    assert rows[("makes_variables", "eager")].ok
+    assert not rows[("makes_variables", "graph")].ok
+    assert not result.all_failed
+
+
+def test_unknown_mode_is_an_error():
+    from graphlab import compare
+    from graphlab.compare import CompareError
+
+    with pytest.raises(CompareError, match="unknown mode 'jit'"):
+        compare(lambda: 1, modes=("eager", "jit"), **FAST)
+
+
+# ---------------------------------------------------------------------------
+# Records and renderers (no timing)
+
+
+def test_derived_columns():
+    c = synthetic()
+    eager, graph, xla = c.rows
+    assert c.speedup(graph) == pytest.approx(5.0, rel=0.01)
+    low, high = c.speedup_ci(graph)
+    assert low < 5.0 < high
+    # 40 ms more first call, 0.4 ms saved per call -> 101 calls
+    assert c.break_even(graph) == 101
+    assert c.dominated_by_overhead(graph)  # 100 µs < 2 x 60 µs bare tf.function call
+    assert not c.dominated_by_overhead(eager)  # 500 µs > 2 x 8 µs eager op
+    assert "dominated by call overhead" in c.notes(graph)
+    assert c.notes(xla)[0].startswith("failed:")
+    assert c.speedup(xla) is None
+
+
+def test_json_round_trip_and_golden_file():
+    c = synthetic()
+    data = json.loads(c.to_json())
+    assert data["schema"] == COMPARISON_SCHEMA
+    row = data["rows"][1]
+    for key in (
+        "function",
+        "mode",
+        "first_call_ms",
+        "median_us",
+        "iqr_us",
+        "rounds",
+        "speedup_vs_eager",
+        "retraces",
+    ):
+        assert key in row
+    assert data["rows"][0]["speedup_vs_eager"] is None
+    again = Comparison.from_dict(data)
+    assert again.rows == c.rows
+    with open(GOLDEN, encoding="utf-8") as handle:
+        golden = Comparison.from_dict(json.load(handle))
+    assert golden.speedup(golden.rows[1]) == pytest.approx(5.0, rel=0.01)
+    assert golden.rows[2].error
+    with pytest.raises(ValueError, match="schema"):
+        Comparison.from_dict({"schema": "graphlab.tracelog/1", "rows": []})
+
+
+def test_renderers():
+    from graphlab.renderers import comparison as renderer
+
+    c = synthetic()
+    text = renderer.render(c, "text")
+    assert "speedup vs eager" in text and "5.0x" in text and "XLA cannot compile" in text
+    assert "| function" in renderer.render(c, "md")
+    assert renderer.render(c, "csv").splitlines()[0].startswith("function,mode,first_call_ms")
+    assert "<table>" in c._repr_html_()
+    frame = c.to_frame()
+    assert list(frame["mode"]) == ["eager", "graph", "xla"]
+    assert frame.loc[1, "speedup_vs_eager"] == pytest.approx(5.0, rel=0.01)
+    with pytest.raises(ValueError, match="unknown format"):
+        renderer.render(c, "yaml")
+
+
+def test_png_plot_and_missing_matplotlib(monkeypatch):
+    from graphlab.renderers import comparison as renderer
+
+    pytest.importorskip("matplotlib")
+    assert renderer.render_png(synthetic()).startswith(b"\x89PNG")
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r"graphlab\[plot\]"):
+        renderer.render_png(synthetic())
+
+
+def test_diff_runs_gates_on_speedup():
+    from graphlab.compare import diff_runs
+    from graphlab.renderers import comparison as renderer
+
+    old, new = synthetic(graph_us=100.0), synthetic(graph_us=150.0)
+    diff = diff_runs(old, new, fail_if_slower=10)
+    graph = next(c for c in diff.changes if c.mode == "graph")
+    assert graph.time_ratio == pytest.approx(1.5)
+    assert graph.p_value < 0.05
+    assert graph.speedup_change == pytest.approx(-1 / 3, rel=0.01)
+    assert diff.failed and "f/graph" in diff.failures[0]
+    assert not diff_runs(old, new, fail_if_slower=50).failed
+    assert not diff_runs(old, old, fail_if_slower=1).failed
+    assert "FAILED" in renderer.render_diff(diff, "text")
+    assert json.loads(renderer.render_diff(diff, "json"))["failures"]
