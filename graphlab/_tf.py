@@ -568,3 +568,19 @@ def overhead_probes() -> tuple[Callable[[], Any], Callable[[], Any]]:
     scalar = tf.constant(1.0)
     identity = tf.function(lambda x: x)
     return (lambda: identity(scalar)), (lambda: tf.add(scalar, scalar))
+
+
+# --- training ---
+
+
+def reset_peak_memory() -> None:
+    """Reset the GPU allocator's peak counter (TensorFlow reports none for the CPU)."""
+    for device in tf.config.list_logical_devices("GPU")[:1]:
+        tf.config.experimental.reset_memory_stats(device.name)
+
+
+def peak_memory_bytes() -> int | None:
+    """Peak bytes on the first GPU since the last reset; None on CPU-only machines."""
+    for device in tf.config.list_logical_devices("GPU")[:1]:
+        return int(tf.config.experimental.get_memory_info(device.name)["peak"])
+    return None
