@@ -13,14 +13,22 @@ from typing import Any
 from graphlab._version import __version__
 
 __all__ = [
+    "GraphDiff",
+    "GraphSummary",
     "GraphlabFunction",
+    "Inspection",
     "RetraceError",
     "TraceEvent",
     "TraceReport",
     "Watch",
     "__version__",
+    "compiler_ir",
+    "diff_graphs",
     "expect_traces",
+    "export_graph",
     "function",
+    "inspect",
+    "inspect_calls",
     "no_retrace",
     "watch",
 ]
@@ -37,6 +45,15 @@ _LAZY = {
     "no_retrace": "graphlab.tracing",
     "TraceEvent": "graphlab.records",
     "TraceReport": "graphlab.records",
+    # graph inspection
+    "inspect": "graphlab.graphs",
+    "inspect_calls": "graphlab.graphs",
+    "diff_graphs": "graphlab.graphs",
+    "export_graph": "graphlab.graphs",
+    "compiler_ir": "graphlab.graphs",
+    "Inspection": "graphlab.records",
+    "GraphSummary": "graphlab.records",
+    "GraphDiff": "graphlab.records",
 }
 
 
