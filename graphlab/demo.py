@@ -11,8 +11,8 @@ import logging
 
 import tensorflow as tf
 
-from graphlab import examples
-from graphlab.renderers import traces
+from graphlab import examples, graphs
+from graphlab.renderers import inspection, traces
 from graphlab.tracing import function
 
 
@@ -36,6 +36,31 @@ def trace_section(fmt: str = "text") -> tuple[str, dict]:
     return intro + traces.render(report, fmt), report.to_dict()
 
 
+def inspect_section(fmt: str = "text") -> tuple[str, dict]:
+    """``add_10`` both ways: a Python ``range`` unrolls, ``tf.range`` becomes one loop op."""
+    scalar = tf.TensorSpec([], tf.float32)
+    unrolled = graphs.inspect(examples.add_10_range, scalar)
+    looped = graphs.inspect(examples.add_10_tf_range, scalar)
+    diff = graphs.diff_graphs(looped.concrete_functions[0], unrolled.concrete_functions[0])
+    data = {
+        "add_10_range": unrolled.to_dict(),
+        "add_10_tf_range": looped.to_dict(),
+        "diff": diff.to_dict(),
+    }
+    if fmt == "json":
+        return "", data
+    intro = (
+        "2. Inspection: add_10 with a Python range (unrolled: one AddV2 per iteration) and\n"
+        "   with tf.range (AutoGraph makes one While op whose body holds the AddV2).\n\n"
+    )
+    parts = [
+        inspection.render(unrolled, fmt, sections=("ops",)),
+        inspection.render(looped, fmt, sections=("ops", "code")),
+        f"tf.range -> Python range: {diff.summary()}\n",
+    ]
+    return intro + "\n".join(parts), data
+
+
 def run(fmt: str = "text") -> str:
     """The whole walkthrough as one string in ``fmt`` (text, md or json)."""
     quiet = logging.getLogger("graphlab")
@@ -43,9 +68,10 @@ def run(fmt: str = "text") -> str:
     quiet.setLevel(logging.ERROR)  # the report says it all; no live warnings
     try:
         text, data = trace_section(fmt)
+        inspect_text, inspect_data = inspect_section(fmt)
     finally:
         quiet.setLevel(level)
     if fmt == "json":
-        return json.dumps({"traces": data}, indent=2) + "\n"
+        return json.dumps({"traces": data, "inspection": inspect_data}, indent=2) + "\n"
     header = "graphlab demo: what tf.function does to the seed chapter's code\n\n"
-    return header + text
+    return header + text + "\n" + inspect_text
