@@ -217,6 +217,7 @@ class _Locator:
 
     def __init__(self) -> None:
         self._framework: dict[str, bool] = {}
+        self._short: dict[str, str] = {}
         self._counts: dict[str, Counter[str]] = {}
         self._where: dict[str, tuple[str, str, int]] = {}
 
@@ -230,18 +231,14 @@ class _Locator:
         """``(location, function, filename, lineno)`` of the user line that made ``op``."""
         if op is None:
             return FRAMEWORK_LOCATION, "", "", 0
-        frames = _tf.op_frames(op)
-        # Frames before the first framework frame belong to whoever started tracing
-        # (a script, a test); only frames inside the trace are the function's own.
-        start = len(frames)
-        for index, (filename, _, _) in enumerate(frames):
-            if self._is_framework(filename):
-                start = index
-                break
-        for filename, lineno, function in reversed(frames[start:]):
-            if not self._is_framework(filename):
-                return f"{_tf.short_path(filename)}:{lineno}", function, filename, lineno
-        return FRAMEWORK_LOCATION, "", "", 0
+        frame = _tf.user_frame(op, self._is_framework)
+        if frame is None:
+            return FRAMEWORK_LOCATION, "", "", 0
+        filename, lineno, function = frame
+        short = self._short.get(filename)
+        if short is None:
+            short = self._short[filename] = _tf.short_path(filename)
+        return f"{short}:{lineno}", function, filename, lineno
 
     def add(self, op: Any, op_type: str) -> None:
         location, function, filename, lineno = self.locate(op)
