@@ -31,3 +31,10 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+# The pytest-benchmark suites over the seed and guide examples, every mode.
+bench: $(STAMP)
+	mkdir -p .benchmarks
+	$(BIN)/python -m pytest benchmarks -p no:cacheprovider --graphlab-modes=eager,graph,xla \
+		--benchmark-columns=median,iqr,rounds --benchmark-sort=name \
+		--benchmark-json=.benchmarks/latest.json

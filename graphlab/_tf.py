@@ -220,14 +220,22 @@ def unwrap(function: Any) -> Any:
 
 
 def bound_instance(target: Any) -> Any | None:
-    """The instance a per-instance tf.function method is bound to, if any."""
+    """The instance a function belongs to: the ``self`` of a per-instance tf.function
+    method, or a ``self`` the function closes over (Keras's step functions)."""
     owner = getattr(target, "__self__", None)
-    if owner is None:
-        return None
-    weak_target = getattr(owner, "weakrefself_target__", None)
-    if weak_target is not None:  # TfMethodTarget
-        return weak_target()
-    return owner
+    if owner is not None:
+        weak_target = getattr(owner, "weakrefself_target__", None)
+        if weak_target is not None:  # TfMethodTarget
+            return weak_target()
+        return owner
+    code = getattr(target, "__code__", None)
+    closure = getattr(target, "__closure__", None)
+    if code is not None and closure and "self" in code.co_freevars:
+        try:
+            return closure[code.co_freevars.index("self")].cell_contents
+        except ValueError:  # empty cell
+            return None
+    return None
 
 
 def code_of(target: Any) -> types.CodeType | None:
@@ -330,7 +338,7 @@ def describe_type(trace_type: Any) -> TypeNode:
                 for name, v in zip(trace_type.attribute_names, trace_type.attributes.components)
             ),
         )
-    if isinstance(trace_type, default_types.Attrs):
+    if _ATTRS_TYPE is not None and isinstance(trace_type, _ATTRS_TYPE):
         named = trace_type.named_attributes
         return TypeNode(
             "namedtuple",
@@ -349,8 +357,12 @@ def describe_type(trace_type: Any) -> TypeNode:
             if obj is not None
             else "<an earlier object, since collected>"
         )
-        return TypeNode("identity", value=label, key=trace_type._ref_hash)
+        return TypeNode("identity", value=label, key=trace_type._ref_hash if obj is not None else 0)
     return TypeNode("other", value=repr(trace_type))
+
+
+# attrs classes got their own trace type in TF 2.13; guard in case it moves again.
+_ATTRS_TYPE = getattr(default_types, "Attrs", None)
 
 
 def _indexed(components: Any) -> tuple[tuple[str, TypeNode], ...]:
@@ -394,14 +406,26 @@ def describe_context(function_context: Any) -> Context:
     return Context(scope=scope, fields=tuple(fields))
 
 
-def describe_key(function_context: Any, function_type: Any) -> Key:
+def describe_key(function_context: Any, function_type: Any, context: Context | None = None) -> Key:
     return Key(
-        context=describe_context(function_context),
+        context=context or describe_context(function_context),
         params=tuple(
             (name, describe_type(parameter.type_constraint))
             for name, parameter in function_type.parameters.items()
         ),
     )
+
+
+def describe_keys(pairs: list[tuple[Any, Any]]) -> list[Key]:
+    """Many cache keys at once; entries share few contexts, so each is described once."""
+    contexts: dict[Any, Context] = {}
+    keys = []
+    for function_context, function_type in pairs:
+        context = contexts.get(function_context)
+        if context is None:
+            context = contexts[function_context] = describe_context(function_context)
+        keys.append(describe_key(function_context, function_type, context))
+    return keys
 
 
 # ---------------------------------------------------------------------------

@@ -42,7 +42,8 @@ class TypeNode:
             unknown size.
         value: For literals, the repr of the Python value; for ``identity``, a label
             of the object; for ``other``, the type's repr.
-        key: Identity of the object for ``identity`` nodes (TF's weakref hash).
+        key: For ``identity`` nodes, the object's hash while it is alive, 0 once it
+            has been collected (TensorFlow never matches a dead object again).
         label: Type name for named tuples and attrs classes; Python type of a literal.
         children: ``(name, node)`` pairs for containers, in order.
     """
@@ -147,8 +148,8 @@ def accepts(cached: TypeNode, new: TypeNode) -> bool:
         return cached.dtype == new.dtype and _shape_accepts(cached.shape, new.shape)
     if cached.kind == "literal":
         return cached.value == new.value and cached.label == new.label
-    if cached.kind == "identity":
-        return cached.key == new.key
+    if cached.kind == "identity":  # TF compares live objects with ==; a dead one never matches
+        return cached.key != 0 and cached.key == new.key
     if cached.kind == "other":
         return cached.value == new.value
     if cached.label != new.label or [k for k, _ in cached.children] != [k for k, _ in new.children]:
@@ -322,6 +323,11 @@ def explain(
                 detail="second trace after the first call created variables (expected once)",
             )
         nearest = cached[-1].context
+        if dict(new.context.fields).get("saving") and not dict(nearest.fields).get("saving"):
+            return Cause(
+                "context_change",
+                detail="traced again by tf.saved_model.save under its save context (expected)",
+            )
         return Cause(
             "context_change",
             detail="called in a new context: " + (_context_changes(nearest, new.context) or "?"),
@@ -370,9 +376,9 @@ def _advice(changes: Sequence[Change], keys: Sequence[Key]) -> str:
         )
     if "object_identity" in whats:
         lines.append(
-            "Objects are keyed by identity: give the class a __tf_tracing_type__, "
-            "make it a hashable value (e.g. a frozen dataclass with __eq__/__hash__), "
-            "or pass its tensors instead."
+            "Custom objects are keyed by weak reference: a call matches a trace only while "
+            "the object it was traced with is alive and equal (==). Reuse one instance, "
+            "give the class a __tf_tracing_type__, or pass its tensors instead."
         )
     if "structure" in whats:
         lines.append("Keep the same dict keys / list lengths from call to call, or pad them.")

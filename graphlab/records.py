@@ -281,6 +281,37 @@ class TraceReport:
 
 
 # ---------------------------------------------------------------------------
+# pytest plugin: one benchmarked mode of one test
+
+PYTEST_SCHEMA = "graphlab.pytest/1"
+
+
+@dataclass(frozen=True, slots=True)
+class ModeResult:
+    """One ``graph_benchmark`` entry: a test run in one mode under pytest-benchmark.
+
+    Attributes:
+        test: The test's name without the mode (the pytest-benchmark group).
+        mode: ``eager``, ``graph`` or ``xla``.
+        median_s: pytest-benchmark's median time per call, seconds.
+        rounds: Rounds pytest-benchmark ran.
+        first_call_ms: The first call (tracing, compilation), before calibration.
+        traces: Traces during warm-up (TensorFlow-internal ones excluded).
+        retraces_during_timing: Traces while pytest-benchmark timed; should be 0.
+        op_count: Ops in the traced graph (0 for eager).
+    """
+
+    test: str
+    mode: str
+    median_s: float
+    rounds: int
+    first_call_ms: float
+    traces: int
+    retraces_during_timing: int
+    op_count: int
+
+
+# ---------------------------------------------------------------------------
 # --- inspection (graphlab.inspect) ---
 #
 # Schema history of ``graphlab.inspect`` JSON:

@@ -118,7 +118,7 @@ def _exit_code(code: object) -> int:
 def _print_user_traceback(error: BaseException, program: Program) -> None:
     """Print the traceback from the user's first frame on, as ``python`` would."""
     tb = error.__traceback__
-    ours = (os.path.dirname(__file__) + os.sep, os.path.dirname(runpy.__file__) + os.sep + "runpy")
+    ours = (os.path.dirname(__file__) + os.sep, runpy.__file__, "<frozen runpy>")
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ours):
         tb = tb.tb_next
     traceback.print_exception(type(error), error, tb, file=sys.stderr)

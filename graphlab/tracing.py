@@ -149,8 +149,8 @@ class _Recorder:
         self._lock = threading.RLock()
         self._watches: list[Watch] = []
         self._functions: weakref.WeakSet[GraphlabFunction] = weakref.WeakSet()
-        # Python code -> ids of the tf.function objects that traced it.
-        self._code_owners: dict[Any, set[int]] = {}
+        # Python code -> the tf.function objects and instances that traced it.
+        self._code_owners: dict[Any, _CodeSeen] = {}
 
     # -- activation -------------------------------------------------------
     def register_function(self, function: GraphlabFunction) -> None:
@@ -169,12 +169,16 @@ class _Recorder:
         with self._lock:
             if watch in self._watches:
                 self._watches.remove(watch)
-            if not self._watches and not len(self._functions):
+            if not self._watches and not self.live_functions():
                 _tf.uninstall_trace_hook()
 
     def active_watches(self) -> list[Watch]:
         with self._lock:
             return list(self._watches)
+
+    def live_functions(self) -> int:
+        # Iterating a WeakSet skips referents that died but whose removal is pending.
+        return sum(1 for _ in self._functions)
 
     # -- the hook ---------------------------------------------------------
     def __call__(self, pending: _tf.PendingTrace, run: Callable[[], Any]) -> Any:
@@ -220,23 +224,15 @@ class _Recorder:
             if pending.function_type is not lookup_type
             else None
         )
-        cached = [_tf.describe_key(c, t) for c, t in _tf.cached_keys(options)]
+        cached = _tf.describe_keys(_tf.cached_keys(options))
         target = _tf.python_target(options)
         name, qualname, defined_at = _tf.names_of(target, options.name)
         internal = _tf.is_internal(options)
 
-        same_code_seen = 0
-        new_instance = ""
+        same_code_seen, new_instance = 0, ""
         code = _tf.code_of(target)
-        if code is not None and owner is not None:
-            with self._lock:
-                owners = self._code_owners.setdefault(code, set())
-                if not cached and id(owner) not in owners:
-                    same_code_seen = len(owners)
-                owners.add(id(owner))
-            instance = _tf.bound_instance(target)
-            if same_code_seen and instance is not None:
-                new_instance = type(instance).__qualname__
+        if code is not None and owner is not None and not cached:
+            same_code_seen, new_instance = self._note_code(code, owner, _tf.bound_instance(target))
 
         cause = explain(
             new_key,
@@ -247,8 +243,10 @@ class _Recorder:
         )
         if internal:
             cause = Cause("internal", cause.changes, detail=_internal_detail(options.name))
-        actionable = cause.kind in ("new_input_type", "generalized", "context_change") or (
-            cause.kind == "new_function_object" and not new_instance
+        actionable = (
+            cause.kind in ("new_input_type", "generalized")
+            or (cause.kind == "context_change" and "(expected)" not in cause.detail)
+            or (cause.kind == "new_function_object" and not new_instance)
         )
         shown_key = traced_as or new_key
         context = shown_key.context.as_dict()
@@ -269,6 +267,48 @@ class _Recorder:
             internal=internal,
             concrete_function=weakref.ref(concrete),
         )
+
+    def _note_code(self, code: Any, owner: Any, instance: Any) -> tuple[int, str]:
+        """Count the other tf.function objects that traced ``code`` before ``owner``.
+
+        A function bound to an instance (a method, or Keras's step closures over
+        ``self``) traced for an instance not seen before is a new instance's function,
+        which is expected; the same instance getting a new function means it was
+        re-created (a recompiled model, a tf.function made in a loop).
+        """
+        with self._lock:
+            seen = self._code_owners.setdefault(code, _CodeSeen())
+            others = len(seen.owners - {id(owner)})
+            seen.owners.add(id(owner))
+            new_instance = ""
+            if instance is not None:
+                if not seen.has_instance(instance):
+                    new_instance = type(instance).__qualname__
+                seen.add_instance(instance)
+            return others, new_instance
+
+
+class _CodeSeen:
+    """The function objects and instances that traced one piece of Python code."""
+
+    __slots__ = ("instance_ids", "instances", "owners")
+
+    def __init__(self) -> None:
+        self.owners: set[int] = set()
+        self.instances: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.instance_ids: set[int] = set()
+
+    def has_instance(self, instance: Any) -> bool:
+        try:
+            return instance in self.instances
+        except TypeError:  # unhashable or not weak-referenceable
+            return id(instance) in self.instance_ids
+
+    def add_instance(self, instance: Any) -> None:
+        try:
+            self.instances.add(instance)
+        except TypeError:
+            self.instance_ids.add(id(instance))
 
 
 def _internal_detail(name: str) -> str:
@@ -294,7 +334,7 @@ def hook_installed() -> bool:
 
 def live_functions() -> int:
     """How many graphlab.function objects are alive (they keep the hook installed)."""
-    return len(_recorder._functions)
+    return _recorder.live_functions()
 
 
 # ---------------------------------------------------------------------------
@@ -346,7 +386,7 @@ def _adopt(function: Any) -> None:
 
 
 def _release_hook_if_unused() -> None:
-    if not _recorder.active_watches() and not len(_recorder._functions):
+    if not _recorder.active_watches() and not _recorder.live_functions():
         _tf.uninstall_trace_hook()
 
 

@@ -84,6 +84,8 @@ def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: Tr
         "",
         _table(_event_rows(events), _EVENT_HEADERS, "simple"),
     ]
+    if any(e.actionable for e in events):
+        out.append("(! marks a retrace you can avoid)")
     advised = [s for s in summaries if s.advice]
     if advised:
         out += ["", "What to do:"]

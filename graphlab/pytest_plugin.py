@@ -1,0 +1,145 @@
+"""graphlab's pytest plugin: eager vs graph benchmarks and retrace guards.
+
+Loaded by every pytest run in an environment where graphlab is installed (entry point
+``pytest11``), so it imports TensorFlow only inside fixtures and hooks that need it.
+
+* ``graph_benchmark(fn, *args, **kwargs)``: benchmarks ``fn`` in one mode with
+  pytest-benchmark, after a warm-up; tests that use it run once per mode
+  (``test_x[eager]``, ``test_x[graph]``) from ``--graphlab-modes`` or
+  ``@pytest.mark.graphlab(modes=[...])``.
+* ``@pytest.mark.graphlab(max_traces=N)``: fails a test whose tf.functions trace more
+  than N times, with graphlab's explanations.
+* A session summary with a column per mode, also written into pytest-benchmark's JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graphlab.records import PYTEST_SCHEMA, ModeResult
+
+_MODES = ("eager", "graph", "xla")
+_MARKER_ARGS = frozenset({"modes", "max_traces"})
+_RESULTS = pytest.StashKey[list[ModeResult]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("graphlab", "graphlab: eager vs graph benchmarks, retrace guards")
+    group.addoption(
+        "--graphlab-modes",
+        metavar="MODES",
+        default="eager,graph",
+        help="comma-separated modes for tests using graph_benchmark: eager, graph, xla "
+        "(default: eager,graph)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "graphlab(modes=None, max_traces=None): modes for graph_benchmark "
+        "(eager, graph, xla); fail if tf.functions trace more than max_traces times",
+    )
+    config.stash[_RESULTS] = []
+    _parse_modes(config.getoption("--graphlab-modes"), "--graphlab-modes")
+
+
+def _parse_modes(value: Any, where: str) -> list[str]:
+    modes = [m.strip() for m in value.split(",")] if isinstance(value, str) else list(value)
+    unknown = [m for m in modes if m not in _MODES]
+    if not modes or unknown:
+        raise pytest.UsageError(
+            f"{where}: unknown mode(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {', '.join(_MODES)}"
+        )
+    return modes
+
+
+def _marker_kwargs(marker: pytest.Mark | None, where: str) -> dict[str, Any]:
+    if marker is None:
+        return {}
+    if marker.args:
+        raise pytest.UsageError(
+            f"{where}: @pytest.mark.graphlab takes keywords only (modes=..., max_traces=...)"
+        )
+    unknown = set(marker.kwargs) - _MARKER_ARGS
+    if unknown:
+        raise pytest.UsageError(
+            f"{where}: @pytest.mark.graphlab got unknown argument(s) "
+            f"{', '.join(sorted(unknown))}; it takes modes=[...] and max_traces=N"
+        )
+    if "modes" in marker.kwargs:
+        _parse_modes(marker.kwargs["modes"], where)
+    max_traces = marker.kwargs.get("max_traces")
+    if max_traces is not None and (not isinstance(max_traces, int) or max_traces < 0):
+        raise pytest.UsageError(f"{where}: max_traces must be an int >= 0, got {max_traces!r}")
+    return dict(marker.kwargs)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "graph_benchmark" not in metafunc.fixturenames:
+        return
+    where = metafunc.definition.nodeid
+    kwargs = _marker_kwargs(metafunc.definition.get_closest_marker("graphlab"), where)
+    if "modes" in kwargs:
+        modes = _parse_modes(kwargs["modes"], where)
+    else:
+        modes = _parse_modes(metafunc.config.getoption("--graphlab-modes"), "--graphlab-modes")
+    metafunc.parametrize("graphlab_mode", modes, ids=modes, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        _marker_kwargs(item.get_closest_marker("graphlab"), item.nodeid)
+
+
+@pytest.fixture
+def graphlab_mode(request: pytest.FixtureRequest) -> str:
+    """The mode this test instance benchmarks (set by parametrization)."""
+    return getattr(request, "param", "graph")
+
+
+@pytest.fixture
+def graph_benchmark(benchmark: Any, graphlab_mode: str, request: pytest.FixtureRequest) -> Any:
+    """``graph_benchmark(fn, *args, **kwargs)``: benchmark ``fn`` in this test's mode."""
+    from graphlab.graph_benchmark import GraphBenchmark
+
+    runner = GraphBenchmark(benchmark, graphlab_mode, request.node.originalname)
+    yield runner
+    result = runner.result()
+    if result is not None:
+        request.config.stash[_RESULTS].append(result)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    marker = item.get_closest_marker("graphlab")
+    limit = marker.kwargs.get("max_traces") if marker is not None else None
+    if limit is None:
+        return (yield)
+    from graphlab.tracing import expect_traces
+
+    with expect_traces(None, max=limit):
+        return (yield)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    results = terminalreporter.config.stash.get(_RESULTS, [])
+    if not results:
+        return
+    from graphlab.renderers.modes_table import render_text
+
+    terminalreporter.write_sep("-", "graphlab: speedup per mode (pytest-benchmark medians)")
+    terminalreporter.write(render_text(results))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks: Any, output_json: Any) -> None:
+    results = config.stash.get(_RESULTS, [])
+    if not results:
+        return
+    from graphlab.renderers.modes_table import pivot
+
+    output_json["graphlab"] = {"schema": PYTEST_SCHEMA, "modes": pivot(results)}

@@ -1,0 +1,24 @@
+"""The benchmark suites still run (CI keeps them small: tiny time budgets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+@pytest.mark.slow
+def test_benchmark_suites_run_in_every_mode(pytester):
+    for path in BENCHMARKS.glob("*.py"):
+        pytester.makepyfile(**{path.stem: path.read_text()})
+    result = pytester.runpytest(
+        "--graphlab-modes=eager,graph,xla",
+        "--benchmark-max-time=0.001",
+        "--benchmark-min-rounds=1",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=24)
+    result.stdout.fnmatch_lines(["*graphlab: speedup per mode*", "test_power_100*x*x"])

@@ -1,0 +1,157 @@
+"""graphlab.explain: pure diffing of trace keys, no TensorFlow involved."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from graphlab.explain import (
+    Context,
+    Key,
+    TypeNode,
+    accepts,
+    diff_types,
+    explain,
+    render_type,
+    synthesize_input_signature,
+)
+from graphlab.records import Cause, Change
+
+
+def tensor(dtype: str, *shape: int | None) -> TypeNode:
+    return TypeNode("tensor", dtype=dtype, shape=tuple(shape))
+
+
+def literal(value: object) -> TypeNode:
+    return TypeNode("literal", value=repr(value), label=type(value).__name__)
+
+
+def key(scope: str = "NO_SCOPE", **params: TypeNode) -> Key:
+    return Key(Context(scope), tuple(params.items()))
+
+
+def test_unknown_dims_accept_any_size_but_not_another_rank():
+    assert accepts(tensor("float32", None, 3), tensor("float32", 7, 3))
+    assert not accepts(tensor("float32", None, 3), tensor("float32", 7, 4))
+    assert not accepts(tensor("float32", None, 3), tensor("float32", 7))
+    assert accepts(TypeNode("tensor", dtype="float32", shape=None), tensor("float32", 1, 2, 3))
+
+
+def test_shape_change_is_reported_with_both_shapes():
+    assert diff_types("x", tensor("float32", 1, 2), tensor("float32", 2, 2)) == [
+        Change("x", "shape", "(1, 2)", "(2, 2)")
+    ]
+
+
+def test_dtype_and_python_value_and_type_changes():
+    assert diff_types("x", tensor("float32"), tensor("int32")) == [
+        Change("x", "dtype", "float32", "int32")
+    ]
+    assert diff_types("n", literal(2), literal(3)) == [Change("n", "python_value", "2", "3")]
+    assert diff_types("n", literal(2), literal(2.0)) == [
+        Change("n", "type", "Python int 2", "Python float 2.0")
+    ]
+    assert diff_types("x", tensor("float32"), literal(2))[0].what == "type"
+
+
+def test_nested_structures_name_the_path():
+    before = TypeNode("dict", children=(("'a'", tensor("float32", 2)),))
+    after = TypeNode("dict", children=(("'a'", tensor("float32", 3)),))
+    assert diff_types("batch", before, after) == [Change("batch['a']", "shape", "(2,)", "(3,)")]
+    grown = TypeNode("dict", children=(("'a'", tensor("float32", 2)), ("'b'", literal(1))))
+    (change,) = diff_types("batch", before, grown)
+    assert change.what == "structure"
+    assert "added 'b'" in change.after
+    short = TypeNode("list", children=(("0", literal(1)),))
+    longer = TypeNode("list", children=(("0", literal(1)), ("1", literal(2))))
+    assert diff_types("xs", short, longer) == [
+        Change("xs", "structure", "list of length 1", "list of length 2")
+    ]
+
+
+def test_identity_change():
+    a = TypeNode("identity", value="<Foo object at 0x1>", key=1)
+    b = TypeNode("identity", value="<Foo object at 0x2>", key=2)
+    (change,) = diff_types("obj", a, b)
+    assert (change.what, change.before, change.after) == (
+        "object_identity",
+        "<Foo object at 0x1>",
+        "<Foo object at 0x2>",
+    )
+
+
+def test_explains_against_the_closest_entry():
+    cached = [
+        key(x=tensor("float32", 2), n=literal(1)),
+        key(x=tensor("float32", 3), n=literal(2)),
+    ]
+    cause = explain(key(x=tensor("float32", 3), n=literal(3)), cached)
+    assert cause.kind == "new_input_type"
+    assert cause.changes == (Change("n", "python_value", "2", "3"),)
+    assert "Pass a tensor instead of a Python value for n" in cause.advice
+
+
+def test_a_tensor_is_compared_with_the_nearest_tensor_not_a_python_value():
+    cached = [key(x=tensor("float32")), key(x=literal(2)), key(x=literal(3))]
+    cause = explain(key(x=tensor("float32", 1, 2)), cached)
+    assert cause.changes == (Change("x", "shape", "()", "(1, 2)"),)
+
+
+def test_first_trace_new_function_object_and_new_instance():
+    assert explain(key(x=tensor("float32")), []).kind == "first_trace"
+    recreated = explain(key(x=tensor("float32")), [], same_code_seen=2)
+    assert recreated.kind == "new_function_object"
+    assert "outside the loop" in recreated.advice
+    instance = explain(key(x=tensor("float32")), [], same_code_seen=1, bound_to_new_instance="M")
+    assert instance.kind == "new_function_object"
+    assert instance.advice == ""
+
+
+def test_variable_creation_and_context_change():
+    first = key("VARIABLE_CREATION", x=tensor("float32"))
+    second = key("NO_VARIABLE_CREATION", x=tensor("float32"))
+    assert explain(second, [first]).kind == "variable_creation"
+    eager = Key(Context("NO_SCOPE", (("graph", "eager"),)), ())
+    nested = Key(Context("NO_SCOPE", (("graph", "inside graph outer@0x1"),)), ())
+    cause = explain(nested, [eager])
+    assert cause.kind == "context_change"
+    assert "graph eager -> inside graph outer@0x1" in cause.detail
+
+
+def test_generalized_when_traced_key_differs():
+    cached = [key(x=tensor("float32", 2))]
+    cause = explain(key(x=tensor("float32", 3)), cached, traced_as=key(x=tensor("float32", None)))
+    assert cause.kind == "generalized"
+    assert cause.changes == (Change("x", "shape", "(2,)", "(3,)"),)
+    assert "x: float32[None]" in cause.detail
+
+
+def test_synthesized_signature_is_valid_python_and_most_specific():
+    keys = [
+        key(x=tensor("float32", 1, 3), y=tensor("int32", 5)),
+        key(x=tensor("float32", 4, 3), y=tensor("int32", 5)),
+    ]
+    text = synthesize_input_signature(keys)
+    assert text == (
+        "@tf.function(input_signature=[tf.TensorSpec(shape=[None, 3], dtype=tf.float32), "
+        "tf.TensorSpec(shape=[5], dtype=tf.int32)])"
+    )
+    ast.parse(text + "\ndef f(x, y): pass")
+    ranks = [key(x=tensor("float32", 2)), key(x=tensor("float32", 2, 2))]
+    assert "shape=None" in synthesize_input_signature(ranks)
+    assert synthesize_input_signature([key(x=tensor("float32")), key(x=tensor("int32"))]) == ""
+
+
+def test_render_type_forms():
+    assert render_type(tensor("float32", None, 3)) == "float32[None,3]"
+    assert render_type(tensor("int32")) == "int32[]"
+    pair = TypeNode("tuple", children=(("0", tensor("float32", 2)), ("1", literal(None))))
+    assert render_type(pair) == "(float32[2], None)"
+
+
+def test_records_validate_their_contract():
+    with pytest.raises(ValueError, match=r"Change\.what must be one of"):
+        Change("x", "colour", "a", "b")
+    with pytest.raises(ValueError, match=r"Cause\.kind must be one of"):
+        Cause("because")

@@ -1,0 +1,178 @@
+"""The pytest plugin, driven through pytester like a user's own test session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+FAST = ["--benchmark-max-time=0.02", "--benchmark-min-rounds=3", "-p", "no:cacheprovider"]
+
+CUBE_TESTS = """
+import tensorflow as tf
+
+def cube(x):
+    return x ** 3
+
+def test_cube(graph_benchmark):
+    result = graph_benchmark(cube, tf.constant(2.0))
+    assert float(result) == 8.0
+"""
+
+
+def test_graph_benchmark_is_parametrized_per_mode_with_extra_info(pytester):
+    pytester.makepyfile(CUBE_TESTS)
+    out = pytester.path / "bench.json"
+    result = pytester.runpytest(*FAST, f"--benchmark-json={out}", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_cube?eager? PASSED*", "*test_cube?graph? PASSED*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*graphlab: speedup per mode (pytest-benchmark medians)*",
+            "test*eager median*graph median*graph vs eager*",
+            "test_cube*x",
+        ]
+    )
+    data = json.loads(out.read_text())
+    by_name = {b["name"]: b for b in data["benchmarks"]}
+    assert set(by_name) == {"test_cube[eager]", "test_cube[graph]"}
+    graph = by_name["test_cube[graph]"]
+    assert graph["group"] == "test_cube"
+    assert graph["extra_info"]["mode"] == "graph"
+    assert graph["extra_info"]["traces"] == 1
+    assert graph["extra_info"]["retraces_during_timing"] == 0
+    assert graph["extra_info"]["op_count"] == 4
+    assert graph["extra_info"]["first_call_ms"] > 0
+    assert by_name["test_cube[eager]"]["extra_info"]["traces"] == 0
+    (row,) = data["graphlab"]["modes"]
+    assert data["graphlab"]["schema"] == "graphlab.pytest/1"
+    assert row["test"] == "test_cube"
+    assert row["graph_speedup"] == pytest.approx(
+        by_name["test_cube[eager]"]["stats"]["median"] / graph["stats"]["median"]
+    )
+
+
+def test_modes_from_the_option_and_the_marker(pytester):
+    pytester.makepyfile(
+        CUBE_TESTS
+        + """
+import pytest
+
+@pytest.mark.graphlab(modes=["graph"])
+def test_graph_only(graph_benchmark):
+    graph_benchmark(cube, tf.constant(1.0))
+"""
+    )
+    result = pytester.runpytest(*FAST, "--graphlab-modes=eager,graph,xla", "--co", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "*test_cube?eager?",
+            "*test_cube?graph?",
+            "*test_cube?xla?",
+            "*test_graph_only?graph?",
+        ]
+    )
+    assert "test_graph_only[eager]" not in result.stdout.str()
+
+
+def test_warm_up_fixes_the_calibration_trap(pytester):
+    # The same fresh tf.function handed to plain pytest-benchmark and to graph_benchmark:
+    # plain calibration times the first call (tracing) and runs far fewer rounds.
+    pytester.makepyfile(
+        """
+import tensorflow as tf
+
+def cube(x):
+    return x ** 3
+
+def test_plain(benchmark):
+    benchmark(tf.function(cube), tf.constant(2.0))
+
+def test_graphlab(graph_benchmark):
+    graph_benchmark(cube, tf.constant(2.0))
+"""
+    )
+    out = pytester.path / "rounds.json"
+    result = pytester.runpytest(
+        "--benchmark-max-time=0.2", "--graphlab-modes=graph", f"--benchmark-json={out}"
+    )
+    result.assert_outcomes(passed=2)
+    rounds = {b["name"]: b["stats"]["rounds"] for b in json.loads(out.read_text())["benchmarks"]}
+    assert rounds["test_graphlab[graph]"] > 5 * rounds["test_plain"]
+
+
+def test_max_traces_fails_with_the_explanations(pytester):
+    pytester.makepyfile(
+        """
+import pytest
+import tensorflow as tf
+
+@tf.function
+def square(x):
+    return x * x
+
+@pytest.mark.graphlab(max_traces=1)
+def test_retraces():
+    square(tf.constant([1.0]))
+    square(tf.constant([1.0, 2.0]))
+
+@pytest.mark.graphlab(max_traces=1)
+def test_within_budget():
+    square(tf.constant([[1.0]]))
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*RetraceError: tf.functions traced 2 time(s), expected at most 1:*",
+            "*square retraced (2nd trace) at test_max_traces_fails_with_the_explanations.py:11:"
+            " x changed shape (1,) -> (2,)*",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        ("@pytest.mark.graphlab(mode='graph')", "unknown argument(s) mode"),
+        ("@pytest.mark.graphlab(modes=['jit'])", "unknown mode(s) 'jit'"),
+        ("@pytest.mark.graphlab(max_traces=-1)", "max_traces must be an int >= 0"),
+        ("@pytest.mark.graphlab(3)", "takes keywords only"),
+    ],
+)
+def test_bad_marker_is_a_usage_error_at_collection(pytester, marker, message):
+    pytester.makepyfile(
+        f"""
+import pytest
+
+{marker}
+def test_x():
+    pass
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+
+
+def test_bad_modes_option_is_a_usage_error(pytester):
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--graphlab-modes=eager,fast")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--graphlab-modes: unknown mode(s) 'fast'; choose from eager, graph, xla" in (
+        result.stderr.str()
+    )
+
+
+def test_plugin_does_not_import_tensorflow(pytester):
+    pytester.makepyfile(
+        """
+import sys
+
+def test_no_tf():
+    assert "tensorflow" not in sys.modules
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

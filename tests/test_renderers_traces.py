@@ -1,0 +1,136 @@
+"""Trace-report renderers on hand-made records: golden JSON, text and markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graphlab.records import Cause, Change, FunctionSummary, TraceEvent, TraceReport
+from graphlab.renderers import format_for, traces
+
+GOLDEN = Path(__file__).parent / "data" / "tracelog-1.json"
+
+
+def make_report() -> TraceReport:
+    first = TraceEvent(
+        function="tf_cube",
+        qualname="tf_cube",
+        defined_at="train.py:8",
+        call_site="train.py:15",
+        trace_index=1,
+        timestamp=1700000000.0,
+        duration_ms=14.25,
+        signature={"x": "float32[]"},
+        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
+        op_count=4,
+        cause=Cause("first_trace", detail="first call"),
+        actionable=False,
+    )
+    second = TraceEvent(
+        function="tf_cube",
+        qualname="tf_cube",
+        defined_at="train.py:8",
+        call_site="train.py:16",
+        trace_index=2,
+        timestamp=1700000001.0,
+        duration_ms=1.5,
+        signature={"x": "float32[2,2]"},
+        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
+        op_count=4,
+        cause=Cause(
+            "new_input_type",
+            (Change("x", "shape", "(1, 2)", "(2, 2)"),),
+            advice="@tf.function(input_signature=[tf.TensorSpec(shape=[None, 2], dtype=tf.float32)])",
+        ),
+        actionable=True,
+    )
+    internal = TraceEvent(
+        function="wrapped_fn",
+        qualname="wrapped_fn",
+        defined_at="structured_function.py:1",
+        call_site="train.py:20",
+        trace_index=1,
+        timestamp=1700000002.0,
+        duration_ms=2.0,
+        signature={"args_0": "int64[]"},
+        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
+        op_count=3,
+        cause=Cause("internal", detail="a function tf.data traced for itself"),
+        actionable=False,
+        internal=True,
+    )
+    summaries = (
+        FunctionSummary(
+            "tf_cube",
+            "tf_cube",
+            "train.py:8",
+            2,
+            1,
+            15.75,
+            second.cause.summary(),
+            advice=second.cause.advice,
+        ),
+        FunctionSummary(
+            "wrapped_fn",
+            "wrapped_fn",
+            "structured_function.py:1",
+            1,
+            0,
+            2.0,
+            internal.cause.summary(),
+            internal=True,
+        ),
+    )
+    return TraceReport((first, second, internal), summaries, tensorflow="2.21.0")
+
+
+def test_json_matches_the_golden_file_of_schema_1():
+    rendered = json.loads(traces.render(make_report(), "json"))
+    assert rendered == json.loads(GOLDEN.read_text())
+    assert rendered["schema"] == "graphlab.tracelog/1"
+    # JSON holds every event, internal ones included.
+    assert [e["function"] for e in rendered["events"]] == ["tf_cube", "tf_cube", "wrapped_fn"]
+
+
+def test_text_report():
+    text = traces.render(make_report(), "text")
+    assert text.splitlines()[0] == (
+        "graphlab trace report: 2 traces of 1 functions, 1 avoidable retraces (TensorFlow 2.21.0)"
+    )
+    rows = [line.split() for line in text.splitlines()]
+    assert ["tf_cube", "train.py:8", "2", "1", "15.8", "x", "changed"] == rows[4][:7]
+    assert "! x changed shape (1, 2) -> (2, 2)" in text
+    assert "wrapped_fn" not in text
+    assert "! marks a retrace you can avoid" in text
+    assert "What to do:\n  tf_cube (train.py:8):\n    @tf.function(input_signature=" in text
+    assert "wrapped_fn" in traces.render(make_report(), "text", include_internal=True)
+
+
+def test_markdown_and_html():
+    md = traces.render(make_report(), "md")
+    assert md.startswith("## Traces per function\n\n| function")
+    assert "| tf_cube" in md and "```python\n@tf.function(" in md
+    html = traces.render(make_report(), "html")
+    assert "<table>" in html and "x changed shape (1, 2) -&gt; (2, 2)" in html
+    assert make_report()._repr_html_() == html
+
+
+def test_unknown_format():
+    with pytest.raises(
+        ValueError, match="unknown format 'xml'; choose one of text, md, json, html"
+    ):
+        traces.render(make_report(), "xml")
+
+
+def test_event_message_and_format_choice():
+    event = make_report().events[1]
+    assert event.message == (
+        "tf_cube retraced (2nd trace) at train.py:16: x changed shape (1, 2) -> (2, 2); "
+        "tracing took 1.5 ms"
+    )
+    assert format_for("out.json", None) == "json"
+    assert format_for("out.md", "text") == "text"
+    assert format_for(None, None) == "text"
+    assert format_for("report.unknown", None) == "text"
