@@ -15,7 +15,10 @@ from graphlab._version import __version__
 __all__ = [
     "Comparison",
     "ComparisonRow",
+    "GraphDiff",
+    "GraphSummary",
     "GraphlabFunction",
+    "Inspection",
     "Measurement",
     "RetraceError",
     "Timer",
@@ -26,8 +29,13 @@ __all__ = [
     "combine",
     "compare",
     "compare_runs",
+    "compiler_ir",
+    "diff_graphs",
     "expect_traces",
+    "export_graph",
     "function",
+    "inspect",
+    "inspect_calls",
     "no_retrace",
     "watch",
 ]
@@ -51,6 +59,15 @@ _LAZY = {
     "ComparisonRow": "graphlab.records",
     "Comparison": "graphlab.records",
     "combine": "graphlab.records",
+    # graph inspection
+    "inspect": "graphlab.graphs",
+    "inspect_calls": "graphlab.graphs",
+    "diff_graphs": "graphlab.graphs",
+    "export_graph": "graphlab.graphs",
+    "compiler_ir": "graphlab.graphs",
+    "Inspection": "graphlab.records",
+    "GraphSummary": "graphlab.records",
+    "GraphDiff": "graphlab.records",
 }
 
 

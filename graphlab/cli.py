@@ -456,10 +456,189 @@ def _cmd_compare_runs(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if diff.failed else EXIT_OK
 
 
+# inspect
+
+
+class _CallAction(argparse.Action):
+    """``--arg``/``--kwarg`` go into the current input set; ``--then`` starts the next.
+    Values are kept as typed and parsed in the handler, so that a bad one is reported as
+    one line (exit 2) rather than argparse's usage block."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None):
+        calls = getattr(namespace, "calls", None) or [[]]
+        if self.dest == "then":
+            calls.append([])
+        else:
+            calls[-1].append((self.dest, values))
+        namespace.calls = calls
+
+
+def _add_inspect(sub: Any) -> None:
+    from graphlab.inputs import SPEC_HELP
+
+    parser = sub.add_parser(
+        "inspect",
+        help="show the graphs tf.function makes of a function: ops, captures, code, XLA",
+        description="Trace TARGET (module:fn, module:obj.method or path/file.py:fn) with the "
+        "given inputs and show its concrete functions: signatures, op counts (nested cond/"
+        "while bodies included), ops per source line, captures, AutoGraph code, XLA IR; "
+        "diff the graphs of several traces; export a graph. Without section options, a "
+        "concise summary.",
+    )
+    parser.add_argument("target", help="module:fn, module:obj.method or path/to/file.py:fn")
+    inputs = parser.add_argument_group("inputs (not needed with an input_signature)")
+    inputs.add_argument(
+        "--arg",
+        dest="arg",
+        action=_CallAction,
+        metavar="VALUE",
+        help=f"a positional input, in order: {SPEC_HELP}",
+    )
+    inputs.add_argument(
+        "--kwarg",
+        dest="kwarg",
+        action=_CallAction,
+        metavar="NAME=VALUE",
+        help="a keyword input; VALUE as for --arg",
+    )
+    inputs.add_argument(
+        "--then",
+        dest="then",
+        action=_CallAction,
+        nargs=0,
+        help="start another set of inputs (another trace, e.g. for --diff)",
+    )
+    sections = parser.add_argument_group("sections (default: a concise summary)")
+    for name, text in (
+        ("signatures", "concrete functions and their input/output signatures"),
+        ("ops", "op counts by type, top level and with nested bodies"),
+        ("lines", "op counts per line of the user's source"),
+        ("captures", "captured variables and tensors"),
+        ("code", "the AutoGraph-generated code of the function"),
+        ("diff", "op-type differences between consecutive traces"),
+    ):
+        sections.add_argument(f"--{name}", action="store_true", help=text)
+    sections.add_argument(
+        "--annotate", action="store_true", help="with --code: op counts per source line"
+    )
+    sections.add_argument(
+        "--xla", metavar="STAGE", help="XLA IR: hlo, optimized_hlo, stablehlo, optimized_hlo_dot"
+    )
+    parser.add_argument(
+        "--export",
+        metavar="FORMAT",
+        help="write the last trace's graph with -o PATH: pbtxt, dot, svg, png, tensorboard "
+        "(a log directory), or an XLA stage (hlo, optimized_hlo, stablehlo)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="with --export: where to write it; else write the report to PATH",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "md", "json"),
+        help="report format (default: from the -o extension, else text)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback when the function fails to trace",
+    )
+    parser.set_defaults(handler=_cmd_inspect, calls=None)
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from graphlab import inputs
+
+    try:
+        calls = [_call_args(group) for group in (args.calls or [[]])]
+        target = inputs.load_target(args.target)
+    except inputs.InputError as error:
+        raise UsageError(str(error)) from None
+    export = args.export
+    if export and not args.output:
+        raise UsageError(f"--export {export} needs -o PATH (where to write it)")
+
+    from graphlab import graphs
+    from graphlab.renderers import format_for, inspection
+
+    sections = [s for s in inspection.SECTIONS if getattr(args, s)]
+    try:
+        result = graphs.inspect_calls(
+            target, [c.for_tracing() for c in calls if not c.empty], lines=True
+        )
+        if args.diff and len(result.concrete_functions) < 2:
+            raise UsageError(
+                "--diff needs two traces: give a second set of inputs after --then "
+                "(e.g. --arg f32[2] --then --arg f32[3])"
+            )
+        xla = None
+        if args.xla:
+            xla = (args.xla, _compile(graphs, target, calls, args.xla))
+        exports = []
+        if export in graphs.XLA_STAGES:
+            text = _compile(graphs, target, calls, export)
+            write_output(text, args.output)
+            exports.append(graphs.Export(export, args.output))
+        elif export:
+            exports.append(
+                graphs.export_graph(_last_concrete(graphs, target, calls), export, args.output)
+            )
+    except (inputs.InputError, graphs.InspectError) as error:
+        raise UsageError(str(error)) from None
+    except (graphs.TraceFailure, graphs.XlaError) as error:
+        if getattr(args, "debug", False):
+            raise
+        print(f"graphlab inspect: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    report_path = None if export else args.output
+    fmt = format_for(report_path, args.format)
+    text = inspection.render(
+        result, fmt, sections=sections, annotate=args.annotate, xla=xla, exports=exports
+    )
+    write_output(text, report_path)
+    return EXIT_OK
+
+
+def _call_args(group: list[tuple[str, str]]) -> Any:
+    from graphlab import inputs
+
+    values = [inputs.parse_value(text) for kind, text in group if kind == "arg"]
+    pairs = [inputs.parse_kwarg(text) for kind, text in group if kind == "kwarg"]
+    return inputs.CallArgs(tuple(values), tuple(pairs))
+
+
+def _compile(graphs: Any, target: Any, calls: list[Any], stage: str) -> str:
+    """XLA IR for the last input set (concrete values: specs become random data)."""
+    from graphlab import inputs
+
+    call = next((c for c in reversed(calls) if not c.empty), None)
+    if call is None:
+        signature = getattr(graphs.as_tf_function(target), "input_signature", None)
+        call = inputs.spec_args(signature) if signature is not None else inputs.CallArgs()
+    call_args, call_kwargs = call.for_running()
+    return graphs.compiler_ir(target, *call_args, stage=stage, **call_kwargs)
+
+
+def _last_concrete(graphs: Any, target: Any, calls: list[Any]) -> Any:
+    call = next((c for c in reversed(calls) if not c.empty), None)
+    call_args, call_kwargs = call.for_tracing() if call is not None else ((), {})
+    return graphs.concrete_function(target, call_args, call_kwargs)
+
+
 # ---------------------------------------------------------------------------
 # main
 
-_COMMANDS: list[Callable[[Any], None]] = [_add_watch, _add_demo, _add_bench, _add_compare_runs]
+_COMMANDS: list[Callable[[Any], None]] = [
+    _add_watch,
+    _add_inspect,
+    _add_bench,
+    _add_compare_runs,
+    _add_demo,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,8 +11,8 @@ import logging
 
 import tensorflow as tf
 
-from graphlab import examples
-from graphlab.renderers import traces
+from graphlab import examples, graphs
+from graphlab.renderers import inspection, traces
 from graphlab.tracing import function
 
 
@@ -63,10 +63,35 @@ def bench_section(fmt: str = "text", max_time: float = 0.3) -> tuple[str, dict]:
     if fmt == "json":
         return "", comparison.to_dict()
     intro = (
-        "2. Does graph mode pay? cube on a scalar and on a 1000x1000 tensor, and the\n"
+        "3. Does graph mode pay? cube on a scalar and on a 1000x1000 tensor, and the\n"
         "   guide's power(x, 100) (100 matmuls of 10x10), eager vs tf.function vs XLA.\n\n"
     )
     return intro + renderer.render(comparison, fmt), comparison.to_dict()
+
+
+def inspect_section(fmt: str = "text") -> tuple[str, dict]:
+    """``add_10`` both ways: a Python ``range`` unrolls, ``tf.range`` becomes one loop op."""
+    scalar = tf.TensorSpec([], tf.float32)
+    unrolled = graphs.inspect(examples.add_10_range, scalar)
+    looped = graphs.inspect(examples.add_10_tf_range, scalar)
+    diff = graphs.diff_graphs(looped.concrete_functions[0], unrolled.concrete_functions[0])
+    data = {
+        "add_10_range": unrolled.to_dict(),
+        "add_10_tf_range": looped.to_dict(),
+        "diff": diff.to_dict(),
+    }
+    if fmt == "json":
+        return "", data
+    intro = (
+        "2. Inspection: add_10 with a Python range (unrolled: one AddV2 per iteration) and\n"
+        "   with tf.range (AutoGraph makes one While op whose body holds the AddV2).\n\n"
+    )
+    parts = [
+        inspection.render(unrolled, fmt, sections=("ops",)),
+        inspection.render(looped, fmt, sections=("ops", "code")),
+        f"tf.range -> Python range: {diff.summary()}\n",
+    ]
+    return intro + "\n".join(parts), data
 
 
 def run(fmt: str = "text") -> str:
@@ -76,10 +101,14 @@ def run(fmt: str = "text") -> str:
     quiet.setLevel(logging.ERROR)  # the report says it all; no live warnings
     try:
         text, data = trace_section(fmt)
+        inspect_text, inspect_data = inspect_section(fmt)
         bench_text, bench_data = bench_section(fmt)
     finally:
         quiet.setLevel(level)
     if fmt == "json":
-        return json.dumps({"traces": data, "bench": bench_data}, indent=2) + "\n"
+        return (
+            json.dumps({"traces": data, "inspection": inspect_data, "bench": bench_data}, indent=2)
+            + "\n"
+        )
     header = "graphlab demo: what tf.function does to the seed chapter's code\n\n"
-    return header + text + "\n" + bench_text
+    return header + text + "\n" + inspect_text + "\n" + bench_text

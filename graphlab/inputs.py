@@ -261,3 +261,42 @@ def _load_file(path: str) -> Any:
     finally:
         sys.path.remove(directory)
     return module
+
+
+# ---------------------------------------------------------------------------
+# Calls
+
+
+@dataclass(frozen=True, slots=True)
+class CallArgs:
+    """One set of inputs typed on the command line: ``--arg`` values and ``--kwarg`` pairs."""
+
+    args: tuple[InputArg, ...] = ()
+    kwargs: tuple[tuple[str, InputArg], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.args and not self.kwargs
+
+    def for_tracing(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Specs stay specs (``None`` dims allowed): what ``get_concrete_function`` takes."""
+        return tuple(to_spec(a) for a in self.args), {k: to_spec(v) for k, v in self.kwargs}
+
+    def for_running(self, *, seed: int = 0) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Specs become data: for running or compiling (``None`` dims are an error)."""
+        return (
+            tuple(to_value(a, seed=seed) for a in self.args),
+            {k: to_value(v, seed=seed) for k, v in self.kwargs},
+        )
+
+
+def spec_args(signature: Any) -> CallArgs:
+    """Command-line form of an ``input_signature`` (a list of ``tf.TensorSpec``), so a
+    function with a signature can be run or compiled without ``--arg``."""
+    args = []
+    for spec in signature:
+        shape = tuple(spec.shape.as_list()) if spec.shape.rank is not None else ()
+        dims = ",".join("None" if d is None else str(d) for d in shape)
+        text = f"{spec.dtype.name}[{dims}]"
+        args.append(TensorSpecArg(spec.dtype.name, shape, text))
+    return CallArgs(tuple(args))
