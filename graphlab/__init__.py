@@ -26,6 +26,7 @@ __all__ = [
     "TraceReport",
     "Watch",
     "__version__",
+    "bench_training_step",
     "combine",
     "compare",
     "compare_runs",
@@ -36,6 +37,7 @@ __all__ = [
     "function",
     "inspect",
     "inspect_calls",
+    "make_train_step",
     "no_retrace",
     "watch",
 ]
@@ -59,6 +61,9 @@ _LAZY = {
     "ComparisonRow": "graphlab.records",
     "Comparison": "graphlab.records",
     "combine": "graphlab.records",
+    # training steps
+    "bench_training_step": "graphlab.training",
+    "make_train_step": "graphlab.training",
     # graph inspection
     "inspect": "graphlab.graphs",
     "inspect_calls": "graphlab.graphs",

@@ -218,7 +218,7 @@ def compare(
     metadata = environment()
     for case in cases:
         _say(progress, f"{case.function}/{case.mode}: timing ...")
-        with _recorder_quiet():
+        with recorder_quiet():
             row, output = _run_case(case, args, kwargs, max_time, precision, clock, metadata)
         if row.ok and output is not None:
             row = _with_parity(row, outputs, output, rtol, atol)
@@ -234,7 +234,7 @@ def compare(
 
 
 @contextmanager
-def _recorder_quiet() -> Iterator[None]:
+def recorder_quiet() -> Iterator[None]:
     """Each mode gets a fresh tf.function of the same Python code on purpose; the
     recorder would warn about re-created functions. Retraces that matter are counted
     in the measurement and explained in the table instead."""

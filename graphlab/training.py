@@ -146,6 +146,7 @@ def bench_training_step(
     strategy: Any = None,
     *,
     steps_per_execution: int = 8,
+    fit_steps: int = 64,
     max_time: float = 1.0,
     precision: float = 0.05,
     check_steps: int = 3,
@@ -172,6 +173,8 @@ def bench_training_step(
         strategy: A ``tf.distribute`` strategy: the step runs through ``strategy.run``
             under its scope, each replica on ``batch_size / replicas`` examples.
         steps_per_execution: For ``fit_spe``.
+        fit_steps: ``fit`` modes are timed over epochs of at least this many steps (the
+            data repeated), so that fit's per-call setup is amortized as in real use.
         max_time: Time budget per mode, seconds.
         precision: Stop a mode once IQR/median is at most this.
         check_steps: Steps whose losses must agree across modes (parity check).
@@ -188,51 +191,56 @@ def bench_training_step(
     Raises:
         TrainingSetupError: Bad arguments, named, before any timing starts.
     """
-    from graphlab.compare import environment
+    from graphlab import _tf
+    from graphlab.compare import environment, recorder_quiet
+    from graphlab.records import Comparison
 
     modes = _check_modes(modes)
     x, y = _check_data(data, batch_size)
-    if strategy is not None:
-        replicas = strategy.num_replicas_in_sync
-        if batch_size % replicas:
-            raise TrainingSetupError(
-                f"batch_size {batch_size} does not split over {replicas} replicas"
-            )
+    if strategy is not None and batch_size % strategy.num_replicas_in_sync:
+        raise TrainingSetupError(
+            f"batch_size {batch_size} does not split over {strategy.num_replicas_in_sync} replicas"
+        )
+    for name, value in (("steps_per_execution", steps_per_execution), ("fit_steps", fit_steps)):
+        if not isinstance(value, int) or value < 1:
+            raise TrainingSetupError(f"{name} must be a positive int, got {value!r}")
     factories = _Factories(model_fn, optimizer_fn, loss_fn, metrics, seed, strategy)
     factories.setup((x[:batch_size], y[:batch_size]))  # validate before any timing
     metadata = environment()
-    metadata["unit"] = "training step"
-    metadata["batch_size"] = str(batch_size)
+    metadata.update({"unit": "training step", "batch_size": str(batch_size)})
     if strategy is not None:
-        metadata["strategy"] = type(strategy).__name__
-        metadata["replicas"] = str(strategy.num_replicas_in_sync)
-        metadata["per_replica_batch"] = str(batch_size // strategy.num_replicas_in_sync)
-
+        replicas = strategy.num_replicas_in_sync
+        metadata.update(
+            {
+                "strategy": type(strategy).__name__,
+                "replicas": str(replicas),
+                "per_replica_batch": str(batch_size // replicas),
+            }
+        )
+    plan = _Plan(
+        factories,
+        x,
+        y,
+        batch_size,
+        steps_per_execution,
+        fit_steps,
+        max_time,
+        precision,
+        check_steps,
+        metadata,
+    )
     rows = []
     losses: dict[str, list[float]] = {}
     for mode in modes:
         if progress:
             progress(f"{mode}: timing ...")
-        row, mode_losses = _run_mode(
-            mode,
-            factories,
-            x,
-            y,
-            batch_size,
-            steps_per_execution,
-            max_time,
-            precision,
-            check_steps,
-            metadata,
-        )
+        with recorder_quiet():
+            row, mode_losses = plan.run(mode)
         if mode_losses is not None:
             row = _with_loss_parity(row, losses, mode_losses, rtol, atol)
         rows.append(row)
         if progress:
             progress(f"{mode}: {'done' if row.ok else row.error}")
-    from graphlab import _tf
-    from graphlab.records import Comparison
-
     return Comparison(tuple(rows), _tf.TF_VERSION, None, metadata)
 
 
@@ -269,6 +277,8 @@ def _check_data(data: Any, batch_size: int) -> tuple[Any, Any]:
 
 @dataclass
 class _Factories:
+    """Fresh, identically initialized training state for each mode."""
+
     model_fn: Callable[[], Any]
     optimizer_fn: Callable[[], Any]
     loss_fn: Callable[..., Any]
@@ -291,6 +301,7 @@ class _Factories:
             )
 
     def keras_model(self, mode: str, steps_per_execution: int, sample: tuple[Any, Any]) -> Any:
+        """A fresh model compiled for one of the ``fit`` modes."""
         setup = self.setup(sample)
         with self.scope():
             setup.model.compile(
@@ -304,184 +315,149 @@ class _Factories:
         return setup.model
 
 
+@dataclass
+class _Plan:
+    """Everything a mode needs: factories, data, budgets."""
+
+    factories: _Factories
+    x: Any
+    y: Any
+    batch_size: int
+    steps_per_execution: int
+    fit_steps: int
+    max_time: float
+    precision: float
+    check_steps: int
+    metadata: dict[str, str]
+
+    @property
+    def sample(self) -> tuple[Any, Any]:
+        return self.x[: self.batch_size], self.y[: self.batch_size]
+
+    def run(self, mode: str) -> tuple[Any, list[float] | None]:
+        """One row: the measurement and the first losses, or the error."""
+        from graphlab.compare import describe_error
+        from graphlab.records import ComparisonRow
+
+        try:
+            if mode in CUSTOM_MODES:
+                losses, measurement = self._custom_losses(mode), self._time_custom(mode)
+            else:
+                losses, measurement = self._fit_losses(mode), self._time_fit(mode)
+        except Exception as error:  # one failing mode must not hide the others
+            return ComparisonRow("train_step", mode, None, error=describe_error(error)), None
+        return ComparisonRow("train_step", mode, measurement), losses
+
+    # -- the seed chapter's custom step ----------------------------------------
+    def _custom_step(self, mode: str) -> Callable[..., Any]:
+        from graphlab import _tf
+
+        setup = self.factories.setup(self.sample)
+        strategy = self.factories.strategy
+        if strategy is None:
+            step = setup.step_function()
+        else:
+            replica_step = setup.step_function(loss_scale=1.0 / strategy.num_replicas_in_sync)
+
+            def step(xb: Any, yb: Any) -> Any:
+                per_replica = strategy.run(replica_step, args=(xb, yb))
+                return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+        if mode == "eager":
+            return step
+        return _tf.make_tf_function(step, jit_compile=mode == "xla")
+
+    def _custom_batches(self) -> list[Any]:
+        strategy = self.factories.strategy
+        if strategy is not None:
+            dataset = tf.data.Dataset.from_tensor_slices((self.x, self.y)).batch(self.batch_size)
+            return list(strategy.experimental_distribute_dataset(dataset))
+        return _batches(self.x, self.y, self.batch_size)
+
+    def _custom_losses(self, mode: str) -> list[float]:
+        step = self._custom_step(mode)
+        batches = self._custom_batches()
+        return [float(step(*batches[i % len(batches)])) for i in range(self.check_steps)]
+
+    def _time_custom(self, mode: str) -> Any:
+        import itertools
+
+        from graphlab import _tf
+        from graphlab.timing import Timer
+
+        step = self._custom_step(mode)
+        batches = itertools.cycle(self._custom_batches())
+
+        def one_step() -> Any:
+            return step(*next(batches))
+
+        _tf.reset_peak_memory()
+        timer = Timer(
+            one_step,
+            label=f"train_step/{mode}",
+            max_time=self.max_time,
+            precision=self.precision,
+            metadata=self.metadata,
+        )
+        return _with_peak_memory(timer.measure())
+
+    # -- Keras fit ---------------------------------------------------------------
+    def _fit_losses(self, mode: str) -> list[float]:
+        model = self.factories.keras_model(mode, self.steps_per_execution, self.sample)
+        batches = _batches(self.x, self.y, self.batch_size)
+        losses = []
+        for i in range(self.check_steps):
+            xb, yb = batches[i % len(batches)]
+            losses.append(float(model.train_on_batch(xb, yb, return_dict=True)["loss"]))
+        return losses
+
+    def _time_fit(self, mode: str) -> Any:
+        """Keras's ``fit`` is timed an epoch of at least ``fit_steps`` steps at a time (its
+        per-call setup included and amortized, as users pay it) and reported per step.
+        The first step is the first epoch minus the other steps at the steady rate:
+        tracing and compilation plus one step."""
+        import dataclasses
+        import math
+
+        from graphlab import _tf
+        from graphlab.timing import Timer
+
+        model = self.factories.keras_model(mode, self.steps_per_execution, self.sample)
+        x, y = self.x, self.y
+        repeats = math.ceil(self.fit_steps * self.batch_size / x.shape[0])
+        if repeats > 1:
+            x, y = tf.concat([x] * repeats, axis=0), tf.concat([y] * repeats, axis=0)
+        steps = math.ceil(x.shape[0] / self.batch_size)
+
+        def one_epoch() -> Any:
+            return model.fit(x, y, batch_size=self.batch_size, epochs=1, verbose=0, shuffle=False)
+
+        _tf.reset_peak_memory()
+        timer = Timer(
+            one_epoch,
+            label=f"train_step/{mode}",
+            max_time=self.max_time,
+            precision=self.precision,
+            metadata=self.metadata,
+            sync=lambda _: None,  # fit returns after its last step has run
+        )
+        epoch = timer.measure()
+        per_step = epoch.median / steps
+        first = epoch.first_call
+        measurement = dataclasses.replace(
+            epoch,
+            block_calls=tuple(c * steps for c in epoch.block_calls),
+            first_call=None if first is None else first - (steps - 1) * per_step,
+            second_call=None if epoch.second_call is None else epoch.second_call / steps,
+            metadata={**epoch.metadata, "timed_as": f"fit epochs of {steps} steps"},
+        )
+        return _with_peak_memory(measurement)
+
+
 def _batches(x: Any, y: Any, batch_size: int) -> list[tuple[Any, Any]]:
     return [
         (x[i : i + batch_size], y[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)
     ]
-
-
-def _custom_step(mode: str, setup: TrainingSetup, strategy: Any) -> Callable[..., Any]:
-    from graphlab import _tf
-
-    if strategy is None:
-        step = setup.step_function()
-    else:
-        replica_step = setup.step_function(loss_scale=1.0 / strategy.num_replicas_in_sync)
-
-        def step(xb: Any, yb: Any) -> Any:
-            per_replica = strategy.run(replica_step, args=(xb, yb))
-            return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
-
-    if mode == "eager":
-        return step
-    return _tf.make_tf_function(step, jit_compile=mode == "xla")
-
-
-def _distributed_batches(strategy: Any, x: Any, y: Any, batch_size: int) -> list[Any]:
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
-    return list(strategy.experimental_distribute_dataset(dataset))
-
-
-def _run_mode(
-    mode: str,
-    factories: _Factories,
-    x: Any,
-    y: Any,
-    batch_size: int,
-    steps_per_execution: int,
-    max_time: float,
-    precision: float,
-    check_steps: int,
-    metadata: dict[str, str],
-) -> tuple[Any, list[float] | None]:
-    from graphlab.compare import describe_error
-    from graphlab.records import ComparisonRow
-
-    try:
-        if mode in CUSTOM_MODES:
-            losses = _custom_losses(mode, factories, x, y, batch_size, check_steps)
-            measurement = _time_custom(
-                mode, factories, x, y, batch_size, max_time, precision, metadata
-            )
-        else:
-            losses = _fit_losses(
-                mode, factories, x, y, batch_size, steps_per_execution, check_steps
-            )
-            measurement = _time_fit(
-                mode,
-                factories,
-                x,
-                y,
-                batch_size,
-                steps_per_execution,
-                max_time,
-                precision,
-                metadata,
-            )
-    except TrainingSetupError:
-        raise
-    except Exception as error:  # one failing mode must not hide the others
-        return ComparisonRow("train_step", mode, None, error=describe_error(error)), None
-    return ComparisonRow("train_step", mode, measurement), losses
-
-
-def _custom_batches(factories: _Factories, x: Any, y: Any, batch_size: int) -> list[Any]:
-    if factories.strategy is not None:
-        return _distributed_batches(factories.strategy, x, y, batch_size)
-    return _batches(x, y, batch_size)
-
-
-def _custom_losses(
-    mode: str, factories: _Factories, x: Any, y: Any, batch_size: int, steps: int
-) -> list[float]:
-    setup = factories.setup((x[:batch_size], y[:batch_size]))
-    step = _custom_step(mode, setup, factories.strategy)
-    batches = _custom_batches(factories, x, y, batch_size)
-    return [float(step(*batches[i % len(batches)])) for i in range(steps)]
-
-
-def _fit_losses(
-    mode: str, factories: _Factories, x: Any, y: Any, batch_size: int, spe: int, steps: int
-) -> list[float]:
-    model = factories.keras_model(mode, spe, (x[:batch_size], y[:batch_size]))
-    batches = _batches(x, y, batch_size)
-    losses = []
-    for i in range(steps):
-        xb, yb = batches[i % len(batches)]
-        result = model.train_on_batch(xb, yb, return_dict=True)
-        losses.append(float(result["loss"]))
-    return losses
-
-
-def _time_custom(
-    mode: str,
-    factories: _Factories,
-    x: Any,
-    y: Any,
-    batch_size: int,
-    max_time: float,
-    precision: float,
-    metadata: dict[str, str],
-) -> Any:
-    import itertools
-
-    from graphlab import _tf
-    from graphlab.timing import Timer
-
-    setup = factories.setup((x[:batch_size], y[:batch_size]))
-    step = _custom_step(mode, setup, factories.strategy)
-    batches = itertools.cycle(_custom_batches(factories, x, y, batch_size))
-
-    def one_step() -> Any:
-        return step(*next(batches))
-
-    _tf.reset_peak_memory()
-    timer = Timer(
-        one_step,
-        label=f"train_step/{mode}",
-        max_time=max_time,
-        precision=precision,
-        metadata=metadata,
-    )
-    measurement = timer.measure()
-    return _with_peak_memory(measurement)
-
-
-def _time_fit(
-    mode: str,
-    factories: _Factories,
-    x: Any,
-    y: Any,
-    batch_size: int,
-    spe: int,
-    max_time: float,
-    precision: float,
-    metadata: dict[str, str],
-) -> Any:
-    """Keras's ``fit`` is timed an epoch at a time (its per-call setup included, as
-    users pay it) and reported per step. The first step is the first epoch minus the
-    other steps at the steady rate: tracing and compilation plus one step."""
-    import dataclasses
-    import math
-
-    from graphlab import _tf
-    from graphlab.timing import Timer
-
-    model = factories.keras_model(mode, spe, (x[:batch_size], y[:batch_size]))
-    steps = math.ceil(x.shape[0] / batch_size)
-
-    def one_epoch() -> Any:
-        return model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-
-    _tf.reset_peak_memory()
-    timer = Timer(
-        one_epoch,
-        label=f"train_step/{mode}",
-        max_time=max_time,
-        precision=precision,
-        metadata=metadata,
-        sync=lambda _: None,
-    )
-    epoch = timer.measure()
-    per_step = epoch.median / steps
-    measurement = dataclasses.replace(
-        epoch,
-        block_calls=tuple(c * steps for c in epoch.block_calls),
-        first_call=None if epoch.first_call is None else epoch.first_call - (steps - 1) * per_step,
-        second_call=None if epoch.second_call is None else epoch.second_call / steps,
-        metadata={**epoch.metadata, "timed_as": f"fit epochs of {steps} steps"},
-    )
-    return _with_peak_memory(measurement)
 
 
 def _with_peak_memory(measurement: Any) -> Any:
@@ -500,6 +476,8 @@ def _with_peak_memory(measurement: Any) -> Any:
 def _with_loss_parity(
     row: Any, losses: dict[str, list[float]], mode_losses: list[float], rtol: float, atol: float
 ) -> Any:
+    """Compare a mode's first losses with the first mode's: identical initial weights
+    and batches must give the same losses, up to float reordering (XLA, fused ops)."""
     import math
 
     from graphlab.records import ComparisonRow
@@ -514,18 +492,8 @@ def _with_loss_parity(
         if not math.isclose(r, m, rel_tol=rtol, abs_tol=atol)
     ]
     if not bad:
-        return ComparisonRow(
-            row.function,
-            row.mode,
-            row.measurement,
-            parity=f"ok (first {len(mode_losses)} losses)",
-            parity_ok=True,
-        )
-    i, r, m = bad[0]
-    return ComparisonRow(
-        row.function,
-        row.mode,
-        row.measurement,
-        parity=f"mismatch: step {i + 1} loss {m:.6g} vs {r:.6g}",
-        parity_ok=False,
-    )
+        text, ok = f"ok (first {len(mode_losses)} losses)", True
+    else:
+        i, r, m = bad[0]
+        text, ok = f"mismatch: step {i + 1} loss {m:.6g} vs {r:.6g}", False
+    return ComparisonRow(row.function, row.mode, row.measurement, parity=text, parity_ok=ok)

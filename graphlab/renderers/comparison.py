@@ -131,6 +131,11 @@ def _header(comparison: Comparison) -> str:
         )
     if "isolation" in meta:
         parts.append(meta["isolation"])
+    if meta.get("unit") == "training step":
+        unit = f"one call = one training step of batch {meta.get('batch_size', '?')}"
+        if "replicas" in meta:
+            unit += f" ({meta['replicas']} replicas x {meta['per_replica_batch']})"
+        parts.append(unit)
     line = "graphlab comparison: " + ", ".join(parts)
     if comparison.floor is not None:
         line += (
@@ -203,7 +208,26 @@ def flat_rows(comparison: Comparison) -> list[dict[str, Any]]:
                 "notes": "; ".join(data.get("notes", [])),
             }
         )
+        if comparison.metadata.get("unit") == "training step":
+            flat[-1].update(_training_columns(comparison, row, data))
     return flat
+
+
+def _training_columns(
+    comparison: Comparison, row: ComparisonRow, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Per-step names and throughput for :func:`graphlab.training.bench_training_step`."""
+    median_us = data.get("median_us")
+    steps_per_s = 1e6 / median_us if median_us else None
+    batch = int(comparison.metadata.get("batch_size", "0") or 0)
+    peak = row.measurement.metadata.get("peak_memory_bytes") if row.measurement else None
+    return {
+        "first_step_ms": data.get("first_call_ms"),
+        "median_step_us": median_us,
+        "steps_per_s": steps_per_s,
+        "examples_per_s": steps_per_s * batch if steps_per_s else None,
+        "peak_memory_mb": int(peak) / 2**20 if peak else None,
+    }
 
 
 def _csv(comparison: Comparison) -> str:
