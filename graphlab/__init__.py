@@ -12,6 +12,11 @@ from typing import Any
 
 from graphlab._version import __version__
 
+# `compare` is both a submodule and a function: importing the submodule anywhere would
+# set `graphlab.compare` to the module. Binding the function here (the module itself
+# imports no TensorFlow) keeps `graphlab.compare(...)` callable.
+from graphlab.compare import compare
+
 __all__ = [
     "Comparison",
     "ComparisonRow",
@@ -54,7 +59,6 @@ _LAZY = {
     "no_retrace": "graphlab.tracing",
     "TraceEvent": "graphlab.records",
     "TraceReport": "graphlab.records",
-    "compare": "graphlab.compare",
     "compare_runs": "graphlab.compare",
     "Timer": "graphlab.timing",
     "Measurement": "graphlab.records",

@@ -180,3 +180,17 @@ def test_import_without_tensorflow_names_the_extras():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "graphlab[cpu]" in result.stdout
     assert "graphlab[gpu]" in result.stdout
+
+
+def test_public_names_survive_submodule_imports():
+    import importlib
+
+    import graphlab
+
+    importlib.import_module("graphlab.compare")
+    importlib.import_module("graphlab.training")
+    assert callable(graphlab.compare)
+    assert callable(graphlab.bench_training_step)
+    assert set(graphlab.__all__) <= set(dir(graphlab))
+    for name in graphlab.__all__:
+        assert getattr(graphlab, name) is not None
