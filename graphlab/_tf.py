@@ -487,6 +487,13 @@ def _sync_devices(output: Any) -> None:
     tf.test.experimental.sync_devices()
 
 
+def device_sync() -> Callable[[Any], None] | None:
+    """The per-call device sync on a GPU machine; None where calls are synchronous (CPU)."""
+    if gpu_present() and hasattr(tf.test.experimental, "sync_devices"):
+        return _sync_devices
+    return None
+
+
 def block_sync() -> Callable[[Any], None]:
     """What to call once after a block of calls so the clock sees finished work.
 
@@ -494,9 +501,7 @@ def block_sync() -> Callable[[Any], None]:
     ``tf.test.experimental.sync_devices()`` waits for every device (TF >= 2.12). On a
     CPU-only machine eager ops are synchronous and fetching the last output is enough.
     """
-    if gpu_present() and hasattr(tf.test.experimental, "sync_devices"):
-        return _sync_devices
-    return _materialize
+    return device_sync() or _materialize
 
 
 def device_description() -> str:

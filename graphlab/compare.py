@@ -72,6 +72,11 @@ def _mode_builder(fn: Any, mode: str) -> Callable[[], Callable[..., Any]]:
     )
 
 
+def build_mode(fn: Any, mode: str) -> Callable[..., Any]:
+    """``fn`` as run in ``mode`` (``eager``, ``graph``, ``xla``, ``concrete``), fresh."""
+    return _mode_builder(fn, mode)()
+
+
 def _concrete_caller(function: Any) -> Callable[..., Any]:
     """Call a ConcreteFunction: obtained on the first call (which then pays tracing,
     like the other modes), called directly afterwards, skipping the dispatch cache."""

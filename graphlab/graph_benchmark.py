@@ -14,31 +14,6 @@ from typing import Any
 
 from graphlab.records import ModeResult
 
-MODES = ("eager", "graph", "xla")
-
-
-def build_mode(fn: Callable[..., Any], mode: str) -> Callable[..., Any]:
-    """``fn`` as run in ``mode``: eagerly, as a ``tf.function``, or XLA-compiled."""
-    import tensorflow as tf
-
-    python_fn = getattr(fn, "python_function", fn)
-    if mode == "eager":
-        return python_fn
-    if mode == "graph":
-        return tf.function(python_fn)
-    if mode == "xla":
-        return tf.function(python_fn, jit_compile=True)
-    raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
-
-
-def _sync(result: Any) -> Any:
-    """Wait for the device: on a GPU the call only enqueued work."""
-    import tensorflow as tf
-
-    if tf.config.list_logical_devices("GPU"):
-        tf.test.experimental.sync_devices()
-    return result
-
 
 class GraphBenchmark:
     """Callable handed to tests: ``graph_benchmark(fn, *args, **kwargs)``."""
@@ -54,15 +29,22 @@ class GraphBenchmark:
         self.used = False
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        from graphlab import _tf
+        from graphlab.compare import build_mode
         from graphlab.tracing import Watch
 
         if self.used:
             raise RuntimeError("graph_benchmark can only be called once per test")
         self.used = True
         target = build_mode(fn, self.mode)
+        sync = _tf.device_sync()  # GPU work is asynchronous: wait for it on every call
 
-        def timed(*a: Any, **k: Any) -> Any:
-            return _sync(target(*a, **k))
+        def synced(*a: Any, **k: Any) -> Any:
+            result = target(*a, **k)
+            sync(result)
+            return result
+
+        timed = target if sync is None else synced
 
         with Watch() as warm_up:
             start = time.perf_counter()

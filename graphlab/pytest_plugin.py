@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from graphlab.records import PYTEST_SCHEMA, ModeResult
+from graphlab.records import BUILTIN_MODES, PYTEST_SCHEMA, ModeResult
 
-_MODES = ("eager", "graph", "xla")
+_MODES = BUILTIN_MODES
 _MARKER_ARGS = frozenset({"modes", "max_traces"})
 _RESULTS = pytest.StashKey[list[ModeResult]]()
 
@@ -31,8 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--graphlab-modes",
         metavar="MODES",
         default="eager,graph",
-        help="comma-separated modes for tests using graph_benchmark: eager, graph, xla "
-        "(default: eager,graph)",
+        help="comma-separated modes for tests using graph_benchmark: "
+        f"{', '.join(_MODES)} (default: eager,graph)",
     )
 
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+from helpers import ROOT, run_cli, synthetic
 
 from graphlab.records import Comparison
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPT = os.path.join(os.path.dirname(sys.executable), "graphlab")
-COMMANDS = {"script": [SCRIPT], "module": [sys.executable, "-m", "graphlab"]}
 
 TARGETS = """
 import tensorflow as tf
@@ -27,10 +23,7 @@ def as_text(x):
 
 
 def run(kind: str, *args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run(
-        [*COMMANDS[kind], *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
-    )
+    return run_cli(kind, *args, cwd=cwd, timeout=120)
 
 
 @pytest.fixture
@@ -109,11 +102,6 @@ def test_isolated_worker(targets):
 
 @pytest.mark.parametrize("kind", ["script", "module"])
 def test_compare_runs_gate(kind, tmp_path):
-    sys.path.insert(0, os.path.dirname(__file__))
-    try:
-        from test_compare import synthetic
-    finally:
-        sys.path.pop(0)
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     old.write_text(synthetic(graph_us=100.0).to_json())
     new.write_text(synthetic(graph_us=150.0).to_json())

@@ -3,43 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import ENTRY_POINTS, run_cli
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "data" / "retracing_script.py"
 ROOT = HERE.parent
-CONSOLE = Path(sys.executable).with_name("graphlab")
-
-# Both ways a user starts graphlab.
-ENTRY_POINTS = {
-    "python -m graphlab": [sys.executable, "-m", "graphlab"],
-    "graphlab": [str(CONSOLE)],
-}
 
 
-def run(*args: str, entry: str = "python -m graphlab", cwd: Path = ROOT, **kw):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [*ENTRY_POINTS[entry], *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-        **kw,
-    )
+def run(*args: str, entry: str = "module", cwd: Path = ROOT):
+    return run_cli(entry, *args, cwd=cwd)
 
 
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 def test_watch_runs_the_script_like_python_and_reports_on_stderr(entry):
-    if entry == "graphlab" and not CONSOLE.exists():
-        pytest.skip("console script not installed in this environment")
     result = run("watch", str(SCRIPT), "--flag", "value", entry=entry)
     assert result.returncode == 0, result.stderr
     # The program's stdout is untouched: only its own lines.

@@ -8,40 +8,15 @@ import os
 import sys
 
 import pytest
+from helpers import synthetic
 
 from graphlab.records import (
     COMPARISON_SCHEMA,
     Comparison,
-    ComparisonRow,
-    Measurement,
-    OverheadFloor,
 )
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "comparison_v1.json")
 FAST = dict(max_time=0.05, measure_floor=False)
-
-
-def synthetic(graph_us: float = 100.0, eager_us: float = 500.0) -> Comparison:
-    """A comparison built from numbers, no TensorFlow: for records and renderers."""
-
-    def m(label: str, us: float, first_ms: float, ops: int | None) -> Measurement:
-        blocks = tuple(us * 100e-6 * f for f in (1.0, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97))
-        return Measurement(
-            label, blocks, (100,) * 7, first_ms / 1e3, first_ms / 2e3, 0.0, 0, (), ops
-        )
-
-    return Comparison(
-        rows=(
-            ComparisonRow("f", "eager", m("f/eager", eager_us, 5.0, None)),
-            ComparisonRow(
-                "f", "graph", m("f/graph", graph_us, 45.0, 12), parity="ok", parity_ok=True
-            ),
-            ComparisonRow("f", "xla", None, error="InvalidArgumentError: XLA cannot compile"),
-        ),
-        tensorflow="2.21.0",
-        floor=OverheadFloor(function_call=60e-6, eager_op=8e-6),
-        metadata={"device": "CPU"},
-    )
 
 
 # ---------------------------------------------------------------------------

@@ -9,13 +9,9 @@ import sys
 import textwrap
 
 import pytest
+from helpers import ENTRY_POINTS, run_cli
 
-BIN = os.path.dirname(sys.executable)
-CONSOLE_SCRIPT = os.path.join(BIN, "graphlab")
-RUNNERS = {
-    "console_script": [CONSOLE_SCRIPT],
-    "python_m": [sys.executable, "-m", "graphlab"],
-}
+RUNNERS = ENTRY_POINTS
 
 USER_MODULE = textwrap.dedent(
     """\
@@ -48,18 +44,8 @@ USER_MODULE = textwrap.dedent(
 )
 
 
-def run(
-    *args: str, runner: str = "python_m", cwd: str | None = None
-) -> subprocess.CompletedProcess:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run(
-        [*RUNNERS[runner], *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+def run(*args: str, runner: str = "module", cwd: str | None = None) -> subprocess.CompletedProcess:
+    return run_cli(runner, *args, cwd=cwd, timeout=120)
 
 
 @pytest.fixture
@@ -107,7 +93,7 @@ def test_sections_on_a_method_with_captures(user_dir):
         "--code",
         "--annotate",
         cwd=str(user_dir),
-        runner="console_script",
+        runner="script",
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -134,7 +120,7 @@ def test_diff_between_two_traces_in_markdown():
         "--diff",
         "--format",
         "md",
-        runner="console_script",
+        runner="script",
     )
     assert result.returncode == 0, result.stderr
     assert "graph grew from 10 to 13 ops: +3 MatMul" in result.stdout

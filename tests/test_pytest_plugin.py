@@ -160,7 +160,7 @@ def test_bad_modes_option_is_a_usage_error(pytester):
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest("--graphlab-modes=eager,fast")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "--graphlab-modes: unknown mode(s) 'fast'; choose from eager, graph, xla" in (
+    assert "--graphlab-modes: unknown mode(s) 'fast'; choose from eager, graph, xla, concrete" in (
         result.stderr.str()
     )
 
