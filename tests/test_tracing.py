@@ -222,6 +222,8 @@ def test_keras_train_on_batch_smaller_batch_is_generalized():
         model.train_on_batch(x, y)
         model.train_on_batch(x[:2], y[:2])
         model.train_on_batch(x[:3], y[:3])
+        model.predict(x, verbose=0)
+    assert "one_step_on_data_distributed" in {e.function for e in w.events}  # predict's step
     steps = [e for e in w.events if e.function == "one_step_on_data"]
     assert [e.trace_index for e in steps] == [1, 2]
     assert steps[1].cause.kind == "generalized"
