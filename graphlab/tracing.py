@@ -34,6 +34,9 @@ logger = logging.getLogger("graphlab")
 #: Events kept per function; older ones are folded into the summary's counters.
 DEFAULT_MAX_EVENTS = 1000
 
+#: Avoidable retraces logged as warnings per function; later ones go to DEBUG.
+MAX_WARNINGS_PER_FUNCTION = 5
+
 _sequence = itertools.count()
 
 
@@ -151,6 +154,8 @@ class _Recorder:
         self._functions: weakref.WeakSet[GraphlabFunction] = weakref.WeakSet()
         # Python code -> the tf.function objects and instances that traced it.
         self._code_owners: dict[Any, _CodeSeen] = {}
+        # (qualname, defined_at) -> retrace warnings logged so far.
+        self._warnings: dict[tuple[str, str], int] = {}
 
     # -- activation -------------------------------------------------------
     def register_function(self, function: GraphlabFunction) -> None:
@@ -201,12 +206,29 @@ class _Recorder:
             recorded_owner._graphlab_log.add(entry)
         for watch in watches:
             watch._log.add(entry)
-        if event.actionable:
-            advice = event.cause.advice.replace("\n", "\n    ")
-            logger.warning("%s%s", event.message, f"\n    {advice}" if advice else "")
-        else:
-            logger.debug("%s", event.message)
+        self._log_event(event)
         return concrete
+
+    def _log_event(self, event: TraceEvent) -> None:
+        """Warn about avoidable retraces, a few per function: a loop that retraces on
+        every step must not bury the program's own output (the report has them all)."""
+        if not event.actionable:
+            logger.debug("%s", event.message)
+            return
+        key = (event.qualname, event.defined_at)
+        with self._lock:
+            count = self._warnings[key] = self._warnings.get(key, 0) + 1
+        if count > MAX_WARNINGS_PER_FUNCTION:
+            logger.debug("%s", event.message)
+            return
+        advice = event.cause.advice.replace("\n", "\n    ")
+        logger.warning("%s%s", event.message, f"\n    {advice}" if advice else "")
+        if count == MAX_WARNINGS_PER_FUNCTION:
+            logger.warning(
+                "%s: further retrace warnings are not shown; every trace is still recorded "
+                "(graphlab.watch() report, fn.traces)",
+                event.function,
+            )
 
     def _make_event(
         self,
@@ -242,7 +264,9 @@ class _Recorder:
             lineage=lineage,
         )
         if internal:
-            cause = Cause("internal", cause.changes, detail=_internal_detail(options.name))
+            cause = Cause(
+                "internal", cause.changes, detail=_internal_detail(options.name), expected=True
+            )
         actionable = not internal and not cause.expected
         shown_key = traced_as or new_key
         context = shown_key.context.as_dict()
@@ -275,9 +299,12 @@ class _Recorder:
         """
         with self._lock:
             seen = self._code_owners.setdefault(code, _CodeSeen())
-            others = len(seen.owners - {id(owner)})
+            known = seen.has_owner(owner)
+            others = seen.objects - known
+            if not known:
+                seen.objects += 1
+                seen.add_owner(owner)
             same_site = call_site in seen.call_sites
-            seen.owners.add(id(owner))
             seen.call_sites.add(call_site)
             new_instance = ""
             if instance is not None:
@@ -292,13 +319,20 @@ class _Recorder:
 class _CodeSeen:
     """The function objects and instances that traced one piece of Python code."""
 
-    __slots__ = ("call_sites", "instance_ids", "instances", "owners")
+    __slots__ = ("call_sites", "instance_ids", "instances", "objects", "owners")
 
     def __init__(self) -> None:
-        self.owners: set[int] = set()
+        self.objects = 0  # tf.function objects that traced the code, dead ones included
+        self.owners: weakref.WeakSet[Any] = weakref.WeakSet()  # the live ones
         self.call_sites: set[str] = set()
         self.instances: weakref.WeakSet[Any] = weakref.WeakSet()
         self.instance_ids: set[int] = set()
+
+    def has_owner(self, owner: Any) -> bool:
+        return owner in self.owners
+
+    def add_owner(self, owner: Any) -> None:
+        self.owners.add(owner)
 
     def has_instance(self, instance: Any) -> bool:
         try:

@@ -465,3 +465,14 @@ def test_actionable_retraces_are_logged_to_the_graphlab_logger(caplog):
     assert len(warnings) == 1
     assert "retraced (2nd trace)" in warnings[0].getMessage()
     assert "Pass a tensor instead of a Python value for n" in warnings[0].getMessage()
+
+
+def test_retrace_warnings_are_limited_per_function_but_all_recorded(caplog):
+    f = graphlab.function(lambda x: x)
+    with caplog.at_level(logging.WARNING, logger="graphlab"):
+        for n in range(1, 10):
+            f(tf.zeros([n]))
+    messages = [r.getMessage() for r in caplog.records if r.name == "graphlab"]
+    assert len(f.traces) == 9
+    assert sum("retraced" in m for m in messages) == tracing.MAX_WARNINGS_PER_FUNCTION == 5
+    assert "further retrace warnings are not shown" in messages[-1]
