@@ -84,14 +84,15 @@ class PendingTrace:
 TraceListener = Callable[[PendingTrace, Callable[[], Any]], Any]
 
 _hook_lock = threading.Lock()
-_original_create: Callable[..., Any] | None = None
+# TensorFlow's own function, captured once: a thread that looked up the hooked function
+# just before an uninstall must still reach it (never cleared, never None).
+_ORIGINAL_CREATE: Callable[..., Any] = tracing_compilation._create_concrete_function
 _listener: TraceListener | None = None
 
 
 def _hooked_create_concrete_function(function_type, type_context, func_graph, tracing_options):
-    original = _original_create
+    original = _ORIGINAL_CREATE
     listener = _listener
-    assert original is not None
     if listener is None:
         return original(function_type, type_context, func_graph, tracing_options)
     pending = PendingTrace(function_type, type_context, tracing_options, sys._getframe(1))
@@ -106,23 +107,19 @@ def _hooked_create_concrete_function(function_type, type_context, func_graph, tr
 
 def install_trace_hook(listener: TraceListener) -> None:
     """Route every new trace in the process through ``listener``."""
-    global _original_create, _listener
+    global _listener
     with _hook_lock:
-        current = tracing_compilation._create_concrete_function
-        if current is not _hooked_create_concrete_function:
-            _original_create = current
-            tracing_compilation._create_concrete_function = _hooked_create_concrete_function
         _listener = listener
+        tracing_compilation._create_concrete_function = _hooked_create_concrete_function
 
 
 def uninstall_trace_hook() -> None:
     """Give TensorFlow back exactly the function it had before."""
-    global _original_create, _listener
+    global _listener
     with _hook_lock:
         _listener = None
         if tracing_compilation._create_concrete_function is _hooked_create_concrete_function:
-            tracing_compilation._create_concrete_function = _original_create
-            _original_create = None
+            tracing_compilation._create_concrete_function = _ORIGINAL_CREATE
 
 
 def trace_hook_installed() -> bool:
@@ -274,30 +271,14 @@ _PACKAGE_DIRS: tuple[str, ...] = ()
 
 
 def user_call_site(frame: types.FrameType | None) -> str:
-    """``file:line`` of the first frame outside TensorFlow, Keras and graphlab (or, when
-    graphlab itself made the call, as in its demo, the first outside TF and Keras)."""
-    global _PACKAGE_DIRS
-    if not _PACKAGE_DIRS or "keras" not in "".join(_PACKAGE_DIRS):
-        _PACKAGE_DIRS = _package_dirs()
-    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    fallback = "?"
+    """``file:line`` of the first frame outside TensorFlow, Keras and graphlab's own
+    machinery (graphlab's examples and demo count as user code)."""
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not (
-            filename.startswith(_PACKAGE_DIRS)
-            or filename.startswith("<frozen")
-            or "__autograph_generated_file" in filename
-            or filename.endswith(("contextlib.py", "threading.py"))
-        ):
+        if not is_framework_file(filename):
             return f"{short_path(filename)}:{frame.f_lineno}"
-        if (
-            fallback == "?"
-            and filename.startswith(ours)
-            and not filename.endswith(("_tf.py", "tracing.py"))
-        ):
-            fallback = f"{short_path(filename)}:{frame.f_lineno}"
         frame = frame.f_back
-    return fallback
+    return "?"
 
 
 def short_path(filename: str) -> str:
@@ -316,9 +297,9 @@ def short_path(filename: str) -> str:
 def describe_type(trace_type: Any) -> TypeNode:
     """A TensorFlow TraceType as a :class:`graphlab.explain.TypeNode`."""
     if isinstance(trace_type, resource_variable_ops.VariableSpec):
-        return TypeNode("variable", dtype=trace_type.dtype.name, shape=_shape(trace_type.shape))
+        return TypeNode("variable", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
     if isinstance(trace_type, tensor_lib.TensorSpec):
-        return TypeNode("tensor", dtype=trace_type.dtype.name, shape=_shape(trace_type.shape))
+        return TypeNode("tensor", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
     if isinstance(trace_type, default_types.Literal):
         value = trace_type.value
         return TypeNode("literal", value=repr(value), label=type(value).__name__)
@@ -369,7 +350,8 @@ def _indexed(components: Any) -> tuple[tuple[str, TypeNode], ...]:
     return tuple((str(i), describe_type(c)) for i, c in enumerate(components))
 
 
-def _shape(shape: Any) -> tuple[int | None, ...] | None:
+def shape_tuple(shape: Any) -> tuple[int | None, ...] | None:
+    """A TensorShape as a tuple (None dims kept); None for an unknown rank."""
     if shape.rank is None:
         return None
     return tuple(shape.as_list())

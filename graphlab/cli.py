@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphlab._version import __version__
+from graphlab.records import BUILTIN_MODES
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -85,9 +87,10 @@ _WATCH_VALUE_OPTIONS = {"--format", "-o", "--output", "--max-events"}
 
 def _split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
     """Split ``[... watch OPTS script ARGS]`` into our part and the program's ARGS."""
-    if "watch" not in argv:
+    command = next((i for i, token in enumerate(argv) if not token.startswith("-")), None)
+    if command is None or argv[command] != "watch":
         return argv, []
-    index = argv.index("watch") + 1
+    index = command + 1
     while index < len(argv):
         token = argv[index]
         if token == "-m" or token in _WATCH_VALUE_OPTIONS:
@@ -157,7 +160,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 #: Where ``--save NAME`` puts runs (a NAME with a / or ending in .json is a path).
 RUNS_DIR = os.path.join(".graphlab", "runs")
 _BENCH_FORMATS = ("text", "md", "json", "csv", "html")
-_MODES = ("eager", "graph", "xla", "concrete")
 
 
 def _add_bench(sub: Any) -> None:
@@ -182,7 +184,7 @@ def _add_bench(sub: Any) -> None:
         "--modes",
         default="eager,graph,xla",
         metavar="LIST",
-        help=f"comma-separated, from {','.join(_MODES)} (default: eager,graph,xla)",
+        help=f"comma-separated, from {','.join(BUILTIN_MODES)} (default: eager,graph,xla)",
     )
     parser.add_argument(
         "--max-time",
@@ -237,13 +239,12 @@ def _add_bench(sub: Any) -> None:
 
 
 def _parse_modes(text: str) -> list[str]:
-    modes = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in modes if m not in _MODES]
-    if not modes or unknown:
-        raise UsageError(
-            f"--modes: unknown mode {', '.join(unknown) or '(none)'}; use {','.join(_MODES)}"
-        )
-    return list(dict.fromkeys(modes))
+    from graphlab.records import parse_modes
+
+    try:
+        return parse_modes(text, BUILTIN_MODES)
+    except ValueError as error:
+        raise UsageError(f"--modes: {error}") from None
 
 
 def _parse_threads(text: str | None) -> tuple[int, int] | None:
@@ -584,9 +585,12 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             write_output(text, args.output)
             exports.append(graphs.Export(export, args.output))
         elif export:
-            exports.append(
-                graphs.export_graph(_last_concrete(graphs, target, calls), export, args.output)
-            )
+            concrete = _last_concrete(graphs, target, calls)
+            try:
+                exports.append(graphs.export_graph(concrete, export, args.output))
+            except (OSError, subprocess.CalledProcessError) as error:
+                reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+                raise UsageError(f"cannot write {args.output}: {reason}") from None
     except (inputs.InputError, graphs.InspectError) as error:
         raise UsageError(str(error)) from None
     except (graphs.TraceFailure, graphs.XlaError) as error:

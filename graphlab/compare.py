@@ -537,6 +537,9 @@ def diff_runs(
         if new_row is None or new_row.measurement is None or old_row.measurement is None:
             if new_row is None or (old_row.ok and not new_row.ok):
                 only_old.append(name)
+                if fail_if_slower is not None and old_row.ok:
+                    why = "missing" if new_row is None else f"failed: {new_row.error}"
+                    failures.append(f"{name}: ran in {old_label}, {why} in {new_label}")
             continue
         _, p_value = stats.mann_whitney_u(old_row.measurement.times, new_row.measurement.times)
         change = RowChange(

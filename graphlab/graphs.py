@@ -169,7 +169,7 @@ def captures(concrete: Any) -> tuple[Capture, ...]:
                 Capture(
                     name=variable.name,
                     kind="variable",
-                    shape=_shape(variable.shape),
+                    shape=_tf.shape_tuple(variable.shape),
                     dtype=variable.dtype.name,
                     trainable=bool(variable.trainable),
                 )
@@ -179,7 +179,7 @@ def captures(concrete: Any) -> tuple[Capture, ...]:
                 Capture(
                     name=internal.name,
                     kind="tensor",
-                    shape=_shape(external.shape),
+                    shape=_tf.shape_tuple(external.shape),
                     dtype=external.dtype.name,
                 )
             )
@@ -267,12 +267,6 @@ def _location_key(location: str) -> tuple[str, int]:
 
 def _sorted(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _shape(shape: Any) -> tuple[int | None, ...] | None:
-    if shape.rank is None:
-        return None
-    return tuple(shape.as_list())
 
 
 def _text(value: Any) -> str:

@@ -231,18 +231,26 @@ def load_target(target: str) -> Any:
 
 
 def _import_module(name: str) -> Any:
-    if os.getcwd() not in sys.path:
+    added = os.getcwd() not in sys.path
+    if added:  # like `python -m`: modules in the working directory are importable
         sys.path.insert(0, os.getcwd())
     try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
-        raise InputError(
-            f"no module named {name!r} (run from the directory that contains it, or give "
-            "a file path: path/to/file.py:fn)"
-        )
-    return importlib.import_module(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            raise InputError(
+                f"no module named {name!r} (run from the directory that contains it, or "
+                "give a file path: path/to/file.py:fn)"
+            )
+        try:
+            return importlib.import_module(name)
+        except Exception as error:
+            raise InputError(_import_failure(name, error)) from error
+    finally:
+        if added:
+            sys.path.remove(os.getcwd())
 
 
 def _load_file(path: str) -> Any:
@@ -258,9 +266,29 @@ def _load_file(path: str) -> Any:
     sys.path.insert(0, directory)
     try:
         spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[name]
+        raise InputError(_import_failure(path, error)) from error
     finally:
         sys.path.remove(directory)
     return module
+
+
+def _import_failure(what: str, error: BaseException) -> str:
+    """``importing train.py failed at train.py:3: NameError: ...``: the user's own
+    error in one line, at the user's own line."""
+    import traceback
+
+    where = ""
+    if isinstance(error, SyntaxError) and error.filename:
+        where = f" at {error.filename}:{error.lineno}"
+    else:
+        frames = traceback.extract_tb(error.__traceback__)
+        user = [f for f in frames if "importlib" not in f.filename and "graphlab" not in f.filename]
+        if user:
+            where = f" at {user[-1].filename}:{user[-1].lineno}"
+    message = str(error).splitlines()[0] if str(error) else ""
+    return f"importing {what} failed{where}: {type(error).__name__}: {message}"
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from graphlab.records import BUILTIN_MODES, PYTEST_SCHEMA, ModeResult
+from graphlab.records import BUILTIN_MODES, PYTEST_SCHEMA, ModeResult, parse_modes
 
 _MODES = BUILTIN_MODES
 _MARKER_ARGS = frozenset({"modes", "max_traces"})
@@ -47,14 +47,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _parse_modes(value: Any, where: str) -> list[str]:
-    modes = [m.strip() for m in value.split(",")] if isinstance(value, str) else list(value)
-    unknown = [m for m in modes if m not in _MODES]
-    if not modes or unknown:
-        raise pytest.UsageError(
-            f"{where}: unknown mode(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
-            f"choose from {', '.join(_MODES)}"
-        )
-    return modes
+    try:
+        return parse_modes(value, _MODES)
+    except ValueError as error:
+        raise pytest.UsageError(f"{where}: {error}") from None
 
 
 def _marker_kwargs(marker: pytest.Mark | None, where: str) -> dict[str, Any]:

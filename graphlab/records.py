@@ -12,7 +12,9 @@ Schema history (the JSON written from these records):
 
 from __future__ import annotations
 
+import math
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,6 +309,22 @@ OVERHEAD_FACTOR = 2.0
 BUILTIN_MODES = ("eager", "graph", "xla", "concrete")
 
 
+def parse_modes(value: str | Sequence[str], allowed: Sequence[str]) -> list[str]:
+    """``"eager,graph"`` or a sequence -> the list of modes, in order, without repeats.
+
+    Raises:
+        ValueError: ``unknown mode(s) 'jit'; choose from eager, graph, xla`` (callers
+            prefix where the value came from).
+    """
+    raw = value.split(",") if isinstance(value, str) else list(value)
+    modes = list(dict.fromkeys(str(m).strip() for m in raw if str(m).strip()))
+    unknown = [m for m in modes if m not in allowed]
+    if not modes or unknown:
+        given = ", ".join(map(repr, unknown)) or "(none given)"
+        raise ValueError(f"unknown mode(s) {given}; choose from {', '.join(allowed)}")
+    return modes
+
+
 @dataclass(frozen=True, slots=True)
 class Measurement:
     """Timings of one callable: first call, second call and steady-state blocks.
@@ -554,14 +572,16 @@ class Comparison:
         if reference is None or row.measurement is None:
             return None
         assert reference.measurement is not None
-        return stats.speedup(reference.measurement.times, row.measurement.times)
+        value = stats.speedup(reference.measurement.times, row.measurement.times)
+        return value if math.isfinite(value) else None  # a zero median: no ratio to show
 
     def speedup_ci(self, row: ComparisonRow) -> tuple[float, float] | None:
         reference = self.reference(row)
         if reference is None or row.measurement is None:
             return None
         assert reference.measurement is not None
-        return stats.speedup_ci(reference.measurement.times, row.measurement.times)
+        low, high = stats.speedup_ci(reference.measurement.times, row.measurement.times)
+        return (low, high) if math.isfinite(low) and math.isfinite(high) else None
 
     def break_even(self, row: ComparisonRow) -> int | None:
         """Calls after which ``row`` has paid back its first-call cost against eager."""

@@ -102,8 +102,15 @@ def _normal_cdf(x: float) -> float:
 
 
 def speedup(reference: Sequence[float], candidate: Sequence[float]) -> float:
-    """How many times faster ``candidate`` is than ``reference`` (ratio of medians)."""
-    return median(reference) / median(candidate)
+    """How many times faster ``candidate`` is than ``reference`` (ratio of medians);
+    ``inf`` when the candidate's median is 0 (a clock too coarse for it)."""
+    return _ratio(median(reference), median(candidate))
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    if denominator == 0:
+        return math.inf if numerator > 0 else math.nan
+    return numerator / denominator
 
 
 def speedup_ci(
@@ -114,7 +121,7 @@ def speedup_ci(
     is what a table that people act on should show."""
     ref_low, ref_high = median_ci(reference, confidence)
     cand_low, cand_high = median_ci(candidate, confidence)
-    return ref_low / cand_high, ref_high / cand_low
+    return _ratio(ref_low, cand_high), _ratio(ref_high, cand_low)
 
 
 def bootstrap_ratio_ci(
@@ -208,6 +215,9 @@ def format_significant(value: float, figures: int) -> str:
     if value == 0 or not math.isfinite(value):
         return f"{value:g}"
     magnitude = math.floor(math.log10(abs(value)))
-    decimals = max(0, figures - 1 - magnitude)
     rounded = round(value, figures - 1 - magnitude)
+    if rounded != 0:  # 9.96 -> 10.0 gained a digit: 2 figures of it are "10"
+        magnitude = math.floor(math.log10(abs(rounded)))
+        rounded = round(rounded, figures - 1 - magnitude)
+    decimals = max(0, figures - 1 - magnitude)
     return f"{rounded:.{decimals}f}"

@@ -62,7 +62,8 @@ class RetraceError(AssertionError):
 class _Entry:
     sequence: int
     event: TraceEvent
-    owner: weakref.ReferenceType[Any] | None
+    owner_id: int  # id() of the tf.function object that traced (0 if unknown)
+    code: Any  # the Python code it traced, to match plain functions after the object died
 
 
 @dataclass(slots=True)
@@ -168,6 +169,8 @@ class _Recorder:
             if watch in self._watches:
                 raise RuntimeError("this graphlab.watch() is already active")
             self._watches.append(watch)
+            if len(self._watches) == 1:
+                self._warnings.clear()  # a new session of interest: warn afresh
             _tf.install_trace_hook(self)
 
     def stop(self, watch: Watch) -> None:
@@ -201,7 +204,8 @@ class _Recorder:
         except Exception:  # never break the user's program over a report
             logger.debug("graphlab could not record a trace", exc_info=True)
             return concrete
-        entry = _Entry(next(_sequence), event, weakref.ref(owner) if owner is not None else None)
+        code = _tf.code_of(_tf.python_target(pending.tracing_options))
+        entry = _Entry(next(_sequence), event, id(owner) if owner is not None else 0, code)
         if recorded_owner is not None:
             recorded_owner._graphlab_log.add(entry)
         for watch in watches:
@@ -305,7 +309,8 @@ class _Recorder:
                 seen.objects += 1
                 seen.add_owner(owner)
             same_site = call_site in seen.call_sites
-            seen.call_sites.add(call_site)
+            if len(seen.call_sites) < _MAX_CALL_SITES:
+                seen.call_sites.add(call_site)
             new_instance = ""
             if instance is not None:
                 if not seen.has_instance(instance):
@@ -314,6 +319,11 @@ class _Recorder:
                     same_site = True  # the same instance got a new function object
                 seen.add_instance(instance)
             return Lineage(others, new_instance, same_site)
+
+
+# Call sites remembered per piece of code (a bound on memory, not on correctness:
+# past it, a new site is not remembered and its objects are not called re-created).
+_MAX_CALL_SITES = 256
 
 
 class _CodeSeen:
@@ -422,8 +432,11 @@ def _adopt(function: Any) -> None:
 
 
 def _release_hook_if_unused() -> None:
-    if not _recorder.active_watches() and not _recorder.live_functions():
-        _tf.uninstall_trace_hook()
+    # Runs from a GC finalizer: under the recorder's lock, so that a watch starting in
+    # another thread cannot lose the hook between its start() and its first trace.
+    with _recorder._lock:
+        if not _recorder._watches and not _recorder.live_functions():
+            _tf.uninstall_trace_hook()
 
 
 def function(
@@ -544,7 +557,8 @@ class Watch:
         return tuple(e.event for e in self._log.entries())
 
     def events_for(self, fn: Any) -> tuple[TraceEvent, ...]:
-        """Events of one tf.function object (its per-instance copies included)."""
+        """Events of one tf.function object (its per-instance copies included), or of
+        every tf.function that traced a plain Python function."""
         return tuple(e.event for e in self._log.entries() if _belongs_to(e, fn))
 
     def report(self) -> TraceReport:
@@ -560,16 +574,16 @@ class Watch:
 
 
 def _belongs_to(entry: _Entry, fn: Any) -> bool:
-    owner = entry.owner() if entry.owner is not None else None
-    if owner is None:
-        return False
-    if owner is fn:
-        return True
-    children = getattr(fn, "_graphlab_children", None)
-    if children is not None and owner in children:
-        return True
-    # A plain Python function or method: match by the code it traced.
-    return _tf.code_of(_tf.unwrap(fn)) is _tf.code_of(_tf.unwrap(owner.python_function))
+    """A tf.function object matches its own traces (and its per-instance copies'); a
+    plain Python function matches every trace of its code, through any tf.function
+    object, including ones already garbage-collected (re-created in a loop)."""
+    if isinstance(fn, _tf.PolymorphicFunction):
+        if entry.owner_id == id(fn):
+            return True
+        children = getattr(fn, "_graphlab_children", ())
+        return any(entry.owner_id == id(child) for child in list(children))
+    code = _tf.code_of(_tf.unwrap(fn))
+    return code is not None and entry.code is code
 
 
 def watch(*, max_events_per_function: int = DEFAULT_MAX_EVENTS) -> Watch:

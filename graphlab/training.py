@@ -245,16 +245,12 @@ def bench_training_step(
 
 
 def _check_modes(modes: Sequence[str] | str) -> list[str]:
-    if isinstance(modes, str):
-        modes = [m.strip() for m in modes.split(",") if m.strip()]
-    modes = list(modes)
-    unknown = [m for m in modes if m not in TRAINING_MODES]
-    if unknown or not modes:
-        raise TrainingSetupError(
-            f"modes: unknown mode(s) {', '.join(map(repr, unknown)) or '(none)'}; "
-            f"choose from {', '.join(TRAINING_MODES)}"
-        )
-    return modes
+    from graphlab.records import parse_modes
+
+    try:
+        return parse_modes(modes, TRAINING_MODES)
+    except ValueError as error:
+        raise TrainingSetupError(f"modes: {error}") from None
 
 
 def _check_data(data: Any, batch_size: int) -> tuple[Any, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -19,9 +20,14 @@ def _leaves_no_trace():
     from graphlab import tracing
 
     eager_before = tf.config.functions_run_eagerly()
+    logger = logging.getLogger("graphlab")
+    level_before = logger.level
     yield
     leftover = tracing.active_watches()
     for watch in leftover:
         watch.stop()
     assert not leftover, f"a test left {len(leftover)} graphlab.watch() active"
     assert tf.config.functions_run_eagerly() == eager_before, "run_functions_eagerly changed"
+    assert logger.level == level_before, "the graphlab logger's level changed"
+    # The hook stays in TensorFlow only while something needs it.
+    assert not tracing.hook_installed() or tracing.live_functions() > 0, "trace hook leaked"

@@ -70,7 +70,10 @@ def test_every_mode_failing_exits_1(targets):
     "args, message",
     [
         (["--arg", "f32[None,3]"], "unknown dimension; running needs concrete sizes"),
-        (["--arg", "f32[3]", "--modes", "eager,jit"], "unknown mode jit"),
+        (
+            ["--arg", "f32[3]", "--modes", "eager,jit"],
+            "--modes: unknown mode(s) 'jit'; choose from eager, graph, xla, concrete",
+        ),
         (["--arg", "f32[3]", "--max-time", "0"], "--max-time must be > 0"),
         (["--arg", "f32[3]", "--threads", "two"], "--threads expects INTRA,INTER"),
     ],

@@ -176,3 +176,14 @@ def test_public_names_survive_submodule_imports():
     assert set(graphlab.__all__) <= set(dir(graphlab))
     for name in graphlab.__all__:
         assert getattr(graphlab, name) is not None
+
+
+def test_only_the_watch_subcommand_splits_off_program_arguments():
+    from graphlab.cli import _split_program_args
+
+    argv = ["bench", "--save", "watch", "m:f", "--arg", "1"]
+    assert _split_program_args(argv) == (argv, [])
+    assert _split_program_args(["--debug", "watch", "-o", "r.json", "s.py", "-x"]) == (
+        ["--debug", "watch", "-o", "r.json", "s.py"],
+        ["-x"],
+    )

@@ -176,3 +176,39 @@ def test_diff_runs_gates_on_speedup():
     assert not diff_runs(old, old, fail_if_slower=1).failed
     assert "FAILED" in renderer.render_diff(diff, "text")
     assert json.loads(renderer.render_diff(diff, "json"))["failures"]
+
+
+def test_the_gate_fails_when_a_mode_that_ran_breaks_or_disappears():
+    import dataclasses
+
+    from graphlab.compare import diff_runs
+    from graphlab.records import Comparison, ComparisonRow
+
+    old = synthetic()
+    broken_rows = tuple(
+        ComparisonRow(r.function, r.mode, None, error="XlaRuntimeError: boom")
+        if r.mode == "graph"
+        else r
+        for r in old.rows
+    )
+    broken = dataclasses.replace(old, rows=broken_rows)
+    diff = diff_runs(old, broken, fail_if_slower=10)
+    assert diff.failed
+    assert "f/graph: ran in old, failed: XlaRuntimeError: boom in new" in diff.failures
+    missing = Comparison(tuple(r for r in old.rows if r.mode != "graph"), old.tensorflow)
+    assert (
+        "f/graph: ran in old, missing in new" in diff_runs(old, missing, fail_if_slower=10).failures
+    )
+    assert not diff_runs(old, broken).failed  # no gate: reported, not failed
+
+
+def test_a_zero_median_gives_no_ratio_instead_of_crashing():
+    import dataclasses
+
+    old = synthetic()
+    zero = dataclasses.replace(old.rows[1].measurement, block_times=(0.0,) * 7)
+    rows = (old.rows[0], dataclasses.replace(old.rows[1], measurement=zero), old.rows[2])
+    comparison = dataclasses.replace(old, rows=rows)
+    assert comparison.speedup(rows[1]) is None
+    assert comparison.to_dict()["rows"][1]["speedup_vs_eager"] is None
+    assert "f" in str(comparison)

@@ -222,3 +222,35 @@ def test_help_does_not_import_tensorflow():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_user_module_errors_are_one_line_at_the_users_line(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import tensorflow as tf\n\ndef f(x)\n    return x\n")
+    raising = tmp_path / "raising.py"
+    raising.write_text("x = 1\nraise RuntimeError('no config file')\n")
+    result = run("inspect", f"{broken}:f", "--arg", "1")
+    assert result.returncode == 2
+    assert f"importing {broken} failed at {broken}:3: SyntaxError" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run("inspect", f"{raising}:f", "--arg", "1")
+    assert result.returncode == 2
+    assert f"failed at {raising}:2: RuntimeError: no config file" in result.stderr
+
+
+def test_export_to_an_unwritable_path_is_a_clear_error(tmp_path):
+    target = tmp_path / "target.py"
+    target.write_text("def f(x):\n    return x + 1\n")
+    result = run(
+        "inspect",
+        f"{target}:f",
+        "--arg",
+        "f32[2]",
+        "--export",
+        "pbtxt",
+        "-o",
+        str(tmp_path / "missing" / "g.pbtxt"),
+    )
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr

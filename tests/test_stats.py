@@ -71,3 +71,9 @@ def test_significant_figures_follow_the_noise():
     assert stats.format_significant(0.012345, 2) == "0.012"
     assert stats.format_significant(12345.0, 2) == "12000"
     assert stats.format_significant(1.5, 3) == "1.50"
+
+
+def test_rounding_up_a_digit_keeps_the_figures():
+    assert stats.format_significant(9.96, 2) == "10"
+    assert stats.format_significant(0.0996, 2) == "0.10"
+    assert stats.speedup([1.0], [0.0]) == math.inf

@@ -476,3 +476,56 @@ def test_retrace_warnings_are_limited_per_function_but_all_recorded(caplog):
     assert len(f.traces) == 9
     assert sum("retraced" in m for m in messages) == tracing.MAX_WARNINGS_PER_FUNCTION == 5
     assert "further retrace warnings are not shown" in messages[-1]
+
+
+def test_expect_traces_of_a_python_function_counts_recreated_tf_functions():
+    def body(x):
+        return x + 1
+
+    with pytest.raises(graphlab.RetraceError, match=r"body traced 5 time\(s\), expected at most 0"):
+        with graphlab.expect_traces(body, max=0):
+            for _ in range(5):
+                tf.function(body)(tf.constant(1.0))  # dies right after its call
+
+
+def test_no_retrace_of_a_tf_function_ignores_other_wrappers_of_its_code():
+    def body(x):
+        return x * 3
+
+    step = tf.function(body)
+    step(tf.constant(1.0))
+    other = tf.function(body)
+    with graphlab.no_retrace(step):
+        step(tf.constant(2.0))
+        other(tf.constant(1.0))  # another object: its first trace is not step's
+    assert other.experimental_get_tracing_count() == 1
+
+
+def test_stopping_watches_while_other_threads_trace_never_breaks_their_calls():
+    import sys
+
+    errors = []
+    stop = threading.Event()
+
+    def trace_forever():
+        while not stop.is_set():
+            try:
+                tf.function(lambda x: x + 1)(tf.constant(1.0))
+            except Exception as error:  # pragma: no cover - the failure being tested
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=trace_forever) for _ in range(2)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for t in threads:
+            t.start()
+        for _ in range(3000):
+            graphlab.watch().start().stop()
+    finally:
+        sys.setswitchinterval(interval)
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert tracing.active_watches() == []
