@@ -161,7 +161,8 @@ def cli_reference() -> str:
 
 def notebook_cells(markdown: str) -> list[dict]:
     """The tutorial as notebook cells: prose as markdown cells, ``python`` blocks as
-    code cells (``text`` output blocks are left out: the notebook makes its own)."""
+    code cells (``text`` output blocks are left out: the notebook makes its own). A
+    block's final ``print(name)`` becomes ``name``, so Jupyter shows the rich view."""
     cells: list[dict] = []
     position = 0
 
@@ -173,7 +174,11 @@ def notebook_cells(markdown: str) -> list[dict]:
     for block in code_blocks(markdown):
         prose(markdown[position : block["start"]])
         if block["language"] == "python" and block["mark"] != "no-run":
-            cells.append({"cell_type": "code", "source": block["code"].rstrip("\n")})
+            source = block["code"].rstrip("\n")
+            # `print(report)` ends a block on the page; in Jupyter the bare `report`
+            # shows the rich view (HTML tables, charts, highlighted code).
+            source = re.sub(r"\nprint\((\w+)\)$", r"\n\1", source)
+            cells.append({"cell_type": "code", "source": source})
         position = block["end"]
     prose(markdown[position:])
     return cells
@@ -202,6 +207,8 @@ def write_notebook() -> None:
     ).execute()
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index}"  # stable ids: no churn in diffs
+        if cell.cell_type == "code":  # TensorFlow's start-up logs are noise here
+            cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
     NOTEBOOK.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
 
 
