@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-EXTRAS ?= cpu,test,plot
+EXTRAS ?= cpu,test,plot,docs
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,19 +18,26 @@ demo: $(STAMP)
 	$(BIN)/python -m graphlab demo
 
 test: $(STAMP)
-	$(BIN)/ruff check graphlab tests benchmarks
+	$(BIN)/ruff check graphlab tests benchmarks tools
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check graphlab tests benchmarks
-	$(BIN)/ruff format --check graphlab tests benchmarks
+	$(BIN)/ruff check graphlab tests benchmarks tools
+	$(BIN)/ruff format --check graphlab tests benchmarks tools
 
 format: $(STAMP)
-	$(BIN)/ruff format graphlab tests benchmarks
-	$(BIN)/ruff check --fix graphlab tests benchmarks
+	$(BIN)/ruff format graphlab tests benchmarks tools
+	$(BIN)/ruff check --fix graphlab tests benchmarks tools
+
+# The documentation site (MkDocs + Material, API pages by mkdocstrings) into site/.
+# Regenerates docs/cli.md first (and docs/tutorial.ipynb when the tutorial changed);
+# --strict turns every warning into an error.
+docs: $(STAMP)
+	$(BIN)/python tools/gen_docs.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) site build dist *.egg-info .pytest_cache .ruff_cache
 
 # The pytest-benchmark suites over the seed and guide examples, every mode.
 bench: $(STAMP)

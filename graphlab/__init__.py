@@ -31,6 +31,7 @@ __all__ = [
     "TraceReport",
     "Watch",
     "__version__",
+    "autograph_code",
     "bench_training_step",
     "combine",
     "compare",
@@ -69,6 +70,7 @@ _LAZY = {
     "bench_training_step": "graphlab.training",
     "make_train_step": "graphlab.training",
     # graph inspection
+    "autograph_code": "graphlab.autograph",
     "inspect": "graphlab.graphs",
     "inspect_calls": "graphlab.graphs",
     "diff_graphs": "graphlab.graphs",

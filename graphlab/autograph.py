@@ -27,6 +27,14 @@ class GeneratedCode:
     text: str
     lines: tuple[tuple[int, str], ...]
 
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        from graphlab.renderers.code import highlight
+
+        return highlight(self.text.rstrip())
+
 
 def python_function_of(target: Any) -> Any | None:
     """The user's own Python function behind a tf.function / graphlab.function, or the
@@ -58,6 +66,13 @@ def generated_code(target: Any) -> GeneratedCode | None:
             for line, (filename, lineno) in sorted(source_map.items())
         ),
     )
+
+
+def autograph_code(target: Any) -> GeneratedCode | None:
+    """The code AutoGraph generates for ``target`` (a tf.function, graphlab.function or
+    plain function): ``print()`` it for the source; in Jupyter it shows highlighted.
+    None when AutoGraph is off or cannot read the source."""
+    return generated_code(target)
 
 
 def to_code(target: Any) -> str | None:

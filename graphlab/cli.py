@@ -59,7 +59,8 @@ def _add_watch(sub: Any) -> None:
     parser.add_argument(
         "--format",
         choices=("text", "md", "json", "html"),
-        help="report format (default: from the -o extension, else text)",
+        help="report format (default: from the -o extension, else text); html is one "
+        "self-contained page",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
@@ -126,7 +127,12 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
     fmt = format_for(args.output, args.format)
     result = runner.run_watched(target, max_events_per_function=args.max_events)
-    text = traces.render(result.report, fmt, include_internal=args.include_internal)
+    if fmt == "html":  # a whole page to attach to a bug report
+        from graphlab.renderers import html_page
+
+        text = html_page.render_traces(result.report, include_internal=args.include_internal)
+    else:
+        text = traces.render(result.report, fmt, include_internal=args.include_internal)
     write_output(text, args.output, sys.stderr)
     if args.output:
         print(f"graphlab: trace report written to {args.output}", file=sys.stderr)
@@ -205,7 +211,8 @@ def _add_bench(sub: Any) -> None:
     parser.add_argument(
         "--format",
         choices=_BENCH_FORMATS,
-        help="table format (default: from the -o extension, else text)",
+        help="table format (default: from the -o extension, else text); html is one "
+        "self-contained page",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the table to FILE")
     parser.add_argument(
@@ -373,8 +380,12 @@ def _bench_in_process(
 
 def _write_bench(comparison: Any, fmt: str, args: argparse.Namespace) -> None:
     from graphlab.renderers import comparison as renderer
+    from graphlab.renderers import html_page
 
-    write_output(renderer.render(comparison, fmt), args.output)
+    if fmt == "html":  # a whole page to attach to a bug report
+        write_output(html_page.render_comparison(comparison), args.output)
+    else:
+        write_output(renderer.render(comparison, fmt), args.output)
     if args.output:
         _note(args, f"comparison written to {args.output}")
     if args.save:

@@ -1105,6 +1105,11 @@ class Inspection:
             "diffs": [diff.to_dict() for diff in self.diffs],
         }
 
+    def _repr_html_(self) -> str:
+        from graphlab.renderers import inspection
+
+        return inspection.render(self, "html")
+
     def __str__(self) -> str:
         from graphlab.renderers import inspection
 

@@ -17,6 +17,7 @@ from tabulate import tabulate
 
 from graphlab import stats
 from graphlab.records import Comparison, ComparisonRow, RunDiff
+from graphlab.renderers.charts import Bar, bar_chart
 
 FORMATS = ("text", "md", "json", "csv", "html")
 
@@ -167,8 +168,50 @@ def render(comparison: Comparison, fmt: str = "text") -> str:
     if fmt == "html":
         table = tabulate(rows, HEADERS, tablefmt="html", disable_numparse=True, colalign=align)
         header = html.escape(_header(comparison)).replace("\n", "<br>")
-        return f"<div class='graphlab-comparison'><p>{header}</p>{table}<p><small>{html.escape(LEGEND)}</small></p></div>\n"
+        return (
+            f"<div class='graphlab-comparison'><p>{header}</p>{table}"
+            f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}</div>\n"
+        )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def charts(comparison: Comparison) -> str:
+    """Two SVG bar charts: the first call of each row (tracing + compilation + one run)
+    and the steady-state median per call. Colours follow the mode."""
+    modes = list(dict.fromkeys(row.mode for row in comparison.rows))
+    measured = [row for row in comparison.rows if row.measurement is not None]
+    first = [
+        Bar(
+            f"{row.function} · {row.mode}",
+            row.measurement.first_call or 0.0,
+            _first_call_text(row),
+            series=modes.index(row.mode),
+        )
+        for row in measured
+        if row.measurement is not None and row.measurement.first_call is not None
+    ]
+    median = [
+        Bar(
+            f"{row.function} · {row.mode}",
+            row.measurement.median,
+            format_time(row.measurement.median),
+            series=modes.index(row.mode),
+        )
+        for row in measured
+        if row.measurement is not None
+    ]
+    return bar_chart(first, "First call: tracing + compilation + one run", modes) + bar_chart(
+        median, "Steady state: median time per call", modes
+    )
+
+
+def _first_call_text(row: ComparisonRow) -> str:
+    m = row.measurement
+    assert m is not None
+    text = format_time(m.first_call)
+    if m.tracing:
+        text += f" (tracing {format_time(m.tracing)})"
+    return text
 
 
 def _wrap(text: str, width: int = 96) -> str:

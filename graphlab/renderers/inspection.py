@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 
@@ -9,7 +10,7 @@ from tabulate import tabulate
 
 from graphlab.records import Export, GraphSummary, Inspection
 
-FORMATS = ("text", "md", "json")
+FORMATS = ("text", "md", "json", "html")
 #: Sections ``render`` can show; none given means the concise summary.
 SECTIONS = ("signatures", "ops", "lines", "captures", "code", "diff")
 
@@ -47,6 +48,8 @@ def render(
         return json.dumps(data, indent=2) + "\n"
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "html":
+        return _html(inspection)
     md = fmt == "md"
     parts = [_header(inspection, md)]
     for section in sections or ("summary",):
@@ -215,6 +218,37 @@ def _diff(inspection: Inspection, md: bool, annotate: bool) -> str:
         table = _table(rows, ["op type", "before", "after", "change"], md) if rows else ""
         blocks.append(_heading(title, md) + diff.summary() + ("\n\n" + table if table else ""))
     return "\n\n".join(blocks)
+
+
+def _html(inspection: Inspection) -> str:
+    """The Jupyter view: one row per concrete function, diffs, and the AutoGraph code
+    with syntax highlighting."""
+    from graphlab.renderers.code import highlight
+
+    rows = [
+        [
+            index,
+            summary.signature,
+            summary.op_count,
+            summary.op_count_total,
+            _counts(summary.ops_by_type, 6),
+            "; ".join(_control_flow(summary)) or "-",
+            len(summary.captures),
+        ]
+        for index, summary in enumerate(inspection.concrete_functions, 1)
+    ]
+    headers = ["#", "signature", "top level", "total", "op types", "control flow", "captures"]
+    parts = [
+        f"<div class='graphlab-inspection'><p>{html.escape(_header(inspection, False))}</p>",
+        tabulate(rows, headers, tablefmt="html", disable_numparse=True),
+    ]
+    parts += [
+        f"<p>diff #{i} -&gt; #{i + 1}: {html.escape(diff.summary())}</p>"
+        for i, diff in enumerate(inspection.diffs, 1)
+    ]
+    if inspection.autograph_code:
+        parts.append("<h4>AutoGraph code</h4>" + highlight(inspection.autograph_code.rstrip()))
+    return "".join(parts) + "</div>\n"
 
 
 _SECTION_RENDERERS = {

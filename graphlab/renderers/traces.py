@@ -8,6 +8,7 @@ import json
 from tabulate import tabulate
 
 from graphlab.records import FunctionSummary, TraceEvent, TraceReport
+from graphlab.renderers.charts import Bar, bar_chart
 
 FORMATS = ("text", "md", "json", "html")
 
@@ -115,11 +116,48 @@ def _html(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str:
     summary_table = _table(_summary_rows(summaries), _SUMMARY_HEADERS, "html")
     event_table = _table(_event_rows(events), _EVENT_HEADERS, "html")
     advice = "".join(
-        f"<p><b>{html.escape(s.function)}</b>: <pre>{html.escape(s.advice)}</pre></p>"
+        f"<p><b>{html.escape(s.function)}</b> ({html.escape(s.defined_at)}):</p>"
+        f"<pre>{html.escape(s.advice)}</pre>"
         for s in summaries
         if s.advice
     )
+    if advice:
+        advice = "<h4>What to do</h4>" + advice
     return (
         "<div class='graphlab-traces'><h4>Traces per function</h4>"
-        f"{summary_table}<h4>Trace events</h4>{event_table}{advice}</div>"
+        f"{summary_table}{chart(events)}<h4>Trace events</h4>{event_table}{advice}</div>"
+    )
+
+
+#: Above this many events the chart shows totals per function instead of each trace.
+CHART_MAX_EVENTS = 40
+
+
+def chart(events: list[TraceEvent]) -> str:
+    """Tracing time as an SVG bar chart: one bar per trace, avoidable retraces in their
+    own colour; per function (summed) when there are many traces."""
+    if len(events) <= CHART_MAX_EVENTS:
+        bars = [
+            Bar(
+                f"{e.function} #{e.trace_index}",
+                e.duration_ms,
+                f"{e.duration_ms:.1f} ms",
+                series=1 if e.actionable else 0,
+                highlight=e.actionable,
+            )
+            for e in events
+        ]
+        legend = ("expected trace", "avoidable retrace")
+        return bar_chart(bars, "Tracing time per trace", legend)
+    totals: dict[str, list[float]] = {}
+    for e in events:
+        entry = totals.setdefault(e.function, [0.0, 0.0])
+        entry[0] += e.duration_ms
+        entry[1] += e.actionable
+    bars = [
+        Bar(name, ms, f"{ms:.1f} ms", series=1 if avoidable else 0, highlight=bool(avoidable))
+        for name, (ms, avoidable) in totals.items()
+    ]
+    return bar_chart(
+        bars, "Tracing time per function", ("no avoidable retrace", "avoidable retraces")
     )
