@@ -282,12 +282,20 @@ def user_call_site(frame: types.FrameType | None) -> str:
 
 
 def short_path(filename: str) -> str:
-    """A path relative to the working directory when it is below it."""
+    """A path relative to the working directory when it is below it, else from its top
+    package (``graphlab/examples.py``) when it is in one, else as it is."""
     try:
         relative = os.path.relpath(filename)
     except ValueError:  # pragma: no cover - other drive on Windows
         return filename
-    return filename if relative.startswith("..") else relative
+    if not relative.startswith(".."):
+        return relative
+    directory = os.path.dirname(os.path.abspath(filename))
+    if not os.path.exists(os.path.join(directory, "__init__.py")):
+        return filename
+    while os.path.exists(os.path.join(directory, "__init__.py")):
+        directory = os.path.dirname(directory)
+    return os.path.relpath(filename, directory)  # from the top package: pkg/mod.py
 
 
 # ---------------------------------------------------------------------------

@@ -349,7 +349,7 @@ def explain(
             advice="Call the function from one context (eager vs inside another graph, one "
             "device scope, one distribution strategy) or accept one trace per context.",
         )
-    if lineage.new_instance:
+    if lineage.new_instance and lineage.other_objects:
         return Cause(
             "new_function_object",
             detail=f"first trace for a new {lineage.new_instance} instance "
@@ -389,6 +389,14 @@ def _advice(changes: Sequence[Change], keys: Sequence[Key]) -> str:
         elif "dtype" in whats:
             lines.append(
                 "Cast inputs to one dtype before the call (each dtype needs its own graph)."
+            )
+        else:
+            shapes = sorted({c.param for c in changes if c.what == "shape"})
+            lines.append(
+                "Let one graph serve every size of "
+                + ", ".join(shapes)
+                + ": pass reduce_retracing=True to tf.function, or an input_signature with "
+                "None for the dimensions that vary (or pad / drop the smaller last batch)."
             )
     if "python_value" in whats:
         params = sorted({c.param for c in changes if c.what == "python_value"})

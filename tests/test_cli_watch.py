@@ -26,7 +26,7 @@ def test_watch_runs_the_script_like_python_and_reports_on_stderr(entry):
     assert result.returncode == 0, result.stderr
     # The program's stdout is untouched: only its own lines.
     assert result.stdout.splitlines() == ["args: ['--flag', 'value']", "main: __main__"]
-    assert "graphlab trace report: 3 traces of 1 functions, 2 avoidable retraces" in result.stderr
+    assert "graphlab trace report: 3 traces of 1 function, 2 avoidable retraces" in result.stderr
     assert "x changed Python value 2 -> 3" in result.stderr
     assert "retracing_script.py:17" in result.stderr  # the user's call site
 
@@ -145,7 +145,7 @@ def test_demo_prints_the_seed_walkthrough():
     result = run("demo")
     assert result.returncode == 0, result.stderr
     assert "TensorFlow traced 5 graphs" in result.stdout
-    assert "graphlab trace report: 5 traces of 1 functions, 4 avoidable retraces" in result.stdout
+    assert "graphlab trace report: 5 traces of 1 function, 4 avoidable retraces" in result.stdout
     assert "x changed shape (1, 2) -> (2, 2)" in result.stdout
 
 

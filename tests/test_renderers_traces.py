@@ -97,7 +97,7 @@ def test_json_matches_the_golden_file_of_schema_1():
 def test_text_report():
     text = traces.render(make_report(), "text")
     assert text.splitlines()[0] == (
-        "graphlab trace report: 2 traces of 1 functions, 1 avoidable retraces (TensorFlow 2.21.0)"
+        "graphlab trace report: 2 traces of 1 function, 1 avoidable retrace (TensorFlow 2.21.0)"
     )
     rows = [line.split() for line in text.splitlines()]
     assert ["tf_cube", "train.py:8", "2", "1", "15.8", "x", "changed"] == rows[4][:7]

@@ -60,6 +60,10 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
     ]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _table(rows: list[list[object]], headers: list[str], fmt: str) -> str:
     numeric = {"traces", "actionable", "tracing ms", "#", "ms", "ops"}
     align = ["right" if h in numeric else "left" for h in headers]
@@ -78,8 +82,9 @@ def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: Tr
     total = sum(s.traces for s in summaries)
     actionable = sum(s.actionable_retraces for s in summaries)
     out = [
-        f"graphlab trace report: {total} traces of {len(summaries)} functions, "
-        f"{actionable} avoidable retraces (TensorFlow {report.tensorflow})",
+        f"graphlab trace report: {_count(total, 'trace')} of "
+        f"{_count(len(summaries), 'function')}, "
+        f"{_count(actionable, 'avoidable retrace')} (TensorFlow {report.tensorflow})",
         "",
         _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple"),
         "",
