@@ -102,33 +102,47 @@ def watch_overhead(repeats: int, steps: int) -> dict[str, float]:
     }
 
 
-def explain_with_many_entries(entries: int) -> dict[str, float]:
+def explain_with_many_entries(entries: int, repeats: int = 3) -> dict[str, float]:
+    """The retrace after ``entries`` cache entries, with and without a watch: the median
+    of ``repeats`` fresh functions, garbage collection held off during the timed call (a
+    full collection costs ~0.2 s with TensorFlow loaded and would swamp the figure)."""
+
     def identity(x):
         return x
 
-    watched = tf.function(identity)
-    baseline = tf.function(identity)
-    for n in range(1, entries + 1):
-        watched(tf.zeros([n]))
-        baseline(tf.zeros([n]))
-    assert watched.experimental_get_tracing_count() == entries
-    new = tf.zeros([entries + 1])
-    start = time.perf_counter()
-    baseline(new)
-    baseline_s = time.perf_counter() - start
-    with graphlab.watch() as w:
-        start = time.perf_counter()
-        watched(new)
-        watched_s = time.perf_counter() - start
-    (event,) = w.events
+    baseline_ms, watched_ms, tracing_ms, summary = [], [], [], ""
+    for _ in range(repeats):
+        watched = tf.function(identity)
+        baseline = tf.function(identity)
+        for n in range(1, entries + 1):
+            watched(tf.zeros([n]))
+            baseline(tf.zeros([n]))
+        assert watched.experimental_get_tracing_count() == entries
+        new = tf.zeros([entries + 1])
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            baseline(new)
+            baseline_ms.append((time.perf_counter() - start) * 1e3)
+            with graphlab.watch() as w:
+                start = time.perf_counter()
+                watched(new)
+                watched_ms.append((time.perf_counter() - start) * 1e3)
+        finally:
+            gc.enable()
+        (event,) = w.events
+        tracing_ms.append(event.duration_ms)
+        summary = event.cause.summary()
+    base, with_watch = statistics.median(baseline_ms), statistics.median(watched_ms)
     return {
         "cache entries before the retrace": entries,
-        "retrace without graphlab, ms": baseline_s * 1e3,
-        "retrace with watch (tracing + explaining), ms": watched_s * 1e3,
-        "of which tracing (recorded duration_ms)": event.duration_ms,
-        "explaining and recording, ms (difference)": watched_s * 1e3 - baseline_s * 1e3,
-        "ratio with/without": watched_s / baseline_s,
-        "explanation": event.cause.summary(),
+        "retrace without graphlab, ms": base,
+        "retrace with watch (tracing + explaining), ms": with_watch,
+        "of which tracing (recorded duration_ms)": statistics.median(tracing_ms),
+        "explaining and recording, ms (difference)": with_watch - base,
+        "ratio with/without": with_watch / base,
+        "explanation": summary,
     }
 
 
