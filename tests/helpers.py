@@ -6,7 +6,17 @@ import os
 import subprocess
 import sys
 
-from graphlab.records import Comparison, ComparisonRow, Measurement, OverheadFloor
+from graphlab.records import (
+    Cause,
+    Change,
+    Comparison,
+    ComparisonRow,
+    FunctionSummary,
+    Measurement,
+    OverheadFloor,
+    TraceEvent,
+    TraceReport,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONSOLE_SCRIPT = os.path.join(os.path.dirname(sys.executable), "graphlab")
@@ -54,3 +64,76 @@ def synthetic(graph_us: float = 100.0, eager_us: float = 500.0) -> Comparison:
         floor=OverheadFloor(function_call=60e-6, eager_op=8e-6),
         metadata={"device": "CPU"},
     )
+
+
+def make_report() -> TraceReport:
+    first = TraceEvent(
+        function="tf_cube",
+        qualname="tf_cube",
+        defined_at="train.py:8",
+        call_site="train.py:15",
+        trace_index=1,
+        timestamp=1700000000.0,
+        duration_ms=14.25,
+        signature={"x": "float32[]"},
+        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
+        op_count=4,
+        cause=Cause("first_trace", detail="first call"),
+        actionable=False,
+    )
+    second = TraceEvent(
+        function="tf_cube",
+        qualname="tf_cube",
+        defined_at="train.py:8",
+        call_site="train.py:16",
+        trace_index=2,
+        timestamp=1700000001.0,
+        duration_ms=1.5,
+        signature={"x": "float32[2,2]"},
+        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
+        op_count=4,
+        cause=Cause(
+            "new_input_type",
+            (Change("x", "shape", "(1, 2)", "(2, 2)"),),
+            advice="@tf.function(input_signature=[tf.TensorSpec(shape=[None, 2], dtype=tf.float32)])",
+        ),
+        actionable=True,
+    )
+    internal = TraceEvent(
+        function="wrapped_fn",
+        qualname="wrapped_fn",
+        defined_at="structured_function.py:1",
+        call_site="train.py:20",
+        trace_index=1,
+        timestamp=1700000002.0,
+        duration_ms=2.0,
+        signature={"args_0": "int64[]"},
+        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
+        op_count=3,
+        cause=Cause("internal", detail="a function tf.data traced for itself"),
+        actionable=False,
+        internal=True,
+    )
+    summaries = (
+        FunctionSummary(
+            "tf_cube",
+            "tf_cube",
+            "train.py:8",
+            2,
+            1,
+            15.75,
+            second.cause.summary(),
+            advice=second.cause.advice,
+        ),
+        FunctionSummary(
+            "wrapped_fn",
+            "wrapped_fn",
+            "structured_function.py:1",
+            1,
+            0,
+            2.0,
+            internal.cause.summary(),
+            internal=True,
+        ),
+    )
+    return TraceReport((first, second, internal), summaries, tensorflow="2.21.0")

@@ -12,13 +12,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+import helpers
 import pytest
+from helpers import make_report
 
 from graphlab.renderers import html_page
-from tests.test_renderers_traces import make_report
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = ROOT / "tests" / "data" / "retracing_script.py"
@@ -103,15 +103,7 @@ def assert_self_contained(text: str) -> None:
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "graphlab", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
+    return helpers.run_cli("module", *args, cwd=cwd)
 
 
 def test_page_wraps_the_fragment_with_causes_and_a_chart():
@@ -181,3 +173,18 @@ def test_the_js_error_check_catches_errors(tmp_path):
     )
     errors = js_errors(page, tmp_path)
     assert any("undefinedFunction" in error for error in errors), errors
+
+
+def test_sorting_a_column_compares_times_across_units(tmp_path):
+    rows = "".join(f"<tr><td>{v}</td></tr>" for v in ("1.40 ms", "never", "11.5 µs", "123 µs"))
+    table = f"<table><thead><tr><th>median</th></tr></thead><tbody>{rows}</tbody></table>"
+    page = tmp_path / "sort.html"
+    page.write_text(html_page.page("sort", table), encoding="utf-8")
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", CLICK_FIRST_HEADER + "</body>", 1),
+        encoding="utf-8",
+    )
+    result = browse(probe, "--virtual-time-budget=2000", "--dump-dom")
+    cells = re.findall(r"<td>([^<]*)</td>", result.stdout)
+    assert cells == ["11.5 µs", "123 µs", "1.40 ms", "never"]

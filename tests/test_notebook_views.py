@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 
 import tensorflow as tf
+from helpers import make_report
 
 import graphlab
 from graphlab import examples
 from graphlab.renderers import code
-from tests.test_renderers_traces import make_report
 
 
 def test_trace_report_html_has_tables_and_a_chart():

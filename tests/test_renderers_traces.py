@@ -6,84 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import make_report
 
-from graphlab.records import Cause, Change, FunctionSummary, TraceEvent, TraceReport
 from graphlab.renderers import format_for, traces
 
 GOLDEN = Path(__file__).parent / "data" / "tracelog-1.json"
-
-
-def make_report() -> TraceReport:
-    first = TraceEvent(
-        function="tf_cube",
-        qualname="tf_cube",
-        defined_at="train.py:8",
-        call_site="train.py:15",
-        trace_index=1,
-        timestamp=1700000000.0,
-        duration_ms=14.25,
-        signature={"x": "float32[]"},
-        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
-        op_count=4,
-        cause=Cause("first_trace", detail="first call"),
-        actionable=False,
-    )
-    second = TraceEvent(
-        function="tf_cube",
-        qualname="tf_cube",
-        defined_at="train.py:8",
-        call_site="train.py:16",
-        trace_index=2,
-        timestamp=1700000001.0,
-        duration_ms=1.5,
-        signature={"x": "float32[2,2]"},
-        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
-        op_count=4,
-        cause=Cause(
-            "new_input_type",
-            (Change("x", "shape", "(1, 2)", "(2, 2)"),),
-            advice="@tf.function(input_signature=[tf.TensorSpec(shape=[None, 2], dtype=tf.float32)])",
-        ),
-        actionable=True,
-    )
-    internal = TraceEvent(
-        function="wrapped_fn",
-        qualname="wrapped_fn",
-        defined_at="structured_function.py:1",
-        call_site="train.py:20",
-        trace_index=1,
-        timestamp=1700000002.0,
-        duration_ms=2.0,
-        signature={"args_0": "int64[]"},
-        context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
-        op_count=3,
-        cause=Cause("internal", detail="a function tf.data traced for itself"),
-        actionable=False,
-        internal=True,
-    )
-    summaries = (
-        FunctionSummary(
-            "tf_cube",
-            "tf_cube",
-            "train.py:8",
-            2,
-            1,
-            15.75,
-            second.cause.summary(),
-            advice=second.cause.advice,
-        ),
-        FunctionSummary(
-            "wrapped_fn",
-            "wrapped_fn",
-            "structured_function.py:1",
-            1,
-            0,
-            2.0,
-            internal.cause.summary(),
-            internal=True,
-        ),
-    )
-    return TraceReport((first, second, internal), summaries, tensorflow="2.21.0")
 
 
 def test_json_matches_the_golden_file_of_schema_1():

@@ -37,12 +37,19 @@ footer { margin-top: 2em; color: #777; font-size: 0.8em; }
 """
 
 # Click a header to sort its table; numbers (with units) sort as numbers.
-_SORT_JS = """
+_SORT_JS = r"""
 (function () {
+  var UNITS = {"ns": 1e-9, "\u00b5s": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1};
   function key(cell) {
     var text = cell.textContent.trim();
-    var number = parseFloat(text.replace(/,/g, ""));
-    return isNaN(number) ? text.toLowerCase() : number;
+    var match = text.replace(/,/g, "").match(/^(-?[0-9]*\.?[0-9]+(?:e-?[0-9]+)?)\s*([a-z\u00b5]*)/i);
+    if (!match) { return [1, text.toLowerCase()]; }  // text sorts after numbers
+    var scale = UNITS[match[2]] || 1;  // 1.4 ms and 123 µs compare as times
+    return [0, parseFloat(match[1]) * scale];
+  }
+  function compare(x, y) {
+    if (x[0] !== y[0]) { return x[0] - y[0]; }
+    return x[1] < y[1] ? -1 : (x[1] > y[1] ? 1 : 0);
   }
   document.querySelectorAll("table").forEach(function (table) {
     var headers = table.querySelectorAll("thead th");
@@ -54,10 +61,8 @@ _SORT_JS = """
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
-          var x = key(a.cells[column]), y = key(b.cells[column]);
-          if (x < y) { return ascending ? -1 : 1; }
-          if (x > y) { return ascending ? 1 : -1; }
-          return 0;
+          var order = compare(key(a.cells[column]), key(b.cells[column]));
+          return ascending ? order : -order;
         });
         rows.forEach(function (row) { body.appendChild(row); });
       });
