@@ -305,7 +305,9 @@ def short_path(filename: str) -> str:
 def describe_type(trace_type: Any) -> TypeNode:
     """A TensorFlow TraceType as a :class:`graphlab.explain.TypeNode`."""
     if isinstance(trace_type, resource_variable_ops.VariableSpec):
-        return TypeNode("variable", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
+        return TypeNode(
+            "variable", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape)
+        )
     if isinstance(trace_type, tensor_lib.TensorSpec):
         return TypeNode("tensor", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
     if isinstance(trace_type, default_types.Literal):

@@ -102,11 +102,26 @@ def graph_benchmark(benchmark: Any, graphlab_mode: str, request: pytest.FixtureR
     """``graph_benchmark(fn, *args, **kwargs)``: benchmark ``fn`` in this test's mode."""
     from graphlab.graph_benchmark import GraphBenchmark
 
-    runner = GraphBenchmark(benchmark, graphlab_mode, request.node.originalname)
+    runner = GraphBenchmark(benchmark, graphlab_mode, _test_without_mode(request.node))
     yield runner
     result = runner.result()
     if result is not None:
         request.config.stash[_RESULTS].append(result)
+
+
+def _test_without_mode(item: Any) -> str:
+    """The test's node id minus its mode: ``test_x.py::test_power[10]`` for
+    ``test_power[eager-10]``, so that modes group together and different tests (or
+    parameters, or files) do not."""
+    base = item.nodeid.split("[", 1)[0]
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return base
+    ids = callspec.id.split("-")
+    mode = callspec.params.get("graphlab_mode")
+    if mode in ids:
+        ids.remove(mode)
+    return f"{base}[{'-'.join(ids)}]" if ids else base
 
 
 @pytest.hookimpl(wrapper=True)

@@ -24,4 +24,4 @@ def test_benchmark_suites_run_in_every_mode(pytester):
         "no:cacheprovider",
     )
     result.assert_outcomes(passed=24)
-    result.stdout.fnmatch_lines(["*graphlab: speedup per mode*", "test_power_100*x*x"])
+    result.stdout.fnmatch_lines(["*graphlab: speedup per mode*", "*::test_power_100*x*x"])

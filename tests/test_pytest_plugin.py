@@ -30,14 +30,15 @@ def test_graph_benchmark_is_parametrized_per_mode_with_extra_info(pytester):
         [
             "*graphlab: speedup per mode (pytest-benchmark medians)*",
             "test*eager median*graph median*graph vs eager*",
-            "test_cube*x",
+            "*::test_cube*x",
         ]
     )
     data = json.loads(out.read_text())
     by_name = {b["name"]: b for b in data["benchmarks"]}
     assert set(by_name) == {"test_cube[eager]", "test_cube[graph]"}
     graph = by_name["test_cube[graph]"]
-    assert graph["group"] == "test_cube"
+    group = "test_graph_benchmark_is_parametrized_per_mode_with_extra_info.py::test_cube"
+    assert graph["group"] == group
     assert graph["extra_info"]["mode"] == "graph"
     assert graph["extra_info"]["traces"] == 1
     assert graph["extra_info"]["retraces_during_timing"] == 0
@@ -46,7 +47,7 @@ def test_graph_benchmark_is_parametrized_per_mode_with_extra_info(pytester):
     assert by_name["test_cube[eager]"]["extra_info"]["traces"] == 0
     (row,) = data["graphlab"]["modes"]
     assert data["graphlab"]["schema"] == "graphlab.pytest/1"
-    assert row["test"] == "test_cube"
+    assert row["test"] == group
     assert row["graph_speedup"] == pytest.approx(
         by_name["test_cube[eager]"]["stats"]["median"] / graph["stats"]["median"]
     )
@@ -176,3 +177,34 @@ def test_no_tf():
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_parametrized_tests_and_same_names_in_two_files_stay_apart(pytester):
+    pytester.makepyfile(
+        test_a="""
+import pytest
+import tensorflow as tf
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_power(graph_benchmark, n):
+    graph_benchmark(lambda x: x ** n, tf.constant(2.0))
+""",
+        test_b="""
+import tensorflow as tf
+
+def test_power(graph_benchmark):
+    graph_benchmark(lambda x: x * x, tf.constant(2.0))
+""",
+    )
+    out = pytester.path / "bench.json"
+    result = pytester.runpytest(*FAST, f"--benchmark-json={out}")
+    result.assert_outcomes(passed=6)
+    data = json.loads(out.read_text())
+    tests = sorted(row["test"] for row in data["graphlab"]["modes"])
+    assert tests == [
+        "test_a.py::test_power[2]",
+        "test_a.py::test_power[3]",
+        "test_b.py::test_power",
+    ]
+    groups = {b["group"] for b in data["benchmarks"]}
+    assert groups == set(tests)

@@ -139,7 +139,12 @@ def test_train_step_honours_losses_constraints_metrics_and_training_flag():
             {"data": (np.ones((8, 5), "float32"), np.ones((8, 3), "float32"))},
             "data does not fit the model",
         ),
-        ({"loss_fn": lambda y, p: tf.square(y - p)}, "loss_fn must return a scalar or one loss"),
+        (
+            {"loss_fn": lambda y, p: tf.reduce_mean(y - p, axis=0)},
+            "loss_fn must return a scalar or losses whose first dimension is the batch (8)",
+        ),
+        ({"check_steps": 0}, "check_steps must be a positive int"),
+        ({"data": ({"a": np.ones((8, 4))}, np.ones((8, 3)))}, "data must be (x, y) with x and y"),
         ({"modes": ["eager", "jit"]}, "modes: unknown mode(s) 'jit'"),
         ({"batch_size": 0}, "batch_size must be a positive int"),
         (
@@ -157,8 +162,9 @@ def test_bad_arguments_fail_before_timing_and_name_the_argument(kwargs, message)
         "batch_size": 8,
         **kwargs,
     }
+    options = {"max_time": 0.01, **{k: arguments.pop(k) for k in ["check_steps"] if k in arguments}}
     with pytest.raises(training.TrainingSetupError) as error:
-        training.bench_training_step(**arguments, max_time=0.01)
+        training.bench_training_step(**arguments, **options)
     assert message in str(error.value)
 
 
@@ -172,4 +178,39 @@ def test_mirrored_strategy_two_cpus():
     assert result.returncode == 0, result.stderr[-3000:]
     assert "replicas=2 per_replica_batch=8" in result.stdout
     assert "parity eager:reference graph:True" in result.stdout
-    assert "first loss matches single-device: True" in result.stdout
+    assert "uneven batches match single-device: True" in result.stdout
+
+
+def test_per_element_losses_are_accepted_like_keras_does():
+    comparison = training.bench_training_step(
+        tiny_model,
+        lambda: keras.optimizers.SGD(0.1),
+        lambda y, p: tf.square(y - p),
+        data(32),
+        16,
+        modes=["eager", "graph"],
+        **FAST,
+    )
+    assert [row.parity_ok for row in comparison.rows] == [None, True]
+
+
+def test_fit_steps_are_timed_between_step_ends_inside_fit():
+    ticks = iter([0.0, 0.100, 0.110, 0.120, 0.130, 1.0, 1.016, 1.024, 1.032])
+    stamps = training.StepStamps(lambda: next(ticks))
+    stamps.start()  # fit called at 0.0; setup, tracing and step 1 end at 0.100
+    for batch in range(4):
+        stamps.callback.on_train_batch_end(batch)
+    assert stamps.first_step(steady=0.010) == pytest.approx(0.100)
+    times, calls = stamps.steady_steps()
+    assert times == pytest.approx([0.010, 0.010, 0.010])
+    assert calls == [1, 1, 1]
+    assert stamps.steps_time() == pytest.approx(0.040)  # 4 steps at the steady rate
+    # steps_per_execution=8: one stamp per execution, at batches 7, 15, 23
+    stamps.start()  # fit called at 1.0
+    for batch in (7, 15, 23):
+        stamps.callback.on_train_batch_end(batch)
+    # the first execution ran 8 steps: the other 7 at the steady 1 ms are taken off
+    assert stamps.first_step(steady=0.001) == pytest.approx(0.016 - 7 * 0.001)
+    times, calls = stamps.steady_steps()
+    assert times == pytest.approx([0.008, 0.008])
+    assert calls == [8, 8]
