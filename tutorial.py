@@ -54,7 +54,7 @@ training = graphlab.bench_training_step(
     batch_size=32,
     modes=["eager", "graph", "xla", "fit"],
     max_time=0.3,
-    fit_steps=16,
+    fit_steps=64,
 )
 print(training)
 
