@@ -1,7 +1,8 @@
 """Run every ``python`` block of a docs page, in order, in one namespace.
 
-    python tools/run_snippets.py docs/tracing.md          # exit 1 on the first failure
-    python tools/run_snippets.py docs/tracing.md --show   # print each block's output
+    cd "$(mktemp -d)"   # it writes <page>.py into the working directory
+    python /path/to/tools/run_snippets.py /path/to/docs/tracing.md          # exit 1 on a failure
+    python /path/to/tools/run_snippets.py /path/to/docs/tracing.md --show   # print each block's output
 
 The way pyperf runs its documented examples: the tests run this for every page in a
 fresh process per page (so one page's tf.functions cannot change another's traces).
