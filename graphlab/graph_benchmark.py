@@ -51,14 +51,14 @@ class GraphBenchmark:
             timed(*args, **kwargs)
             self.first_call_ms = (time.perf_counter() - start) * 1e3
             timed(*args, **kwargs)
-        user_events = [e for e in warm_up.events if not e.internal]
+        user_events = warm_up.user_events
         self.traces = len(user_events)
         self.op_count = max((e.op_count for e in user_events), default=0)
 
         self._benchmark.group = self.test
         with Watch() as timing:
             result = self._benchmark(timed, *args, **kwargs)
-        during = [e for e in timing.events if not e.internal]
+        during = timing.user_events
         self.retraces_during_timing = len(during)
         self._benchmark.extra_info.update(
             {

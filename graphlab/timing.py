@@ -196,11 +196,8 @@ class Timer:
             block_calls=(calls,) * len(block_times),
             first_call=first_call,
             second_call=second_call,
-            tracing=sum(e.duration_ms for e in first_events) / 1e3,
-            retraces=len(later),
-            retrace_causes=tuple(e.message for e in later),
-            op_count=max((e.op_count for e in first_events), default=None),
             stop_reason=stop_reason,
+            **trace_fields(first_events, later),
             metadata=metadata,
         )
 
@@ -218,6 +215,15 @@ class Timer:
 
 
 def _user_events(watch: Any) -> list[Any]:
-    if watch is None:
-        return []
-    return [event for event in watch.events if not event.internal]
+    return [] if watch is None else list(watch.user_events)
+
+
+def trace_fields(first_events: list[Any], later_events: list[Any]) -> dict[str, Any]:
+    """The Measurement fields that come from the recorder: the tracing part of the first
+    call, the retraces after it and their causes, the graph's op count."""
+    return {
+        "tracing": sum(e.duration_ms for e in first_events) / 1e3,
+        "retraces": len(later_events),
+        "retrace_causes": tuple(e.message for e in later_events),
+        "op_count": max((e.op_count for e in first_events), default=None),
+    }

@@ -200,11 +200,10 @@ class _Recorder:
         concrete = run()
         duration_ms = (time.perf_counter() - start) * 1e3
         try:
-            event = self._make_event(pending, owner, concrete, timestamp, duration_ms)
+            event, code = self._make_event(pending, owner, concrete, timestamp, duration_ms)
         except Exception:  # never break the user's program over a report
             logger.debug("graphlab could not record a trace", exc_info=True)
             return concrete
-        code = _tf.code_of(_tf.python_target(pending.tracing_options))
         entry = _Entry(next(_sequence), event, id(owner) if owner is not None else 0, code)
         if recorded_owner is not None:
             recorded_owner._graphlab_log.add(entry)
@@ -241,7 +240,8 @@ class _Recorder:
         concrete: Any,
         timestamp: float,
         duration_ms: float,
-    ) -> TraceEvent:
+    ) -> tuple[TraceEvent, Any]:
+        """The event, and the Python code object that was traced (for matching)."""
         options = pending.tracing_options
         lookup_type, function_context = _tf.lookup_and_context(pending)
         new_key = _tf.describe_key(function_context, lookup_type)
@@ -275,7 +275,7 @@ class _Recorder:
         shown_key = traced_as or new_key
         context = shown_key.context.as_dict()
         context["jit_compile"] = str(_tf.jit_compile(options))
-        return TraceEvent(
+        event = TraceEvent(
             function=name,
             qualname=qualname,
             defined_at=defined_at,
@@ -291,6 +291,7 @@ class _Recorder:
             internal=internal,
             concrete_function=weakref.ref(concrete),
         )
+        return event, code
 
     def _note_code(self, code: Any, owner: Any, instance: Any, call_site: str) -> Lineage:
         """Record that ``owner`` traced ``code`` and say what came before it.
@@ -555,6 +556,12 @@ class Watch:
     def events(self) -> tuple[TraceEvent, ...]:
         """Recorded events in order (capped per function)."""
         return tuple(e.event for e in self._log.entries())
+
+    @property
+    def user_events(self) -> tuple[TraceEvent, ...]:
+        """Events of the user's functions: TensorFlow-internal ones (tf.data, variable
+        initializers) left out, as every count of "traces" in graphlab does."""
+        return tuple(e for e in self.events if not e.internal)
 
     def events_for(self, fn: Any) -> tuple[TraceEvent, ...]:
         """Events of one tf.function object (its per-instance copies included), or of

@@ -444,6 +444,7 @@ class _Plan:
 
         from graphlab import _tf
         from graphlab.records import Measurement
+        from graphlab.timing import trace_fields
         from graphlab.tracing import Watch
 
         model = self.factories.keras_model(mode, self.steps_per_execution, self.sample)
@@ -468,7 +469,7 @@ class _Plan:
         with Watch() as first_watch:
             first_fit = run_fit()
         first_stamps = list(stamps.stamps), stamps.started
-        first_events = [e for e in first_watch.events if not e.internal]
+        first_events = list(first_watch.user_events)
         block_times: list[float] = []
         block_calls: list[int] = []
         setups: list[float] = []
@@ -482,7 +483,7 @@ class _Plan:
                 setups.append(fit_time - stamps.steps_time())
                 if time.perf_counter() >= deadline or len(block_times) >= 10_000:
                     break
-        later = [e for e in steady_watch.events if not e.internal]
+        later = list(steady_watch.user_events)
         steady = statistics.median(t / c for t, c in zip(block_times, block_calls))
         stamps.stamps, stamps.started = first_stamps
         first_step = stamps.first_step(steady)
@@ -493,11 +494,8 @@ class _Plan:
                 block_calls=tuple(block_calls),
                 first_call=first_step,
                 second_call=None,
-                tracing=sum(e.duration_ms for e in first_events) / 1e3,
-                retraces=len(later),
-                retrace_causes=tuple(e.message for e in later),
-                op_count=max((e.op_count for e in first_events), default=None),
                 stop_reason="time budget",
+                **trace_fields(first_events, later),
                 metadata={
                     **self.metadata,
                     "timed_as": f"step to step inside fit() calls of {self.fit_steps} steps",
