@@ -31,7 +31,7 @@ import tensorflow as tf
 
 import graphlab
 from graphlab import examples
-from graphlab.timing import Timer
+from graphlab.bench.timer import Timer
 
 PRECISION = 0.05
 

@@ -42,7 +42,7 @@ def bench_training_step(model_name: str, batch: int) -> dict[str, float]:
     import tensorflow as tf
 
     import graphlab
-    from graphlab.renderers import inspection
+    from graphlab.graphs import render as inspection
 
     builders = {
         "resnet50": (keras.applications.ResNet50, 224),

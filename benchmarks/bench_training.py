@@ -29,7 +29,8 @@ import keras
 import tensorflow as tf
 
 import graphlab
-from graphlab import examples, training
+from graphlab import examples
+from graphlab.bench import training
 
 OPTIMIZER = lambda: keras.optimizers.Nadam(learning_rate=1e-2)  # noqa: E731
 LOSS = keras.losses.sparse_categorical_crossentropy

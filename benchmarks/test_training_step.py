@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import keras
 
-from graphlab import examples, training
+from graphlab import examples
+from graphlab.bench import training
 
 
 def test_mlp_train_step(graph_benchmark):

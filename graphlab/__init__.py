@@ -12,11 +12,6 @@ from typing import Any
 
 from graphlab._version import __version__
 
-# `compare` is both a submodule and a function: importing the submodule anywhere would
-# set `graphlab.compare` to the module. Binding the function here (the module itself
-# imports no TensorFlow) keeps `graphlab.compare(...)` callable.
-from graphlab.compare import compare
-
 __all__ = [
     "Comparison",
     "ComparisonRow",
@@ -51,42 +46,57 @@ __all__ = [
 # Public name -> module that defines it. Modules that need TensorFlow are imported on
 # first use so that `graphlab --help` and `import graphlab` stay fast.
 _LAZY = {
-    "function": "graphlab.tracing",
-    "watch": "graphlab.tracing",
-    "Watch": "graphlab.tracing",
-    "GraphlabFunction": "graphlab.tracing",
-    "RetraceError": "graphlab.tracing",
-    "expect_traces": "graphlab.tracing",
-    "no_retrace": "graphlab.tracing",
-    "TraceEvent": "graphlab.records",
-    "TraceReport": "graphlab.records",
-    "compare_runs": "graphlab.compare",
-    "Timer": "graphlab.timing",
-    "Measurement": "graphlab.records",
-    "ComparisonRow": "graphlab.records",
-    "Comparison": "graphlab.records",
-    "combine": "graphlab.records",
-    # training steps
-    "bench_training_step": "graphlab.training",
-    "make_train_step": "graphlab.training",
+    # trace recording
+    "function": "graphlab.tracing.api",
+    "watch": "graphlab.tracing.api",
+    "Watch": "graphlab.tracing.api",
+    "GraphlabFunction": "graphlab.tracing.api",
+    "RetraceError": "graphlab.tracing.api",
+    "expect_traces": "graphlab.tracing.api",
+    "no_retrace": "graphlab.tracing.api",
+    "TraceEvent": "graphlab.tracing.records",
+    "TraceReport": "graphlab.tracing.records",
+    # benchmarks
+    "compare": "graphlab.bench.compare",
+    "compare_runs": "graphlab.bench.runs",
+    "Timer": "graphlab.bench.timer",
+    "Measurement": "graphlab.bench.records",
+    "ComparisonRow": "graphlab.bench.records",
+    "Comparison": "graphlab.bench.records",
+    "combine": "graphlab.bench.records",
+    "bench_training_step": "graphlab.bench.training",
+    "make_train_step": "graphlab.bench.training",
     # graph inspection
-    "autograph_code": "graphlab.autograph",
-    "inspect": "graphlab.graphs",
-    "inspect_calls": "graphlab.graphs",
-    "diff_graphs": "graphlab.graphs",
-    "export_graph": "graphlab.graphs",
-    "compiler_ir": "graphlab.graphs",
-    "Inspection": "graphlab.records",
-    "GraphSummary": "graphlab.records",
-    "GraphDiff": "graphlab.records",
+    "autograph_code": "graphlab.graphs.autograph",
+    "inspect": "graphlab.graphs.inspection",
+    "inspect_calls": "graphlab.graphs.inspection",
+    "diff_graphs": "graphlab.graphs.summarize",
+    "export_graph": "graphlab.graphs.export",
+    "compiler_ir": "graphlab.graphs.export",
+    "Inspection": "graphlab.graphs.records",
+    "GraphSummary": "graphlab.graphs.records",
+    "GraphDiff": "graphlab.graphs.records",
 }
+
+
+#: What to do when TensorFlow is missing (it is an extra: users pick their build).
+NEEDS_TENSORFLOW = (
+    "graphlab needs TensorFlow >= 2.16. Install it with one of the extras: "
+    "pip install 'graphlab[cpu]' (tensorflow-cpu), 'graphlab[gpu]' "
+    "(tensorflow[and-cuda]) or 'graphlab[tf]' (tensorflow)."
+)
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'graphlab' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    try:
+        value = getattr(importlib.import_module(module), name)
+    except ImportError as error:
+        if error.name == "tensorflow":
+            raise ImportError(NEEDS_TENSORFLOW) from error
+        raise
     globals()[name] = value
     return value
 

@@ -11,9 +11,12 @@ import logging
 
 import tensorflow as tf
 
-from graphlab import examples, graphs
-from graphlab.renderers import inspection, traces
-from graphlab.tracing import function
+from graphlab import examples
+from graphlab.graphs.inspection import inspect
+from graphlab.graphs.summarize import diff_graphs
+from graphlab.graphs import render as inspection
+from graphlab.tracing import render as traces
+from graphlab.tracing.api import function
 
 
 def trace_section(fmt: str = "text") -> tuple[str, dict]:
@@ -41,9 +44,9 @@ def bench_section(fmt: str = "text", max_time: float = 0.3) -> tuple[str, dict]:
     dominates), ``cube`` on a large tensor (dispatch no longer matters; the kernels and
     graph rewrites decide) and the guide's ``power(x, 100)`` (100 small matmuls: graph
     mode wins, ~5x in the guide)."""
-    from graphlab.compare import compare
-    from graphlab.records import combine
-    from graphlab.renderers import comparison as renderer
+    from graphlab.bench import render as renderer
+    from graphlab.bench.compare import compare
+    from graphlab.bench.records import combine
 
     large = tf.random.stateless_normal([1000, 1000], seed=[0, 1])
     comparison = combine(
@@ -72,9 +75,9 @@ def bench_section(fmt: str = "text", max_time: float = 0.3) -> tuple[str, dict]:
 def inspect_section(fmt: str = "text") -> tuple[str, dict]:
     """``add_10`` both ways: a Python ``range`` unrolls, ``tf.range`` becomes one loop op."""
     scalar = tf.TensorSpec([], tf.float32)
-    unrolled = graphs.inspect(examples.add_10_range, scalar)
-    looped = graphs.inspect(examples.add_10_tf_range, scalar)
-    diff = graphs.diff_graphs(looped.concrete_functions[0], unrolled.concrete_functions[0])
+    unrolled = inspect(examples.add_10_range, scalar)
+    looped = inspect(examples.add_10_tf_range, scalar)
+    diff = diff_graphs(looped.concrete_functions[0], unrolled.concrete_functions[0])
     data = {
         "add_10_range": unrolled.to_dict(),
         "add_10_tf_range": looped.to_dict(),
@@ -99,8 +102,8 @@ def training_section(fmt: str = "text", max_time: float = 0.3) -> tuple[str, dic
     data), eager vs tf.function vs XLA vs Keras fit."""
     import keras
 
-    from graphlab.renderers import comparison as comparison_renderer
-    from graphlab.training import bench_training_step
+    from graphlab.bench import render as comparison_renderer
+    from graphlab.bench.training import bench_training_step
 
     x, y = examples.fashion_mnist_like(256)
     result = bench_training_step(

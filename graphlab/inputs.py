@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from graphlab import _source
+
 
 class InputError(ValueError):
     """Bad target or value on the command line; the message says what is accepted."""
@@ -284,7 +286,7 @@ def _import_failure(what: str, error: BaseException) -> str:
         where = f" at {error.filename}:{error.lineno}"
     else:
         frames = traceback.extract_tb(error.__traceback__)
-        user = [f for f in frames if "importlib" not in f.filename and "graphlab" not in f.filename]
+        user = [f for f in frames if not _source.is_framework_file(f.filename)]
         if user:
             where = f" at {user[-1].filename}:{user[-1].lineno}"
     message = str(error).splitlines()[0] if str(error) else ""

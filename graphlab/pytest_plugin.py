@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from graphlab.records import BUILTIN_MODES, PYTEST_SCHEMA, ModeResult, parse_modes
+from graphlab.bench.records import BUILTIN_MODES, PYTEST_SCHEMA, ComparisonRow, parse_modes
 
 _MODES = BUILTIN_MODES
 _MARKER_ARGS = frozenset({"modes", "max_traces"})
-_RESULTS = pytest.StashKey[list[ModeResult]]()
+_RESULTS = pytest.StashKey[list[ComparisonRow]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,7 +100,7 @@ def graphlab_mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def graph_benchmark(benchmark: Any, graphlab_mode: str, request: pytest.FixtureRequest) -> Any:
     """``graph_benchmark(fn, *args, **kwargs)``: benchmark ``fn`` in this test's mode."""
-    from graphlab.graph_benchmark import GraphBenchmark
+    from graphlab.bench.fixture import GraphBenchmark
 
     runner = GraphBenchmark(benchmark, graphlab_mode, _test_without_mode(request.node))
     yield runner
@@ -130,7 +130,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     limit = marker.kwargs.get("max_traces") if marker is not None else None
     if limit is None:
         return (yield)
-    from graphlab.tracing import expect_traces
+    from graphlab.tracing.api import expect_traces
 
     with expect_traces(None, max=limit):
         return (yield)
@@ -140,7 +140,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     results = terminalreporter.config.stash.get(_RESULTS, [])
     if not results:
         return
-    from graphlab.renderers.modes_table import render_text
+    from graphlab.bench.render_plugin import render_text
 
     terminalreporter.write_sep("-", "graphlab: speedup per mode (pytest-benchmark medians)")
     terminalreporter.write(render_text(results))
@@ -151,6 +151,6 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: Any, output_
     results = config.stash.get(_RESULTS, [])
     if not results:
         return
-    from graphlab.renderers.modes_table import pivot
+    from graphlab.bench.render_plugin import pivot
 
     output_json["graphlab"] = {"schema": PYTEST_SCHEMA, "modes": pivot(results)}

@@ -17,7 +17,7 @@ def _leaves_no_trace():
     """No watch left active and run_functions_eagerly unchanged after each test."""
     import tensorflow as tf
 
-    from graphlab import tracing
+    from graphlab.tracing import recorder as tracing
 
     eager_before = tf.config.functions_run_eagerly()
     logger = logging.getLogger("graphlab")

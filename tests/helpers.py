@@ -6,17 +6,8 @@ import os
 import subprocess
 import sys
 
-from graphlab.records import (
-    Cause,
-    Change,
-    Comparison,
-    ComparisonRow,
-    FunctionSummary,
-    Measurement,
-    OverheadFloor,
-    TraceEvent,
-    TraceReport,
-)
+from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
+from graphlab.tracing.records import Cause, Change, FunctionSummary, TraceEvent, TraceReport
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONSOLE_SCRIPT = os.path.join(os.path.dirname(sys.executable), "graphlab")
@@ -74,7 +65,7 @@ def make_report() -> TraceReport:
         call_site="train.py:15",
         trace_index=1,
         timestamp=1700000000.0,
-        duration_ms=14.25,
+        duration=0.01425,
         signature={"x": "float32[]"},
         context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
         op_count=4,
@@ -88,7 +79,7 @@ def make_report() -> TraceReport:
         call_site="train.py:16",
         trace_index=2,
         timestamp=1700000001.0,
-        duration_ms=1.5,
+        duration=0.0015,
         signature={"x": "float32[2,2]"},
         context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
         op_count=4,
@@ -106,7 +97,7 @@ def make_report() -> TraceReport:
         call_site="train.py:20",
         trace_index=1,
         timestamp=1700000002.0,
-        duration_ms=2.0,
+        duration=0.002,
         signature={"args_0": "int64[]"},
         context={"scope": "NO_SCOPE", "graph": "eager", "jit_compile": "False"},
         op_count=3,
@@ -121,7 +112,7 @@ def make_report() -> TraceReport:
             "train.py:8",
             2,
             1,
-            15.75,
+            0.01575,
             second.cause.summary(),
             advice=second.cause.advice,
         ),
@@ -131,7 +122,7 @@ def make_report() -> TraceReport:
             "structured_function.py:1",
             1,
             0,
-            2.0,
+            0.002,
             internal.cause.summary(),
             internal=True,
         ),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
 import pytest
 from helpers import ROOT, run_cli, synthetic
 
-from graphlab.records import Comparison
+from graphlab.bench.records import Comparison
 
 TARGETS = """
 import tensorflow as tf
@@ -51,7 +52,7 @@ def test_bench_json_save_plot_and_a_failing_mode(targets, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["schema"] == "graphlab.comparison/1"
+    assert data["schema"] == "graphlab.comparison/2"
     rows = {(r["function"], r["mode"]): r for r in data["rows"]}
     assert rows[("square", "eager")]["speedup_vs_eager"] is None
     assert rows[("square", "graph")]["speedup_vs_eager"] > 0
@@ -114,6 +115,36 @@ def test_compare_runs_gate(kind, tmp_path):
     assert run(kind, "compare-runs", str(old), str(old), "--fail-if-slower", "10").returncode == 0
     missing = run(kind, "compare-runs", str(tmp_path / "none.json"), str(new))
     assert missing.returncode == 2 and "no such run" in missing.stderr
+    csv = run(kind, "compare-runs", str(old), str(new), "-o", str(tmp_path / "diff.csv"))
+    assert csv.returncode == 2 and "Traceback" not in csv.stderr
+    assert "cannot write a run comparison as csv; use --format text|md|json" in csv.stderr
+
+
+def test_an_old_comparison_file_still_compares(tmp_path):
+    old = Path(__file__).parent / "data" / "comparison-1.json"
+    new = tmp_path / "new.json"
+    new.write_text(synthetic(graph_us=100.0).to_json())
+    done = run("module", "compare-runs", str(old), str(new), "--fail-if-slower", "10")
+    assert done.returncode == 0, done.stderr
+    assert "passed: no speedup dropped by more than 10%" in done.stdout
+
+
+def test_the_worker_reports_a_bad_request_in_one_line(tmp_path):
+    from graphlab.bench import worker
+
+    data, error = worker.run(
+        str(tmp_path),
+        target="no_such_module_xyz:fn",
+        mode="graph",
+        arg_texts=[],
+        kwarg_texts=[],
+        threads=None,
+        max_time=0.05,
+        precision=0.05,
+    )
+    assert data is None
+    assert error.startswith("worker exited 2: graphlab worker: error: no module named ")
+    assert "'no_such_module_xyz'" in error
 
 
 def test_help_does_not_import_tensorflow():

@@ -101,6 +101,10 @@ def test_include_internal_shows_tf_data_functions(tmp_path):
         (["watch", "-m", "no_such_module_xyz"], "no module named 'no_such_module_xyz'"),
         (["watch"], "give a script"),
         (["watch", "--max-events", "0", "x.py"], "no such script"),
+        (
+            ["watch", "-o", "report.csv", str(SCRIPT)],
+            "cannot write a trace report as csv; use --format text|md|json|html",
+        ),
     ],
 )
 def test_watch_bad_input_is_one_clear_line_and_exit_2(args, message):
@@ -169,8 +173,8 @@ def test_public_names_survive_submodule_imports():
 
     import graphlab
 
-    importlib.import_module("graphlab.compare")
-    importlib.import_module("graphlab.training")
+    importlib.import_module("graphlab.bench.compare")
+    importlib.import_module("graphlab.bench.training")
     assert callable(graphlab.compare)
     assert callable(graphlab.bench_training_step)
     assert set(graphlab.__all__) <= set(dir(graphlab))
@@ -179,11 +183,11 @@ def test_public_names_survive_submodule_imports():
 
 
 def test_only_the_watch_subcommand_splits_off_program_arguments():
-    from graphlab.cli import _split_program_args
+    from graphlab.cli.watch import split_program_args
 
     argv = ["bench", "--save", "watch", "m:f", "--arg", "1"]
-    assert _split_program_args(argv) == (argv, [])
-    assert _split_program_args(["--debug", "watch", "-o", "r.json", "s.py", "-x"]) == (
+    assert split_program_args(argv) == (argv, [])
+    assert split_program_args(["--debug", "watch", "-o", "r.json", "s.py", "-x"]) == (
         ["--debug", "watch", "-o", "r.json", "s.py"],
         ["-x"],
     )

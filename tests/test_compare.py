@@ -10,12 +10,9 @@ import sys
 import pytest
 from helpers import synthetic
 
-from graphlab.records import (
-    COMPARISON_SCHEMA,
-    Comparison,
-)
+from graphlab.bench.records import COMPARISON_SCHEMA, Comparison
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "data", "comparison_v1.json")
+GOLDEN = os.path.join(os.path.dirname(__file__), "data", "comparison-1.json")
 FAST = dict(max_time=0.05, measure_floor=False)
 
 
@@ -83,7 +80,7 @@ def test_a_failing_mode_keeps_the_others():
 
 def test_unknown_mode_is_an_error():
     from graphlab import compare
-    from graphlab.compare import CompareError
+    from graphlab.bench.modes import CompareError
 
     with pytest.raises(CompareError, match="unknown mode 'jit'"):
         compare(lambda: 1, modes=("eager", "jit"), **FAST)
@@ -138,7 +135,7 @@ def test_json_round_trip_and_golden_file():
 
 
 def test_renderers():
-    from graphlab.renderers import comparison as renderer
+    from graphlab.bench import render as renderer
 
     c = synthetic()
     text = renderer.render(c, "text")
@@ -154,7 +151,7 @@ def test_renderers():
 
 
 def test_png_plot_and_missing_matplotlib(monkeypatch):
-    from graphlab.renderers import comparison as renderer
+    from graphlab.bench import render as renderer
 
     pytest.importorskip("matplotlib")
     assert renderer.render_png(synthetic()).startswith(b"\x89PNG")
@@ -164,8 +161,8 @@ def test_png_plot_and_missing_matplotlib(monkeypatch):
 
 
 def test_diff_runs_gates_on_speedup():
-    from graphlab.compare import diff_runs
-    from graphlab.renderers import comparison as renderer
+    from graphlab.bench import render as renderer
+    from graphlab.bench.runs import diff_runs
 
     old, new = synthetic(graph_us=100.0), synthetic(graph_us=150.0)
     diff = diff_runs(old, new, fail_if_slower=10)
@@ -183,8 +180,8 @@ def test_diff_runs_gates_on_speedup():
 def test_the_gate_fails_when_a_mode_that_ran_breaks_or_disappears():
     import dataclasses
 
-    from graphlab.compare import diff_runs
-    from graphlab.records import Comparison, ComparisonRow
+    from graphlab.bench.records import Comparison, ComparisonRow
+    from graphlab.bench.runs import diff_runs
 
     old = synthetic()
     broken_rows = tuple(

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from graphlab.explain import (
+from graphlab.tracing.explain import (
     Context,
     Key,
     Lineage,
@@ -17,7 +17,7 @@ from graphlab.explain import (
     render_type,
     synthesize_input_signature,
 )
-from graphlab.records import Cause, Change
+from graphlab.tracing.records import Cause, Change
 
 
 def tensor(dtype: str, *shape: int | None) -> TypeNode:

@@ -18,7 +18,8 @@ import helpers
 import pytest
 from helpers import make_report
 
-from graphlab.renderers import html_page
+from graphlab import _html as html_page
+from graphlab.tracing.render import render_page
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = ROOT / "tests" / "data" / "retracing_script.py"
@@ -108,7 +109,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_page_wraps_the_fragment_with_causes_and_a_chart():
     report = make_report()
-    page = html_page.render_traces(report)
+    page = render_page(report)
     assert_self_contained(page)
     assert report._repr_html_() in page  # the Jupyter fragment, unchanged
     assert "2 traces of 1 function, 1 avoidable retrace." in page
@@ -119,7 +120,7 @@ def test_page_wraps_the_fragment_with_causes_and_a_chart():
         if not event.internal:
             assert event.message.replace("->", "-&gt;") in page
     assert "wrapped_fn" not in page
-    assert "wrapped_fn" in html_page.render_traces(report, include_internal=True)
+    assert "wrapped_fn" in render_page(report, include_internal=True)
 
 
 def test_fragment_stays_a_fragment():

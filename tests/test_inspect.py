@@ -9,9 +9,10 @@ import pytest
 import tensorflow as tf
 
 import graphlab
-from graphlab import examples, graphs
-from graphlab.records import INSPECT_SCHEMA, GraphSummary
-from graphlab.renderers import inspection as inspection_renderer
+from graphlab import examples
+from graphlab.graphs import export, inspection
+from graphlab.graphs import render as inspection_renderer
+from graphlab.graphs.records import INSPECT_SCHEMA, GraphSummary
 
 SCALAR = tf.TensorSpec([], tf.float32)
 
@@ -158,13 +159,13 @@ def test_text_and_markdown_render():
 
 
 def test_missing_inputs_and_user_errors():
-    with pytest.raises(graphs.InspectError, match="give example inputs"):
+    with pytest.raises(inspection.InspectError, match="give example inputs"):
         graphlab.inspect(examples.cube)
 
     def broken(x):
         return tf.reshape(x, [3, 7])
 
-    with pytest.raises(graphs.TraceFailure) as failure:
+    with pytest.raises(inspection.TraceFailure) as failure:
         graphlab.inspect(broken, tf.TensorSpec([2]))
     assert failure.value.location.endswith(f"test_inspect.py:{broken.__code__.co_firstlineno + 1}")
 
@@ -207,8 +208,8 @@ def test_export_tensorboard_reads_back(tmp_path):
 def test_xla_hlo_and_unsupported_op():
     hlo = graphlab.compiler_ir(examples.cube, tf.constant([1.0, 2.0]), stage="hlo")
     assert "HloModule" in hlo
-    with pytest.raises(graphs.XlaError, match="AsString") as error:
+    with pytest.raises(export.XlaError, match="AsString") as error:
         graphlab.compiler_ir(lambda x: tf.strings.as_string(x), tf.constant([1.0]))
     assert error.value.unsupported_ops == ("AsString",)
-    with pytest.raises(graphs.InspectError, match="unknown XLA stage"):
+    with pytest.raises(inspection.InspectError, match="unknown XLA stage"):
         graphlab.compiler_ir(examples.cube, tf.constant(1.0), stage="llvm")

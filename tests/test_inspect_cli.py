@@ -173,6 +173,10 @@ BAD_INPUTS = [
     (["user_mod:strings", "--arg", "f32[None]", "--xla", "hlo"], "unknown dimension"),
     (["user_mod:broken"], "give example inputs"),
     (["user_mod:broken", "--kwarg", "nope"], "--kwarg expects NAME=VALUE"),
+    (
+        ["user_mod:broken", "--arg", "f32[2]", "-o", "report.csv"],
+        "cannot write an inspection as csv; use --format text|md|json",
+    ),
 ]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graphlab.records import (
+from graphlab.graphs import render as inspection
+from graphlab.graphs.records import (
     INSPECT_SCHEMA,
     Capture,
     ControlFlowOp,
@@ -14,7 +15,6 @@ from graphlab.records import (
     Inspection,
     LineOps,
 )
-from graphlab.renderers import inspection
 
 GOLDEN = Path(__file__).parent / "data" / "inspect-1.json"
 

@@ -8,8 +8,8 @@ import tensorflow as tf
 from helpers import make_report
 
 import graphlab
+from graphlab import _html as code
 from graphlab import examples
-from graphlab.renderers import code
 
 
 def test_trace_report_html_has_tables_and_a_chart():

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from helpers import make_report
 
-from graphlab.renderers import format_for, traces
+from graphlab._display import format_for
+from graphlab.tracing import render as traces
 
 GOLDEN = Path(__file__).parent / "data" / "tracelog-1.json"
 

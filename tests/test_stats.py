@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from graphlab import stats
+from graphlab.bench import stats
 
 
 def test_quantiles_match_numpy():

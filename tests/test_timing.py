@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from graphlab.timing import Timer
+from graphlab.bench.timer import Timer
 
 
 class FakeClock:
@@ -93,6 +93,57 @@ def test_one_sync_per_block():
     # first + second call, 5 overhead probes, a few calibration blocks, one per block
     calibration_syncs = len(syncs) - 2 - 5 - m.rounds
     assert 1 <= calibration_syncs <= 4
+
+
+class StepSource:
+    """A loop the Timer does not drive (Keras fit): each block yields many samples."""
+
+    def __init__(self, clock: FakeClock, step: float, steps: int) -> None:
+        self.clock, self.step, self.steps = clock, step, steps
+        self.blocks = 0
+
+    def first_call(self):
+        self.clock.advance(0.5)
+        return None, None
+
+    def second_call(self):
+        return None, None
+
+    def calls_per_block(self, timer, output, deadline):
+        return self.steps
+
+    def samples(self, calls):
+        self.blocks += 1
+        self.clock.advance(self.step * calls)
+        return [(self.step, 1)] * calls
+
+    def finish(self, measurement):
+        import dataclasses
+
+        return dataclasses.replace(measurement, first_call=0.5 - measurement.median)
+
+
+def test_a_sample_source_gets_the_same_loop_and_record():
+    clock = FakeClock()
+    source = StepSource(clock, step=0.002, steps=16)
+    timer = Timer(None, source=source, clock=clock, record_traces=False, max_time=1.0)
+    m = timer.measure()
+    assert source.blocks == 1  # 16 equal samples: precise after one block
+    assert m.stop_reason == "precision"
+    assert m.rounds == 16 and m.block_calls == (1,) * 16
+    assert m.median == pytest.approx(0.002)
+    assert m.first_call == pytest.approx(0.498)  # finish() completed the record
+
+
+def test_a_noisy_sample_source_runs_to_the_budget():
+    clock = FakeClock()
+    source = StepSource(clock, step=0.002, steps=4)
+    source.samples = lambda calls: [  # type: ignore[method-assign]
+        (clock.advance(t) or t, 1) for t in (0.001, 0.004, 0.002, 0.008)
+    ]
+    m = Timer(None, source=source, clock=clock, record_traces=False, max_time=0.1).measure()
+    assert m.stop_reason == "time budget"
+    assert m.rounds % 4 == 0 and clock.now >= 0.1
 
 
 def test_bad_options_say_what_is_wrong():

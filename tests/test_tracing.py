@@ -13,7 +13,8 @@ import pytest
 import tensorflow as tf
 
 import graphlab
-from graphlab import examples, tracing
+from graphlab import examples
+from graphlab.tracing import recorder as tracing
 
 
 def kinds(events):
@@ -227,7 +228,7 @@ def test_keras_train_on_batch_smaller_batch_is_generalized():
     steps = [e for e in w.events if e.function == "one_step_on_data"]
     assert [e.trace_index for e in steps] == [1, 2]
     assert steps[1].cause.kind == "generalized"
-    assert steps[1].cause.changes[0] == graphlab.records.Change(
+    assert steps[1].cause.changes[0] == graphlab.tracing.records.Change(
         "data[0]", "shape", "(4, 4)", "(2, 4)"
     )
     assert steps[1].signature["data"].startswith("(float32[None,4], float32[None,2]")
@@ -363,7 +364,7 @@ def test_watch_nests_and_restores_tensorflow_even_when_the_block_raises():
     gc.collect()  # no graphlab.function alive: nothing keeps the hook in
     assert tracing.live_functions() == 0
     assert not tracing.hook_installed()
-    before = graphlab._tf.tracing_compilation._create_concrete_function
+    before = graphlab._tf.hook.tracing_compilation._create_concrete_function
     with pytest.raises(RuntimeError, match="boom"):
         with graphlab.watch() as outer:
             f(tf.constant(1.0))
@@ -374,7 +375,7 @@ def test_watch_nests_and_restores_tensorflow_even_when_the_block_raises():
     assert len(inner.events) == 1
     assert tracing.active_watches() == []
     assert not tracing.hook_installed()
-    assert graphlab._tf.tracing_compilation._create_concrete_function is before
+    assert graphlab._tf.hook.tracing_compilation._create_concrete_function is before
 
 
 def test_start_stop_calls():

@@ -9,7 +9,7 @@ tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
 )
 
-from graphlab import training  # noqa: E402
+from graphlab.bench import training  # noqa: E402
 
 
 def model_fn():

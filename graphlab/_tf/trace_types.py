@@ -1,0 +1,145 @@
+"""TensorFlow's trace types and function contexts as neutral trees.
+
+:mod:`graphlab.tracing.explain` reasons over :class:`TypeNode`, :class:`Key` and
+:class:`Context` only; TensorFlow's types are translated here, once, at the door.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tensorflow.core.function.trace_type import default_types
+from tensorflow.python.framework import tensor as tensor_lib
+from tensorflow.python.ops import resource_variable_ops
+
+from graphlab.tracing.explain import Context, Key, TypeNode
+
+
+def describe_type(trace_type: Any) -> TypeNode:
+    """A TensorFlow TraceType as a :class:`graphlab.explain.TypeNode`."""
+    if isinstance(trace_type, resource_variable_ops.VariableSpec):
+        return TypeNode(
+            "variable", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape)
+        )
+    if isinstance(trace_type, tensor_lib.TensorSpec):
+        return TypeNode("tensor", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
+    if isinstance(trace_type, default_types.Literal):
+        value = trace_type.value
+        return TypeNode("literal", value=repr(value), label=type(value).__name__)
+    if isinstance(trace_type, default_types.Dict):
+        return TypeNode(
+            "dict",
+            children=tuple((repr(k), describe_type(v)) for k, v in trace_type.mapping.items()),
+        )
+    if isinstance(trace_type, default_types.List):
+        return TypeNode("list", children=_indexed(trace_type.components_tuple.components))
+    if isinstance(trace_type, default_types.NamedTuple):
+        return TypeNode(
+            "namedtuple",
+            label=trace_type.type_name,
+            children=tuple(
+                (name, describe_type(v))
+                for name, v in zip(trace_type.attribute_names, trace_type.attributes.components)
+            ),
+        )
+    if _ATTRS_TYPE is not None and isinstance(trace_type, _ATTRS_TYPE):
+        named = trace_type.named_attributes
+        return TypeNode(
+            "namedtuple",
+            label=named.type_name,
+            children=tuple(
+                (name, describe_type(v))
+                for name, v in zip(named.attribute_names, named.attributes.components)
+            ),
+        )
+    if isinstance(trace_type, default_types.Tuple):
+        return TypeNode("tuple", children=_indexed(trace_type.components))
+    if isinstance(trace_type, default_types.Weakref):
+        obj = trace_type._ref()
+        label = (
+            f"<{type(obj).__qualname__} object at {id(obj):#x}>"
+            if obj is not None
+            else "<an earlier object, since collected>"
+        )
+        return TypeNode("identity", value=label, key=trace_type._ref_hash if obj is not None else 0)
+    return TypeNode("other", value=repr(trace_type))
+
+
+# attrs classes got their own trace type in TF 2.13; guard in case it moves again.
+_ATTRS_TYPE = getattr(default_types, "Attrs", None)
+
+
+def _indexed(components: Any) -> tuple[tuple[str, TypeNode], ...]:
+    return tuple((str(i), describe_type(c)) for i, c in enumerate(components))
+
+
+def shape_tuple(shape: Any) -> tuple[int | None, ...] | None:
+    """A TensorShape as a tuple (None dims kept); None for an unknown rank."""
+    if shape.rank is None:
+        return None
+    return tuple(shape.as_list())
+
+
+def describe_context(function_context: Any) -> Context:
+    """A FunctionContext as a :class:`graphlab.explain.Context`."""
+    scope = getattr(function_context.scope_type, "name", str(function_context.scope_type))
+    eager = function_context.context
+    fields: list[tuple[str, str]] = []
+    parent = getattr(eager, "parent_graph", None)
+    fields.append(
+        (
+            "graph",
+            "eager"
+            if parent is None
+            else f"inside graph {getattr(parent, 'name', '?')}@{id(parent):#x}",
+        )
+    )
+    device = getattr(eager, "device_functions", ())
+    if device:
+        fields.append(("device", ", ".join(str(d) for d in device)))
+    colocation = getattr(eager, "colocation_stack", ())
+    if colocation:
+        fields.append(("colocation", repr(colocation)))
+    if getattr(eager, "in_cross_replica_context", False):
+        fields.append(("cross_replica", "True"))
+    policy = getattr(eager, "variable_policy", None)
+    if policy is not None:
+        fields.append(("saving", str(policy)))
+    xla_id = getattr(eager, "xla_context_id", 0)
+    if xla_id:
+        fields.append(("xla_context", f"{xla_id:#x}"))
+    return Context(scope=scope, fields=tuple(fields))
+
+
+def describe_key(function_context: Any, function_type: Any, context: Context | None = None) -> Key:
+    return Key(
+        context=context or describe_context(function_context),
+        params=tuple(
+            (name, describe_type(parameter.type_constraint))
+            for name, parameter in function_type.parameters.items()
+        ),
+    )
+
+
+def describe_keys(pairs: list[tuple[Any, Any]]) -> list[Key]:
+    """Many cache keys at once; entries share few contexts, so each is described once."""
+    contexts: dict[Any, Context] = {}
+    keys = []
+    for function_context, function_type in pairs:
+        context = contexts.get(function_context)
+        if context is None:
+            context = contexts[function_context] = describe_context(function_context)
+        keys.append(describe_key(function_context, function_type, context))
+    return keys
+
+
+def input_types(concrete: Any) -> list[tuple[str, TypeNode]]:
+    """Parameter name -> neutral type of a ConcreteFunction's inputs."""
+    function_type = getattr(concrete, "function_type", None)
+    if function_type is None:  # pragma: no cover - TF changed
+        return []
+    return [
+        (name, describe_type(parameter.type_constraint))
+        for name, parameter in function_type.parameters.items()
+        if parameter.type_constraint is not None
+    ]

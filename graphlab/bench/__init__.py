@@ -1,0 +1,18 @@
+"""Benchmarking: is graph mode (or XLA) worth it, measured fairly.
+
+- :mod:`~graphlab.bench.records`: Measurement, Comparison, RunDiff and their schemas.
+- :mod:`~graphlab.bench.stats`: medians, intervals, significance (pure).
+- :mod:`~graphlab.bench.timer`: the one timing loop, with pluggable sample sources.
+- :mod:`~graphlab.bench.modes` / :mod:`~graphlab.bench.parity`: what is compared, and
+  whether every mode computes the same thing.
+- :mod:`~graphlab.bench.compare`: ``graphlab.compare``; :mod:`~graphlab.bench.isolate`
+  and :mod:`~graphlab.bench.worker`: the same in fresh processes.
+- :mod:`~graphlab.bench.training` and :mod:`~graphlab.bench.fit`: whole training steps.
+- :mod:`~graphlab.bench.runs`: diffs of saved runs and the CI gate.
+- :mod:`~graphlab.bench.fixture`: the pytest plugin's ``graph_benchmark``.
+- :mod:`~graphlab.bench.render`, :mod:`~graphlab.bench.render_plugin`: tables and pages.
+
+Importing this package imports no TensorFlow.
+"""
+
+from graphlab.bench import render as _render  # noqa: F401  (shows the records)

@@ -1,0 +1,163 @@
+"""``graphlab.compare``: time one callable in several modes and build a
+:class:`~graphlab.bench.records.Comparison`, with output parity and the overhead floor.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from graphlab import _runtime
+from graphlab._tf import TF_VERSION
+from graphlab.bench.modes import DEFAULT_MODES, Case, CompareError, cases, functions_of
+from graphlab.bench.parity import output_parity
+from graphlab.bench.progress import Progress, progress_line, say
+from graphlab.bench.records import Comparison, ComparisonRow, OverheadFloor
+from graphlab.bench.timer import Timer
+
+__all__ = ["CompareError", "compare", "describe_error", "overhead_floor", "recorder_quiet"]
+
+
+def compare(
+    fn: Any,
+    *args: Any,
+    modes: Any = DEFAULT_MODES,
+    label: str | None = None,
+    max_time: float = 1.0,
+    precision: float = 0.05,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    measure_floor: bool = True,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+    call_kwargs: Mapping[str, Any] | None = None,
+    on_output: Callable[[ComparisonRow, list[Any]], None] | None = None,
+    **kwargs: Any,
+) -> Comparison:
+    """Time ``fn(*args, **kwargs)`` in several modes and compare them.
+
+    Args:
+        fn: A callable, a ``tf.function`` (its Python function is used for eager and
+            fresh ``tf.function`` objects for the graph modes), a list of them, or a
+            dict label -> callable: several functions go into one table.
+        *args: Positional arguments for every call.
+        modes: Names among ``eager``, ``graph``, ``xla``, ``concrete`` (a sequence or
+            ``"eager,graph"``), and/or a dict name -> callable of user variants timed as
+            given (A/B tests of two implementations on the same arguments).
+        label: Table label when ``fn`` is a single callable.
+        max_time: Budget per mode in seconds for calibration plus timed blocks.
+        precision: Stop a mode once IQR/median is at most this.
+        rtol: Relative tolerance of the output parity check against the first mode.
+        atol: Absolute tolerance of the parity check.
+        measure_floor: Measure the dispatch-overhead floor (a bare tf.function call and
+            an eager op) once, to annotate rows that mostly measure overhead.
+        progress: Called with a short line as each mode starts and ends.
+        clock: The timer's clock.
+        call_kwargs: Keyword arguments for ``fn`` whose names clash with the options
+            here (``modes``, ``label``...).
+        on_output: Called with each successful row and its first output as numpy
+            arrays (isolated workers hand them to the parent for the parity check).
+        **kwargs: Keyword arguments for every call.
+
+    Returns:
+        A :class:`~graphlab.bench.records.Comparison`, one row per function x mode. A mode that
+        fails does not stop the others: its row says why.
+    """
+    kwargs = {**kwargs, **dict(call_kwargs or {})}
+    functions = functions_of(fn)
+    if label is not None and len(functions) == 1:
+        functions = [(label, functions[0][1])]
+    to_run = cases(functions, modes)
+
+    rows: list[ComparisonRow] = []
+    parity = output_parity(rtol, atol)
+    metadata = _runtime.environment()
+    for case in to_run:
+        say(progress, f"{case.function}/{case.mode}: timing ...")
+        with recorder_quiet():
+            row, output = _run_case(case, args, kwargs, max_time, precision, clock, metadata)
+        if row.ok and output is not None:
+            row = parity.apply(row, output)
+            if on_output is not None:
+                on_output(row, output)
+        rows.append(row)
+        say(progress, progress_line(row))
+    floor = None
+    if measure_floor and any(row.ok for row in rows):
+        say(progress, "overhead floor: timing ...")
+        floor = overhead_floor(max_time=min(max_time, 0.2), clock=clock)
+    return Comparison(tuple(rows), TF_VERSION, floor, metadata)
+
+
+@contextmanager
+def recorder_quiet() -> Iterator[None]:
+    """Each mode gets a fresh tf.function of the same Python code on purpose; the
+    recorder would warn about re-created functions. Retraces that matter are counted
+    in the measurement and explained in the table instead."""
+    logger = logging.getLogger("graphlab")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _run_case(
+    case: Case,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    max_time: float,
+    precision: float,
+    clock: Callable[[], float],
+    metadata: dict[str, str],
+) -> tuple[ComparisonRow, list[Any] | None]:
+    try:
+        callable_ = case.build()
+        timer = Timer(
+            functools.partial(callable_, *args, **kwargs),
+            label=f"{case.function}/{case.mode}",
+            clock=clock,
+            max_time=max_time,
+            precision=precision,
+            metadata=metadata,
+        )
+        measurement = timer.measure()
+        output = _runtime.to_numpy_list(timer.first_output)
+    except Exception as error:  # one failing mode must not hide the others
+        return ComparisonRow(case.function, case.mode, None, error=describe_error(error)), None
+    return ComparisonRow(case.function, case.mode, measurement), output
+
+
+_XLA_UNSUPPORTED = re.compile(
+    r"Detected unsupported operations when trying to compile graph \S+ on (\S+): (.*)"
+)
+
+
+def describe_error(error: BaseException) -> str:
+    """One readable line: TensorFlow's messages run to pages of graph context."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    match = _XLA_UNSUPPORTED.search(first)
+    if match:
+        first = f"XLA cannot compile this op on {match.group(1).rstrip(':')}: {match.group(2)}"
+    first = re.sub(r"\{\{node [^}]*\}\}", "", first).strip()
+    text = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return text if len(text) <= 240 else text[:239] + "…"
+
+
+def overhead_floor(
+    max_time: float = 0.2, clock: Callable[[], float] = time.perf_counter
+) -> OverheadFloor:
+    """Time a bare ``tf.function`` call and one eager op: what doing nothing costs."""
+    function_call, eager_op = _runtime.overhead_probes()
+    medians = []
+    for probe in (function_call, eager_op):
+        timer = Timer(probe, clock=clock, max_time=max_time, record_traces=False)
+        medians.append(timer.measure().median)
+    return OverheadFloor(function_call=medians[0], eager_op=medians[1])

@@ -1,0 +1,321 @@
+"""Comparisons and run diffs as text, markdown, JSON, CSV, HTML, DataFrame and PNG.
+
+Figures are trimmed to the digits the noise allows (:func:`graphlab.bench.stats.significant_figures`),
+so a table never claims more precision than its measurement has.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+
+from tabulate import tabulate
+
+from graphlab import _display, _html
+from graphlab._html import Bar, bar_chart
+from graphlab._text import clip, format_significant, format_time, time_unit
+from graphlab.bench import stats
+from graphlab.bench.records import Comparison, ComparisonRow
+from graphlab.bench.runs import RunDiff
+
+FORMATS = ("text", "md", "json", "csv", "html")
+#: Formats of a run diff (``compare-runs --format``).
+DIFF_FORMATS = ("text", "md", "json")
+
+HEADERS = [
+    "function",
+    "mode",
+    "first call",
+    "median ± IQR",
+    "speedup vs eager [95% CI]",
+    "break-even",
+    "retraces",
+    "ops",
+    "notes",
+]
+_RIGHT = {"first call", "median ± IQR", "break-even", "retraces", "ops"}
+
+LEGEND = (
+    "first call: tracing + compilation + one run (tracing part from the recorder). "
+    "median ± IQR: steady state per call. speedup: median eager / median of the mode. "
+    "break-even: calls after which the mode's total time, first call included, is "
+    "below eager's ('never': it does not catch up)."
+)
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+
+
+def _median_iqr(row: ComparisonRow) -> str:
+    m = row.measurement
+    if m is None:
+        return "-"
+    figures = m.significant_figures
+    scale, unit = time_unit(m.median)
+    median = format_significant(m.median / scale, figures)
+    spread = format_significant(m.iqr / scale, 2) if m.iqr > 0 else "0"
+    return f"{median} ± {spread} {unit}"
+
+
+def _speedup(comparison: Comparison, row: ComparisonRow) -> str:
+    value = comparison.speedup(row)
+    if value is None:
+        return "-" if row.mode != comparison.reference_mode else "1 (reference)"
+    ci = comparison.speedup_ci(row)
+    assert ci is not None
+    low, high = ci
+    figures = max(2, min(3, stats.significant_figures(value, (high - low) / 2)))
+    return (
+        f"{format_significant(value, figures)}x "
+        f"[{format_significant(low, 2)}-{format_significant(high, 2)}]"
+    )
+
+
+def _break_even(comparison: Comparison, row: ComparisonRow) -> str:
+    if comparison.reference(row) is None or row.measurement is None:
+        return "-"
+    calls = comparison.break_even(row)
+    return "never" if calls is None else f"{calls:,}"
+
+
+def table_rows(comparison: Comparison, notes_width: int | None = None) -> list[list[str]]:
+    """The table as strings, one list per function x mode, in :data:`HEADERS` order;
+    ``notes_width`` clips the notes (text tables; JSON keeps them whole)."""
+    rows = []
+    for row in comparison.rows:
+        m = row.measurement
+        rows.append(
+            [
+                row.function,
+                row.mode,
+                format_time(m.first_call if m else None),
+                _median_iqr(row),
+                _speedup(comparison, row),
+                _break_even(comparison, row),
+                str(m.retraces) if m else "-",
+                str(m.op_count) if m and m.op_count is not None else "-",
+                clip("; ".join(comparison.notes(row)), notes_width),
+            ]
+        )
+    return rows
+
+
+def _header(comparison: Comparison) -> str:
+    meta = comparison.metadata
+    parts = [f"TensorFlow {comparison.tensorflow or '?'}", meta.get("device", "device ?")]
+    if "intra_op_threads" in meta:
+        parts.append(
+            f"threads intra={meta['intra_op_threads']} inter={meta.get('inter_op_threads', '?')}"
+        )
+    if "isolation" in meta:
+        parts.append(meta["isolation"])
+    if meta.get("unit") == "training step":
+        unit = f"one call = one training step of batch {meta.get('batch_size', '?')}"
+        if "replicas" in meta:
+            unit += f" ({meta['replicas']} replicas x {meta['per_replica_batch']})"
+        parts.append(unit)
+    line = "graphlab comparison: " + ", ".join(parts)
+    if comparison.floor is not None:
+        line += (
+            f"\noverhead floor: bare tf.function call {format_time(comparison.floor.function_call)}, "
+            f"eager op {format_time(comparison.floor.eager_op)}"
+        )
+    return line
+
+
+# ---------------------------------------------------------------------------
+# Formats
+
+
+def render(comparison: Comparison, fmt: str = "text") -> str:
+    """Render a comparison as ``text``, ``md``, ``json``, ``csv`` or ``html``."""
+    if fmt == "json":
+        return json.dumps(comparison.to_dict(), indent=2) + "\n"
+    if fmt == "csv":
+        return _csv(comparison)
+    rows = table_rows(comparison, notes_width=100 if fmt == "text" else None)
+    align = ["right" if h in _RIGHT else "left" for h in HEADERS]
+    if fmt == "text":
+        table = tabulate(rows, HEADERS, tablefmt="simple", disable_numparse=True, colalign=align)
+        return f"{_header(comparison)}\n\n{table}\n\n{_wrap(LEGEND)}\n"
+    if fmt == "md":
+        table = tabulate(rows, HEADERS, tablefmt="github", disable_numparse=True, colalign=align)
+        header = _header(comparison).replace("\n", "  \n")
+        return f"{header}\n\n{table}\n\n{LEGEND}\n"
+    if fmt == "html":
+        table = tabulate(rows, HEADERS, tablefmt="html", disable_numparse=True, colalign=align)
+        header = html.escape(_header(comparison)).replace("\n", "<br>")
+        return (
+            f"<div class='graphlab-comparison'><p>{header}</p>{table}"
+            f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}</div>\n"
+        )
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def render_page(comparison: Comparison) -> str:
+    """A comparison (``graphlab bench --format html``) as a whole page: the table with
+    its legend, first-call and steady-state charts, and the run's metadata."""
+    meta = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
+        for k, v in comparison.metadata.items()
+    )
+    body = render(comparison, "html")
+    if meta:
+        body += f"<h2>Run</h2><table><tbody>{meta}</tbody></table>"
+    return _html.page(
+        "graphlab comparison", body, subtitle=f"TensorFlow {comparison.tensorflow or '?'}"
+    )
+
+
+def charts(comparison: Comparison) -> str:
+    """Two SVG bar charts: the first call of each row (tracing + compilation + one run)
+    and the steady-state median per call. Colours follow the mode."""
+    modes = list(dict.fromkeys(row.mode for row in comparison.rows))
+    measured = [row for row in comparison.rows if row.measurement is not None]
+    first = [
+        Bar(
+            f"{row.function} · {row.mode}",
+            row.measurement.first_call or 0.0,
+            _first_call_text(row),
+            series=modes.index(row.mode),
+        )
+        for row in measured
+        if row.measurement is not None and row.measurement.first_call is not None
+    ]
+    median = [
+        Bar(
+            f"{row.function} · {row.mode}",
+            row.measurement.median,
+            format_time(row.measurement.median),
+            series=modes.index(row.mode),
+        )
+        for row in measured
+        if row.measurement is not None
+    ]
+    return bar_chart(first, "First call: tracing + compilation + one run", modes) + bar_chart(
+        median, "Steady state: median time per call", modes
+    )
+
+
+def _first_call_text(row: ComparisonRow) -> str:
+    m = row.measurement
+    assert m is not None
+    text = format_time(m.first_call)
+    if m.tracing:
+        text += f" (tracing {format_time(m.tracing)})"
+    return text
+
+
+def _wrap(text: str, width: int = 96) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _csv(comparison: Comparison) -> str:
+    rows = comparison.flat_rows()
+    buffer = io.StringIO()
+    columns = list(rows[0]) if rows else ["function", "mode"]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def render_png(comparison: Comparison) -> bytes:
+    """A bar chart of median time per call with IQR error bars, grouped by function.
+
+    Needs matplotlib, the ``plot`` extra.
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError(
+            "plots need matplotlib: pip install 'graphlab[plot]' (or pip install matplotlib)"
+        ) from error
+
+    functions = comparison.functions
+    modes = list(dict.fromkeys(row.mode for row in comparison.rows))
+    figure = Figure(figsize=(max(4.0, 1.6 * len(functions) * max(1, len(modes)) / 2), 3.6))
+    axes = figure.add_subplot()
+    width = 0.8 / max(1, len(modes))
+    for index, mode in enumerate(modes):
+        xs, heights, errors = [], [], []
+        for position, function in enumerate(functions):
+            row = comparison.row(function, mode)
+            if row is None or row.measurement is None:
+                continue
+            xs.append(position + (index - (len(modes) - 1) / 2) * width)
+            heights.append(row.measurement.median * 1e6)
+            errors.append(row.measurement.iqr * 1e6 / 2)
+        axes.bar(xs, heights, width, yerr=errors, capsize=3, label=mode)
+    axes.set_xticks(range(len(functions)), functions)
+    axes.set_ylabel("µs per call (median, IQR bars)")
+    values = [r.measurement.median for r in comparison.rows if r.measurement is not None]
+    if values and max(values) / max(min(values), 1e-12) > 50:
+        axes.set_yscale("log")
+    axes.legend()
+    axes.set_title(f"graphlab comparison, TensorFlow {comparison.tensorflow}")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Run diffs
+
+DIFF_HEADERS = ["function", "mode", "old", "new", "time change", "p", "speedup old -> new"]
+
+
+def render_diff(diff: RunDiff, fmt: str = "text") -> str:
+    """Render ``compare-runs`` output as ``text``, ``md`` or ``json``."""
+    if fmt == "json":
+        return json.dumps(diff.to_dict(), indent=2) + "\n"
+    rows = []
+    for change in diff.changes:
+        marker = "" if change.significant() else " (n.s.)"
+        speedup = "-"
+        if change.old_speedup is not None and change.new_speedup is not None:
+            speedup = (
+                f"{change.old_speedup:.3g}x -> {change.new_speedup:.3g}x "
+                f"({change.speedup_change:+.1%})"
+            )
+        rows.append(
+            [
+                change.function,
+                change.mode,
+                format_time(change.old_median),
+                format_time(change.new_median),
+                f"{change.time_ratio - 1:+.1%}{marker}",
+                f"{change.p_value:.3g}",
+                speedup,
+            ]
+        )
+    tablefmt = {"text": "simple", "md": "github"}.get(fmt)
+    if tablefmt is None:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(DIFF_FORMATS)}")
+    lines = [f"graphlab compare-runs: {diff.old} -> {diff.new}", ""]
+    lines.append(tabulate(rows, DIFF_HEADERS, tablefmt=tablefmt, disable_numparse=True))
+    lines.append("")
+    lines.append(
+        "time change: new/old median per call; p: two-sided Mann-Whitney U on the raw "
+        "blocks, (n.s.) when p >= 0.05."
+    )
+    if diff.only_old:
+        lines.append("only in old run: " + ", ".join(diff.only_old))
+    if diff.only_new:
+        lines.append("only in new run: " + ", ".join(diff.only_new))
+    if diff.fail_if_slower is not None:
+        if diff.failures:
+            lines.append(f"FAILED: speedup dropped by more than {diff.fail_if_slower:g}%:")
+            lines += [f"  {failure}" for failure in diff.failures]
+        else:
+            lines.append(f"passed: no speedup dropped by more than {diff.fail_if_slower:g}%")
+    return "\n".join(lines) + "\n"
+
+
+_display.register(Comparison, render)

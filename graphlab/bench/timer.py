@@ -1,0 +1,287 @@
+"""Time any callable fairly: first call apart, calibrated blocks, one sync per block.
+
+The :class:`Timer` follows ``torch.utils.benchmark``'s ``blocked_autorange``: it grows
+the number of calls per block until the block is long enough that reading the clock
+and syncing the device are negligible, then times blocks until the spread is small
+enough or the time budget is spent. The clock and the sync are injectable, so the whole
+procedure is tested with a fake clock.
+
+It is graphlab's one timing loop. What a block is comes from a :class:`SampleSource`:
+by default calls of one callable; Keras ``fit`` plugs in its step stamps
+(:class:`graphlab.bench.fit.FitSource`), so every mode gives the same
+:class:`~graphlab.bench.records.Measurement` by the same rules.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from graphlab.bench import stats
+from graphlab.bench.records import Measurement
+from graphlab.tracing.records import TraceEvent
+
+Clock = Callable[[], float]
+Sync = Callable[[Any], None]
+
+#: Reading the clock and syncing once per block must cost at most this share of a block.
+OVERHEAD_SHARE = 1e-3
+#: Blocks are at least this long (s) unless the budget is tiny: longer blocks average
+#: out scheduler noise on busy machines.
+DEFAULT_MIN_BLOCK_TIME = 0.01
+
+
+class SampleSource(Protocol):
+    """Where a :class:`Timer` gets its samples, when not from calls of ``stmt``.
+
+    ``first_call`` and ``second_call`` return ``(seconds or None, output)``;
+    ``calls_per_block`` calibrates (or returns a fixed count); ``samples(calls)`` times
+    one block and returns ``(seconds, calls)`` pairs (a ``fit`` call gives one pair per
+    step); ``finish`` completes the measurement once the steady state is known.
+    """
+
+    def first_call(self) -> tuple[float | None, Any]: ...
+
+    def second_call(self) -> tuple[float | None, Any]: ...
+
+    def calls_per_block(self, timer: Timer, output: Any, deadline: float) -> int: ...
+
+    def samples(self, calls: int) -> list[tuple[float, int]]: ...
+
+    def finish(self, measurement: Measurement) -> Measurement: ...
+
+
+class Timer:
+    """Measure one zero-argument callable (``functools.partial`` binds arguments
+    without adding Python frames).
+
+    Args:
+        stmt: What to time.
+        label: Name for the measurement (``power/graph``).
+        clock: Seconds as a float; ``time.perf_counter`` unless a test fakes it.
+        sync: Called with the last output of each block; by default TensorFlow's device
+            sync on a GPU, fetching the output otherwise.
+        max_time: Budget in seconds for calibration plus timed blocks (the first and
+            second calls are not counted: compilation can take longer than the budget).
+        precision: Stop once IQR/median of the per-call times is at most this.
+        min_block_time: Lower bound for a block's duration (seconds).
+        min_rounds: Blocks needed before the precision can stop timing.
+        max_rounds: Hard cap on blocks.
+        gc_between_blocks: Keep the collector off inside blocks and collect between
+            them, so one block does not pay for the garbage of many. A full collection
+            (~0.2 s with TensorFlow loaded) runs once before timing; between blocks only
+            the young generations, where a block's garbage lives (~µs).
+        record_traces: Watch ``tf.function`` traces: the tracing part of the first call
+            and any retrace while timing (which would make the steady state a lie).
+        metadata: Extra facts to keep with the measurement (device, threads).
+        source: Where samples come from instead of calls of ``stmt`` (then ``stmt``
+            may be None).
+    """
+
+    def __init__(
+        self,
+        stmt: Callable[[], Any] | None,
+        *,
+        label: str = "",
+        clock: Clock = time.perf_counter,
+        sync: Sync | None = None,
+        max_time: float = 1.0,
+        precision: float = 0.05,
+        min_block_time: float = DEFAULT_MIN_BLOCK_TIME,
+        min_rounds: int = 5,
+        max_rounds: int = 10_000,
+        gc_between_blocks: bool = True,
+        record_traces: bool = True,
+        metadata: dict[str, str] | None = None,
+        source: SampleSource | None = None,
+    ) -> None:
+        if source is None and not callable(stmt):
+            raise TypeError(f"Timer needs a callable, got {type(stmt).__name__}")
+        if max_time <= 0:
+            raise ValueError(f"max_time must be > 0 seconds, got {max_time}")
+        if precision <= 0:
+            raise ValueError(f"precision (IQR/median) must be > 0, got {precision}")
+        if min_rounds < 1 or max_rounds < min_rounds:
+            raise ValueError(
+                f"need 1 <= min_rounds <= max_rounds, got {min_rounds} and {max_rounds}"
+            )
+        self.stmt = stmt
+        self.label = label
+        self.clock = clock
+        self.sync = sync
+        self.max_time = max_time
+        self.precision = precision
+        self.min_block_time = min_block_time
+        self.min_rounds = min_rounds
+        self.max_rounds = max_rounds
+        self.gc_between_blocks = gc_between_blocks
+        self.record_traces = record_traces
+        self.metadata = dict(metadata or {})
+        self.source: SampleSource = source or _Calls(self)
+        #: The output of the first call, for parity checks (not kept in the record).
+        self.first_output: Any = None
+
+    # -- pieces --------------------------------------------------------------
+    def _sync(self) -> Sync:
+        if self.sync is None:
+            from graphlab import _runtime
+
+            self.sync = _runtime.block_sync()
+        return self.sync
+
+    def time_block(self, calls: int) -> tuple[float, Any]:
+        """Run ``calls`` calls, sync once, and return ``(seconds, last output)``."""
+        stmt, clock, sync = self.stmt, self.clock, self._sync()
+        output = None
+        start = clock()
+        for _ in itertools.repeat(None, calls):
+            output = stmt()
+        sync(output)
+        return clock() - start, output
+
+    def block_overhead(self, output: Any) -> float:
+        """Seconds a block spends outside the calls: two clock reads and one sync."""
+        clock, sync = self.clock, self._sync()
+        best = math.inf
+        for _ in range(5):
+            start = clock()
+            sync(output)
+            best = min(best, clock() - start)
+        return max(best, 0.0)
+
+    def block_target(self, output: Any) -> float:
+        """How long a block must last: long enough that its fixed overhead is under
+        :data:`OVERHEAD_SHARE`, and at least ``min_block_time`` (shrunk for tiny budgets
+        so that several blocks still fit)."""
+        floor = self.block_overhead(output) / OVERHEAD_SHARE
+        wanted = min(self.min_block_time, self.max_time / (4 * self.min_rounds))
+        return max(floor, wanted)
+
+    def calibrate(self, target: float, deadline: float) -> int:
+        """Grow the calls per block until a block lasts ``target`` seconds. The blocks
+        run here are warm-up and are thrown away."""
+        calls = 1
+        while True:
+            elapsed, _ = self.time_block(calls)
+            if elapsed >= target or self.clock() >= deadline:
+                return calls
+            if elapsed <= 0:
+                calls *= 10
+            else:
+                wanted = math.ceil(calls * target / elapsed * 1.05)
+                calls = max(calls + 1, min(calls * 10, wanted))
+
+    # -- the measurement -----------------------------------------------------
+    def measure(self) -> Measurement:
+        """First call, second call, calibration, then timed blocks until precise."""
+        source = self.source
+        watch = None
+        if self.record_traces:
+            from graphlab.tracing.api import Watch
+
+            watch = Watch().start()
+        try:
+            first_call, output = source.first_call()
+            self.first_output = output
+            first_events = _user_events(watch)
+            second_call, second_output = source.second_call()
+            if second_output is not None:
+                output = second_output
+
+            if self.gc_between_blocks:
+                gc.collect()
+            deadline = self.clock() + self.max_time
+            calls = source.calls_per_block(self, output, deadline)
+
+            block_times: list[float] = []
+            block_calls: list[int] = []
+            stop_reason = ""
+            while not stop_reason:
+                for seconds, count in self._one_block(calls):
+                    block_times.append(seconds)
+                    block_calls.append(count)
+                per_call = [t / n for t, n in zip(block_times, block_calls)]
+                if (
+                    len(block_times) >= self.min_rounds
+                    and stats.relative_iqr(per_call) <= self.precision
+                ):
+                    stop_reason = "precision"
+                elif self.clock() >= deadline:
+                    stop_reason = "time budget"
+                elif len(block_times) >= self.max_rounds:
+                    stop_reason = "max rounds"
+        finally:
+            if watch is not None:
+                watch.stop()
+        all_events = _user_events(watch)
+        later = all_events[len(first_events) :]
+        metadata = {"clock": getattr(self.clock, "__name__", repr(self.clock))}
+        if self.sync is not None:
+            metadata["sync"] = getattr(self.sync, "__name__", repr(self.sync)).lstrip("_")
+        metadata.update(self.metadata)
+        return source.finish(
+            Measurement(
+                label=self.label,
+                block_times=tuple(block_times),
+                block_calls=tuple(block_calls),
+                first_call=first_call,
+                second_call=second_call,
+                stop_reason=stop_reason,
+                **trace_fields(first_events, later),
+                metadata=metadata,
+            )
+        )
+
+    def _one_block(self, calls: int) -> list[tuple[float, int]]:
+        if not self.gc_between_blocks:
+            return self.source.samples(calls)
+        gc.collect(1)
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self.source.samples(calls)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+
+class _Calls:
+    """The default source: blocks of calls of the timer's ``stmt``."""
+
+    def __init__(self, timer: Timer) -> None:
+        self.timer = timer
+
+    def first_call(self) -> tuple[float | None, Any]:
+        return self.timer.time_block(1)
+
+    second_call = first_call
+
+    def calls_per_block(self, timer: Timer, output: Any, deadline: float) -> int:
+        return timer.calibrate(timer.block_target(output), deadline)
+
+    def samples(self, calls: int) -> list[tuple[float, int]]:
+        return [(self.timer.time_block(calls)[0], calls)]
+
+    def finish(self, measurement: Measurement) -> Measurement:
+        return measurement
+
+
+def _user_events(watch: Any) -> list[TraceEvent]:
+    return [] if watch is None else list(watch.user_events)
+
+
+def trace_fields(
+    first_events: Sequence[TraceEvent], later_events: Sequence[TraceEvent]
+) -> dict[str, Any]:
+    """The Measurement fields that come from the recorder: the tracing part of the first
+    call, the retraces after it and their causes, the graph's op count."""
+    return {
+        "tracing": sum(e.duration for e in first_events),
+        "retraces": len(later_events),
+        "retrace_causes": tuple(e.message for e in later_events),
+        "op_count": max((e.op_count for e in first_events), default=None),
+    }

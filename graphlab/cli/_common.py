@@ -1,0 +1,54 @@
+"""What every command shares: exit codes, the usage error, writing output, picking a
+format, progress on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from graphlab._display import format_for
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+def write_output(text: str, path: str | None, stream: Any = None) -> None:
+    """Write to ``path`` if given, else to ``stream`` (stdout by default)."""
+    if path:
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise UsageError(f"cannot write {path}: {error.strerror}") from error
+        return
+    (stream or sys.stdout).write(text)
+    (stream or sys.stdout).flush()
+
+
+def pick_format(path: str | None, explicit: str | None, formats: Sequence[str], what: str) -> str:
+    """The format from ``--format`` or the ``-o`` extension, if ``what`` can be written
+    in it; otherwise a usage error naming the formats there are."""
+    fmt = format_for(path, explicit)
+    if fmt not in formats:
+        raise UsageError(f"cannot write {what} as {fmt}; use --format {'|'.join(formats)}")
+    return fmt
+
+
+def progress(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """Progress lines on stderr, when it is a terminal and ``--quiet`` is not given."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    return lambda line: print(f"graphlab: {line}", file=sys.stderr, flush=True)
+
+
+def note(args: argparse.Namespace, line: str) -> None:
+    """A line about what was written, unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(f"graphlab: {line}", file=sys.stderr)

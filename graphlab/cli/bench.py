@@ -1,0 +1,220 @@
+"""``graphlab bench TARGET``: time a function eagerly, as a tf.function and with XLA."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from typing import Any
+
+from graphlab.bench.records import BUILTIN_MODES
+from graphlab.bench.render import FORMATS
+from graphlab.bench.runs import RUNS_DIR, save_path
+from graphlab.cli import _common
+from graphlab.cli._common import EXIT_FAILURE, EXIT_OK, UsageError, note, pick_format, write_output
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "bench",
+        help="time a function eagerly, as a tf.function and with XLA, and compare",
+        description="Time TARGET(*args) in each mode: first call (tracing + compilation) "
+        "apart, then calibrated blocks until IQR/median <= --precision or --max-time. "
+        "The table shows speedup vs eager with its interval, break-even calls, retraces "
+        "and op counts. Tensor specs (--arg f32[1000,1000]) become random data.",
+    )
+    parser.add_argument(
+        "targets", nargs="+", metavar="TARGET", help="MODULE:FN or FILE.py:FN (several allowed)"
+    )
+    parser.add_argument(
+        "--arg", action="append", default=[], metavar="VALUE", help="a positional argument"
+    )
+    parser.add_argument(
+        "--kwarg", action="append", default=[], metavar="NAME=VALUE", help="a keyword argument"
+    )
+    parser.add_argument(
+        "--modes",
+        default="eager,graph,xla",
+        metavar="LIST",
+        help=f"comma-separated, from {','.join(BUILTIN_MODES)} (default: eager,graph,xla)",
+    )
+    parser.add_argument(
+        "--max-time",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="time budget per mode in seconds, first call excluded (default: 1.0)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=float,
+        default=0.05,
+        metavar="R",
+        help="stop a mode once IQR/median <= R (default: 0.05)",
+    )
+    parser.add_argument("--rtol", type=float, default=1e-5, help="parity check rtol (1e-5)")
+    parser.add_argument("--atol", type=float, default=1e-6, help="parity check atol (1e-6)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="table format (default: from the -o extension, else text); html is one "
+        "self-contained page",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the table to FILE")
+    parser.add_argument(
+        "--plot", metavar="FILE", help="write a PNG bar chart (needs the plot extra)"
+    )
+    parser.add_argument(
+        "--save",
+        metavar="NAME",
+        help=f"also save the run as JSON ({RUNS_DIR}/NAME.json, or a path ending .json)",
+    )
+    parser.add_argument(
+        "--isolate",
+        action="store_true",
+        help="run each mode in fresh worker processes (pyperf-style aggregation)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes per mode with --isolate (default: 1)",
+    )
+    parser.add_argument(
+        "--threads",
+        metavar="INTRA,INTER",
+        help="TensorFlow thread pools (0 = default); settable once per process",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.set_defaults(handler=run)
+
+
+def _parse_modes(text: str) -> list[str]:
+    from graphlab.bench.records import parse_modes
+
+    try:
+        return parse_modes(text, BUILTIN_MODES)
+    except ValueError as error:
+        raise UsageError(f"--modes: {error}") from None
+
+
+def _parse_threads(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise UsageError(f"--threads expects INTRA,INTER (two integers, 0 = default), got {text!r}")
+    return int(parts[0]), int(parts[1])
+
+
+def _check_bench_numbers(args: argparse.Namespace) -> None:
+    if args.max_time <= 0:
+        raise UsageError(f"--max-time must be > 0 seconds, got {args.max_time:g}")
+    if args.precision <= 0:
+        raise UsageError(f"--precision must be > 0, got {args.precision:g}")
+    if args.processes < 1:
+        raise UsageError(f"--processes must be >= 1, got {args.processes}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from graphlab import inputs
+
+    modes = _parse_modes(args.modes)
+    threads = _parse_threads(args.threads)
+    _check_bench_numbers(args)
+    try:
+        arg_values = [inputs.parse_value(text) for text in args.arg]
+        kwarg_values = [inputs.parse_kwarg(text) for text in args.kwarg]
+    except inputs.InputError as error:
+        raise UsageError(str(error)) from error
+    fmt = pick_format(args.output, args.format, FORMATS, "a comparison")
+    progress = _common.progress(args)
+    if args.isolate:
+        from graphlab.bench.isolate import compare_isolated
+
+        comparison = compare_isolated(
+            args.targets,
+            args.arg,
+            args.kwarg,
+            modes=modes,
+            processes=args.processes,
+            threads=threads,
+            max_time=args.max_time,
+            precision=args.precision,
+            rtol=args.rtol,
+            atol=args.atol,
+            progress=progress,
+        )
+    else:
+        comparison = _bench_in_process(args, modes, threads, arg_values, kwarg_values, progress)
+    _write_bench(comparison, fmt, args)
+    return EXIT_FAILURE if comparison.all_failed else EXIT_OK
+
+
+def _bench_in_process(
+    args: argparse.Namespace,
+    modes: list[str],
+    threads: tuple[int, int] | None,
+    arg_values: list[Any],
+    kwarg_values: list[tuple[str, Any]],
+    progress: Callable[[str], None] | None,
+) -> Any:
+    from graphlab import _runtime, inputs
+    from graphlab.bench.compare import compare
+    from graphlab.bench.records import combine
+
+    if threads is not None:
+        try:
+            _runtime.set_thread_settings(*threads)
+        except RuntimeError as error:
+            raise UsageError(f"--threads: {error} (use --isolate)") from error
+    try:
+        functions = [(t.rpartition(":")[2], inputs.load_target(t)) for t in args.targets]
+        values = [inputs.to_value(v) for v in arg_values]
+        kwargs = {name: inputs.to_value(v) for name, v in kwarg_values}
+    except inputs.InputError as error:
+        raise UsageError(str(error)) from error
+    comparisons = [
+        compare(
+            fn,
+            *values,
+            modes=modes,
+            label=label,
+            max_time=args.max_time,
+            precision=args.precision,
+            rtol=args.rtol,
+            atol=args.atol,
+            measure_floor=index == 0,
+            progress=progress,
+            call_kwargs=kwargs,
+        )
+        for index, (label, fn) in enumerate(functions)
+    ]
+    return combine(*comparisons)
+
+
+def _write_bench(comparison: Any, fmt: str, args: argparse.Namespace) -> None:
+    from graphlab.bench import render
+
+    if fmt == "html":  # a whole page to attach to a bug report
+        write_output(render.render_page(comparison), args.output)
+    else:
+        write_output(render.render(comparison, fmt), args.output)
+    if args.output:
+        note(args, f"comparison written to {args.output}")
+    if args.save:
+        path = save_path(args.save)
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        write_output(comparison.to_json(), path)
+        note(args, f"run saved to {path}")
+    if args.plot:
+        png = render.render_png(comparison)
+        try:
+            with open(args.plot, "wb") as handle:
+                handle.write(png)
+        except OSError as error:
+            raise UsageError(f"cannot write {args.plot}: {error.strerror}") from error
+        note(args, f"plot written to {args.plot}")

@@ -1,0 +1,13 @@
+"""Trace recording: every ``tf.function`` trace, when, how long, and why it happened.
+
+- :mod:`~graphlab.tracing.records`: the records and the ``graphlab.tracelog`` schema.
+- :mod:`~graphlab.tracing.explain`: why a trace happened (pure, over neutral types).
+- :mod:`~graphlab.tracing.recorder`: the process-wide listener behind the trace hook.
+- :mod:`~graphlab.tracing.api`: ``graphlab.function``, ``graphlab.watch`` and test guards.
+- :mod:`~graphlab.tracing.runner`: run a whole program under a watch (``graphlab watch``).
+- :mod:`~graphlab.tracing.render`: reports as text, markdown, JSON and HTML.
+
+Importing this package imports no TensorFlow.
+"""
+
+from graphlab.tracing import render as _render  # noqa: F401  (shows the records)

@@ -1,0 +1,275 @@
+"""``graphlab.function`` and ``graphlab.watch``: record every tf.function trace and
+explain why it happened.
+
+Two entry points share one recorder (:mod:`graphlab.tracing.recorder`):
+
+* :func:`function` is a drop-in for ``tf.function`` whose objects keep their own
+  trace events (``.traces``) for their whole life;
+* :func:`watch` records every trace in the process while it is active, Keras and
+  tf.data functions included.
+
+:func:`expect_traces` and :func:`no_retrace` turn a watch into a test guard.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import tensorflow as tf
+
+from graphlab._tf import PolymorphicFunction, hook
+from graphlab._tf import functions as tf_functions
+from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
+from graphlab.tracing.records import TraceEvent, TraceReport
+
+
+class RetraceError(AssertionError):
+    """A function traced more often than a guard allowed.
+
+    Attributes:
+        events: The trace events seen inside the guard, with their explanations.
+        limit: The number of traces the guard allowed.
+    """
+
+    def __init__(self, message: str, events: tuple[TraceEvent, ...], limit: int):
+        super().__init__(message)
+        self.events = events
+        self.limit = limit
+
+
+# ---------------------------------------------------------------------------
+# graphlab.function
+
+
+class GraphlabFunction(PolymorphicFunction):
+    """A ``tf.function`` that remembers its traces.
+
+    It *is* a ``tf.function`` object (a subclass of TensorFlow's class, created by
+    ``tf.function`` itself), so results, trace counts, ``get_concrete_function``,
+    SavedModel export and method binding are TensorFlow's own.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Reached for per-instance copies that TensorFlow makes for methods.
+        super().__init__(*args, **kwargs)
+        _adopt(self)
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        bound = super().__get__(instance, owner)
+        if bound is not self and isinstance(bound, GraphlabFunction):
+            self._graphlab_children.add(bound)
+        return bound
+
+    @property
+    def traces(self) -> tuple[TraceEvent, ...]:
+        """Every recorded trace of this function (and its per-instance copies)."""
+        entries = self._graphlab_log.entries()
+        for child in list(self._graphlab_children):
+            entries.extend(child._graphlab_log.entries())
+        entries.sort(key=lambda e: e.sequence)
+        return tuple(e.event for e in entries)
+
+    def trace_report(self) -> TraceReport:
+        """Events and summary of this function, ready for a renderer."""
+        log = Log(DEFAULT_MAX_EVENTS)
+        for child_or_self in [self, *list(self._graphlab_children)]:
+            for entry in child_or_self._graphlab_log.entries():
+                log.add(entry)
+        return report_of(log)
+
+
+def _adopt(function: Any) -> None:
+    function._graphlab_log = Log(DEFAULT_MAX_EVENTS)
+    function._graphlab_children = weakref.WeakSet()
+    RECORDER.register_function(function)
+    weakref.finalize(function, RECORDER.release_hook_if_unused)
+
+
+def function(
+    func: Callable[..., Any] | None = None,
+    input_signature: Any = None,
+    autograph: bool = True,
+    jit_compile: bool | None = None,
+    reduce_retracing: bool = False,
+    experimental_implements: Any = None,
+    experimental_autograph_options: Any = None,
+    experimental_attributes: Any = None,
+    experimental_relax_shapes: bool | None = None,
+    experimental_compile: bool | None = None,
+    experimental_follow_type_hints: bool | None = None,
+) -> Any:
+    """Drop-in for ``tf.function`` that records every trace with its cause.
+
+    Takes exactly ``tf.function``'s arguments and works as ``@graphlab.function``,
+    ``@graphlab.function(...)`` and ``graphlab.function(fn, ...)``. Given an existing
+    ``tf.function``, it returns a new recorded function with the same options (the
+    original object is left untouched); arguments passed here override them.
+
+    Returns:
+        A :class:`GraphlabFunction`: a real ``tf.function`` object with ``.traces``.
+    """
+    options: dict[str, Any] = {
+        "input_signature": input_signature,
+        "autograph": autograph,
+        "jit_compile": jit_compile,
+        "reduce_retracing": reduce_retracing,
+        "experimental_implements": experimental_implements,
+        "experimental_autograph_options": experimental_autograph_options,
+        "experimental_attributes": experimental_attributes,
+    }
+    deprecated = {
+        "experimental_relax_shapes": experimental_relax_shapes,
+        "experimental_compile": experimental_compile,
+        "experimental_follow_type_hints": experimental_follow_type_hints,
+    }
+    options.update({k: v for k, v in deprecated.items() if v is not None})
+    defaults = {
+        "input_signature": None,
+        "autograph": True,
+        "jit_compile": None,
+        "reduce_retracing": False,
+    }
+    explicit = {k for k, v in options.items() if defaults.get(k, None) != v}
+
+    def decorate(inner: Callable[..., Any]) -> Any:
+        return _make(inner, options, explicit)
+
+    if func is None:
+        return decorate
+    return decorate(func)
+
+
+def _make(inner: Any, options: dict[str, Any], explicit: set[str]) -> Any:
+    if isinstance(inner, GraphlabFunction) and not explicit:
+        return inner
+    if isinstance(inner, PolymorphicFunction):  # same options, those given here on top
+        created = tf_functions.rebuild(inner, **{k: options[k] for k in explicit})
+    elif callable(inner):
+        created = tf.function(inner, **options)
+    else:
+        raise TypeError(
+            "graphlab.function expects a Python function, a callable object or a "
+            f"tf.function, got {type(inner).__name__}: {inner!r:.80}"
+        )
+    created = tf_functions.with_class(created, GraphlabFunction)
+    _adopt(created)
+    return created
+
+
+# ---------------------------------------------------------------------------
+# graphlab.watch
+
+
+class Watch:
+    """Records every trace in the process while active.
+
+    Use it as ``with graphlab.watch() as w: ...`` or with ``w.start()`` / ``w.stop()``.
+    Watches nest (each sees the traces of its own span) and record traces from every
+    thread. Stopping leaves TensorFlow exactly as it was.
+    """
+
+    def __init__(self, *, max_events_per_function: int = DEFAULT_MAX_EVENTS):
+        if max_events_per_function < 1:
+            raise ValueError(
+                f"max_events_per_function must be at least 1, got {max_events_per_function}"
+            )
+        self._log = Log(max_events_per_function)
+        self._active = False
+
+    def start(self) -> Watch:
+        RECORDER.start(self)
+        self._active = True
+        return self
+
+    def stop(self) -> Watch:
+        RECORDER.stop(self)
+        self._active = False
+        return self
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def __enter__(self) -> Watch:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def events(self) -> tuple[TraceEvent, ...]:
+        """Recorded events in order (capped per function)."""
+        return tuple(e.event for e in self._log.entries())
+
+    @property
+    def user_events(self) -> tuple[TraceEvent, ...]:
+        """Events of the user's functions: TensorFlow-internal ones (tf.data, variable
+        initializers) left out, as every count of "traces" in graphlab does."""
+        return tuple(e for e in self.events if not e.internal)
+
+    def events_for(self, fn: Any) -> tuple[TraceEvent, ...]:
+        """Events of one tf.function object (its per-instance copies included), or of
+        every tf.function that traced a plain Python function."""
+        return tuple(e.event for e in self._log.entries() if _belongs_to(e, fn))
+
+    def report(self) -> TraceReport:
+        """Events and per-function summaries, ready for a renderer."""
+        return report_of(self._log)
+
+    def _repr_html_(self) -> str:
+        return self.report()._repr_html_()
+
+    def __repr__(self) -> str:
+        state = "active" if self._active else "stopped"
+        return f"<graphlab.Watch {state}, {len(self.events)} traces>"
+
+
+def _belongs_to(entry: Entry, fn: Any) -> bool:
+    """A tf.function object matches its own traces (and its per-instance copies'); a
+    plain Python function matches every trace of its code, through any tf.function
+    object, including ones already garbage-collected (re-created in a loop)."""
+    if isinstance(fn, PolymorphicFunction):
+        if entry.owner_id == id(fn):
+            return True
+        children = getattr(fn, "_graphlab_children", ())
+        return any(entry.owner_id == id(child) for child in list(children))
+    code = hook.code_of(hook.unwrap(fn))
+    return code is not None and entry.code is code
+
+
+def watch(*, max_events_per_function: int = DEFAULT_MAX_EVENTS) -> Watch:
+    """Record every tf.function trace in the process; see :class:`Watch`."""
+    return Watch(max_events_per_function=max_events_per_function)
+
+
+# ---------------------------------------------------------------------------
+# Test guards
+
+
+@contextmanager
+def expect_traces(fn: Any = None, max: int = 0) -> Iterator[Watch]:
+    """Fail with :class:`RetraceError` if ``fn`` (or any function) traces more than
+    ``max`` times inside the block. TensorFlow-internal traces do not count."""
+    if max < 0:
+        raise ValueError(f"max must be >= 0, got {max}")
+    recorder = Watch()
+    with recorder:
+        yield recorder
+    events = recorder.events_for(fn) if fn is not None else recorder.events
+    events = tuple(e for e in events if not e.internal)
+    if len(events) > max:
+        target = getattr(fn, "__name__", "a tf.function") if fn is not None else "tf.functions"
+        lines = [f"{target} traced {len(events)} time(s), expected at most {max}:"]
+        lines += [f"  - {event.message}" for event in events]
+        advice = [e.cause.advice for e in events if e.cause.advice]
+        if advice:
+            lines.append("  advice: " + advice[-1].replace("\n", "\n          "))
+        raise RetraceError("\n".join(lines), events, max)
+
+
+def no_retrace(fn: Any = None) -> Any:
+    """Shorthand for ``expect_traces(fn, max=0)``, for use after a warm-up call."""
+    return expect_traces(fn, max=0)

@@ -1,0 +1,428 @@
+"""Why did this trace happen? Pure logic over neutral type trees, no TensorFlow.
+
+``graphlab._tf`` turns TensorFlow's trace types into :class:`TypeNode` trees and its
+cache keys into :class:`Key` objects. This module diffs a new key against the cached
+ones with TensorFlow's subtype rules (a cached ``float32[None,3]`` accepts any
+``float32[n,3]``) and explains the miss against the *closest* entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graphlab._text import dims, format_shape
+from graphlab.tracing.records import Cause, Change
+
+# Scope types, as TensorFlow names them in a function context.
+VARIABLE_CREATION = "VARIABLE_CREATION"
+NO_VARIABLE_CREATION = "NO_VARIABLE_CREATION"
+
+
+@dataclass(frozen=True, slots=True)
+class TypeNode:
+    """A TensorFlow trace type, reduced to what an explanation needs.
+
+    Attributes:
+        kind: ``tensor``, ``variable``, ``literal``, ``dict``, ``list``, ``tuple``,
+            ``namedtuple``, ``identity`` (an object keyed by identity) or ``other``.
+        dtype: For tensors and variables.
+        shape: For tensors and variables; None for unknown rank, a None dim for an
+            unknown size.
+        value: For literals, the repr of the Python value; for ``identity``, a label
+            of the object; for ``other``, the type's repr.
+        key: For ``identity`` nodes, the object's hash while it is alive, 0 once it
+            has been collected (TensorFlow never matches a dead object again).
+        label: Type name for named tuples and attrs classes; Python type of a literal.
+        children: ``(name, node)`` pairs for containers, in order.
+    """
+
+    kind: str
+    dtype: str = ""
+    shape: tuple[int | None, ...] | None = None
+    value: str = ""
+    key: int = 0
+    label: str = ""
+    children: tuple[tuple[str, TypeNode], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A function context, reduced to readable fields that decide cache hits."""
+
+    scope: str = "NO_SCOPE"
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, str]:
+        return {"scope": self.scope, **dict(self.fields)}
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A cache key: the context and the parameters' types, in order."""
+
+    context: Context
+    params: tuple[tuple[str, TypeNode], ...] = field(default=())
+
+
+# ---------------------------------------------------------------------------
+# Rendering types
+
+
+def render_type(node: TypeNode) -> str:
+    """``float32[1,2]``, ``3``, ``{'a': float32[]}``, ``<Foo object>``."""
+    if node.kind == "tensor":
+        return f"{node.dtype}{dims(node.shape, unknown_rank='[*]')}"
+    if node.kind == "variable":
+        return f"Variable({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
+    if node.kind in ("literal", "identity", "other"):
+        return node.value
+    if node.kind == "dict":
+        return "{" + ", ".join(f"{k}: {render_type(v)}" for k, v in node.children) + "}"
+    if node.kind == "list":
+        return "[" + ", ".join(render_type(v) for _, v in node.children) + "]"
+    if node.kind == "tuple":
+        inner = ", ".join(render_type(v) for _, v in node.children)
+        return f"({inner},)" if len(node.children) == 1 else f"({inner})"
+    if node.kind == "namedtuple":
+        inner = ", ".join(f"{k}={render_type(v)}" for k, v in node.children)
+        return f"{node.label}({inner})"
+    return node.value or node.kind
+
+
+def describe_kind(node: TypeNode) -> str:
+    """A type with what it is: ``tensor float32[]``, ``Python int 2``."""
+    if node.kind == "tensor":
+        return f"tensor {render_type(node)}"
+    if node.kind == "literal":
+        return f"Python {node.label} {node.value}"
+    if node.kind == "identity":
+        return f"object {node.value}"
+    return render_type(node)
+
+
+# ---------------------------------------------------------------------------
+# Subtype rules (TensorFlow's, for the types users meet)
+
+
+def _shape_accepts(
+    cached: tuple[int | None, ...] | None, new: tuple[int | None, ...] | None
+) -> bool:
+    if cached is None:
+        return True
+    if new is None or len(cached) != len(new):
+        return False
+    return all(c is None or c == n for c, n in zip(cached, new))
+
+
+def accepts(cached: TypeNode, new: TypeNode) -> bool:
+    """True when a trace for ``cached`` serves a call of type ``new``."""
+    if cached.kind != new.kind:
+        return False
+    if cached.kind in ("tensor", "variable"):
+        return cached.dtype == new.dtype and _shape_accepts(cached.shape, new.shape)
+    if cached.kind == "literal":
+        return cached.value == new.value and cached.label == new.label
+    if cached.kind == "identity":  # TF compares live objects with ==; a dead one never matches
+        return cached.key != 0 and cached.key == new.key
+    if cached.kind == "other":
+        return cached.value == new.value
+    if cached.label != new.label or [k for k, _ in cached.children] != [k for k, _ in new.children]:
+        return False
+    return all(accepts(c, n) for (_, c), (_, n) in zip(cached.children, new.children))
+
+
+# ---------------------------------------------------------------------------
+# Diffing one parameter
+
+
+def _child_path(path: str, parent: TypeNode, name: str) -> str:
+    if parent.kind == "dict":
+        return f"{path}[{name}]"
+    if parent.kind == "namedtuple":
+        return f"{path}.{name}"
+    return f"{path}[{name}]"
+
+
+def diff_types(path: str, before: TypeNode, after: TypeNode) -> list[Change]:
+    """The changes that make ``before`` (cached) reject ``after`` (new)."""
+    if accepts(before, after):
+        return []
+    if before.kind != after.kind:
+        return [Change(path, "type", describe_kind(before), describe_kind(after))]
+    kind = before.kind
+    if kind in ("tensor", "variable"):
+        changes = []
+        if before.dtype != after.dtype:
+            changes.append(Change(path, "dtype", before.dtype, after.dtype))
+        if not _shape_accepts(before.shape, after.shape):
+            changes.append(
+                Change(path, "shape", format_shape(before.shape), format_shape(after.shape))
+            )
+        return changes
+    if kind == "literal":
+        if before.label != after.label:
+            return [Change(path, "type", describe_kind(before), describe_kind(after))]
+        return [Change(path, "python_value", before.value, after.value)]
+    if kind == "identity":
+        return [Change(path, "object_identity", before.value, after.value)]
+    if kind == "other":
+        return [Change(path, "type", before.value, after.value)]
+    # Containers.
+    before_keys = [k for k, _ in before.children]
+    after_keys = [k for k, _ in after.children]
+    if before.label != after.label:
+        return [Change(path, "type", render_type(before), render_type(after))]
+    if before_keys != after_keys:
+        if kind == "dict":
+            added = [k for k in after_keys if k not in before_keys]
+            removed = [k for k in before_keys if k not in after_keys]
+            before_txt = "keys " + ", ".join(before_keys)
+            after_txt = "keys " + ", ".join(after_keys)
+            if added and not removed:
+                after_txt += " (added " + ", ".join(added) + ")"
+            elif removed and not added:
+                after_txt += " (removed " + ", ".join(removed) + ")"
+            return [Change(path, "structure", before_txt, after_txt)]
+        return [
+            Change(
+                path,
+                "structure",
+                f"{kind} of length {len(before_keys)}",
+                f"{kind} of length {len(after_keys)}",
+            )
+        ]
+    changes: list[Change] = []
+    for (name, b), (_, a) in zip(before.children, after.children):
+        changes.extend(diff_types(_child_path(path, before, name), b, a))
+    return changes
+
+
+# ---------------------------------------------------------------------------
+# Explaining a cache miss
+
+
+def diff_keys(cached: Key, new: Key) -> list[Change]:
+    """Per-parameter changes between two keys of the same context."""
+    before = dict(cached.params)
+    after = dict(new.params)
+    changes: list[Change] = []
+    for name, node in new.params:
+        if name not in before:
+            changes.append(Change(name, "added", "", render_type(node)))
+        else:
+            changes.extend(diff_types(name, before[name], node))
+    for name, node in cached.params:
+        if name not in after:
+            changes.append(Change(name, "removed", render_type(node), ""))
+    return changes
+
+
+# How far apart two types are: a tensor of another shape is closer than a Python value.
+_WEIGHTS = {
+    "shape": 1,
+    "python_value": 1,
+    "object_identity": 1,
+    "dtype": 2,
+    "structure": 3,
+    "added": 3,
+    "removed": 3,
+    "type": 4,
+}
+
+
+def closest(cached: Sequence[Key], new: Key) -> tuple[Key, list[Change]] | None:
+    """The cached key with the fewest changed parameters (the newest on ties)."""
+    best: tuple[Key, list[Change]] | None = None
+    best_score: tuple[int, int] | None = None
+    for key in cached:
+        changes = diff_keys(key, new)
+        score = (sum(_WEIGHTS[c.what] for c in changes), len(changes))
+        if best_score is None or score <= best_score:
+            best, best_score = (key, changes), score
+    return best
+
+
+def _context_changes(before: Context, after: Context) -> str:
+    b, a = before.as_dict(), after.as_dict()
+    parts = [f"{k} {b.get(k, '-')} -> {a.get(k, '-')}" for k in a if b.get(k) != a.get(k)]
+    parts += [f"{k} {b[k]} -> -" for k in b if k not in a]
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """What is known about other tf.function objects that traced the same Python code.
+
+    Attributes:
+        other_objects: How many other tf.function objects traced it before.
+        new_instance: Class name when the function belongs to an instance (a method, or
+            a closure over ``self``) not seen before; '' otherwise.
+        same_call_site: True when an earlier object was traced from the same call site:
+            the tf.function is being re-created (in a loop, by a recompile).
+    """
+
+    other_objects: int = 0
+    new_instance: str = ""
+    same_call_site: bool = False
+
+
+def explain(
+    new: Key,
+    cached: Sequence[Key],
+    *,
+    traced_as: Key | None = None,
+    lineage: Lineage = Lineage(),
+) -> Cause:
+    """Explain why ``new`` missed a cache that held ``cached``.
+
+    Args:
+        new: The key of the call that traced.
+        cached: Keys already in the function's cache when it traced.
+        traced_as: The key actually traced, when ``reduce_retracing`` generalized ``new``.
+        lineage: Other tf.function objects of the same code (for an empty cache).
+    """
+    same_context = [k for k in cached if k.context == new.context]
+    if same_context:
+        match = closest(same_context, new)
+        assert match is not None
+        _, changes = match
+        if traced_as is not None and traced_as.params != new.params:
+            relaxed = ", ".join(
+                f"{name}: {render_type(node)}"
+                for (name, node), (_, orig) in zip(traced_as.params, new.params)
+                if node != orig
+            )
+            return Cause(
+                "generalized",
+                tuple(changes),
+                detail=f"reduce_retracing traced a more general graph ({relaxed})",
+                advice=_advice(changes, [*same_context, new]),
+            )
+        return Cause(
+            "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new])
+        )
+    if cached:
+        if new.context.scope == NO_VARIABLE_CREATION and any(
+            k.context.scope == VARIABLE_CREATION for k in cached
+        ):
+            return Cause(
+                "variable_creation",
+                detail="second trace after the first call created variables (expected once)",
+                expected=True,
+            )
+        nearest = cached[-1].context
+        if dict(new.context.fields).get("saving") and not dict(nearest.fields).get("saving"):
+            return Cause(
+                "context_change",
+                detail="traced again by tf.saved_model.save under its save context",
+                expected=True,
+            )
+        return Cause(
+            "context_change",
+            detail="called in a new context: " + (_context_changes(nearest, new.context) or "?"),
+            advice="Call the function from one context (eager vs inside another graph, one "
+            "device scope, one distribution strategy) or accept one trace per context.",
+        )
+    if lineage.new_instance and lineage.other_objects:
+        return Cause(
+            "new_function_object",
+            detail=f"first trace for a new {lineage.new_instance} instance "
+            "(each instance has its own tf.function)",
+            expected=True,
+        )
+    if lineage.other_objects and lineage.same_call_site:
+        return Cause(
+            "new_function_object",
+            detail=f"the same Python code was already traced by {lineage.other_objects} other "
+            "tf.function object(s) from here: the tf.function was re-created",
+            advice="Create the tf.function once, outside the loop or function that calls it, "
+            "and reuse it (or keep the Keras model compiled once).",
+        )
+    if lineage.other_objects:
+        return Cause(
+            "new_function_object",
+            detail=f"another tf.function object wrapping the same Python code "
+            f"({lineage.other_objects} traced it elsewhere before)",
+            expected=True,
+        )
+    return Cause("first_trace", detail="first call", expected=True)
+
+
+# ---------------------------------------------------------------------------
+# Advice
+
+
+def _advice(changes: Sequence[Change], keys: Sequence[Key]) -> str:
+    whats = {c.what for c in changes}
+    lines: list[str] = []
+    if whats & {"shape", "dtype"}:
+        signature = synthesize_input_signature(keys)
+        if signature and "dtype" not in whats:
+            lines.append("Fix the signature so that every shape shares one graph:")
+            lines.append(signature)
+        elif "dtype" in whats:
+            lines.append(
+                "Cast inputs to one dtype before the call (each dtype needs its own graph)."
+            )
+        else:
+            shapes = sorted({c.param for c in changes if c.what == "shape"})
+            lines.append(
+                "Let one graph serve every size of "
+                + ", ".join(shapes)
+                + ": pass reduce_retracing=True to tf.function, or an input_signature with "
+                "None for the dimensions that vary (or pad / drop the smaller last batch)."
+            )
+    if "python_value" in whats:
+        params = sorted({c.param for c in changes if c.what == "python_value"})
+        lines.append(
+            "Pass a tensor instead of a Python value for "
+            + ", ".join(params)
+            + " (tf.constant(...)): Python values are part of the trace key."
+        )
+    if "object_identity" in whats:
+        lines.append(
+            "Custom objects are keyed by weak reference: a call matches a trace only while "
+            "the object it was traced with is alive and equal (==). Reuse one instance, "
+            "give the class a __tf_tracing_type__, or pass its tensors instead."
+        )
+    if "structure" in whats:
+        lines.append("Keep the same dict keys / list lengths from call to call, or pad them.")
+    return "\n".join(lines)
+
+
+def _supertype(nodes: Sequence[TypeNode]) -> TypeNode | None:
+    first = nodes[0]
+    if first.kind != "tensor" or any(n.kind != "tensor" or n.dtype != first.dtype for n in nodes):
+        return None
+    shapes = [n.shape for n in nodes]
+    if any(s is None for s in shapes) or len({len(s) for s in shapes if s is not None}) != 1:
+        return TypeNode("tensor", dtype=first.dtype, shape=None)
+    merged = tuple(
+        dims[0] if len(set(dims)) == 1 else None
+        for dims in zip(*[s for s in shapes if s is not None])
+    )
+    return TypeNode("tensor", dtype=first.dtype, shape=merged)
+
+
+def synthesize_input_signature(keys: Sequence[Key]) -> str:
+    """An ``input_signature`` covering every observed all-tensor key, as valid Python.
+
+    Keys with non-tensor parameters are left out (pass tensors for those). Returns ''
+    when a parameter's dtype varies: the most specific common supertype keeps known
+    dimensions and relaxes the others.
+    """
+    keys = [k for k in keys if all(node.kind == "tensor" for _, node in k.params)]
+    if not keys or not keys[0].params:
+        return ""
+    names = [name for name, _ in keys[0].params]
+    if any([name for name, _ in key.params] != names for key in keys):
+        return ""
+    specs = []
+    for index in range(len(names)):
+        merged = _supertype([key.params[index][1] for key in keys])
+        if merged is None:
+            return ""
+        shape = dims(merged.shape, sep=", ", unknown_rank="None")
+        specs.append(f"tf.TensorSpec(shape={shape}, dtype=tf.{merged.dtype})")
+    return f"@tf.function(input_signature=[{', '.join(specs)}])"

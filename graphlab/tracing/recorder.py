@@ -1,0 +1,375 @@
+"""The process-wide recorder behind ``graphlab.function`` and ``graphlab.watch``.
+
+It hooks the single place where TensorFlow builds a new graph on a cache miss (see
+:mod:`graphlab._tf.hook`), turns each trace into a :class:`TraceEvent` with its cause,
+and hands it to the logs that want it: the recorded function that traced and every
+active watch. Cache hits never reach it, so a recorded function calls exactly as fast
+as a plain one. The public entry points are in :mod:`graphlab.tracing.api`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphlab import _source, _tf
+from graphlab._tf import graphs as tf_graphs
+from graphlab._tf import hook, trace_types
+from graphlab.tracing.explain import Lineage, explain, render_type
+from graphlab.tracing.records import Cause, FunctionSummary, TraceEvent, TraceReport
+
+logger = logging.getLogger("graphlab")
+
+#: Events kept per function; older ones are folded into the summary's counters.
+DEFAULT_MAX_EVENTS = 1000
+
+#: Avoidable retraces logged as warnings per function; later ones go to DEBUG.
+MAX_WARNINGS_PER_FUNCTION = 5
+
+_sequence = itertools.count()
+
+
+# ---------------------------------------------------------------------------
+# Per-function logs
+
+
+@dataclass(slots=True)
+class Entry:
+    sequence: int
+    event: TraceEvent
+    owner_id: int  # id() of the tf.function object that traced (0 if unknown)
+    code: Any  # the Python code it traced, to match plain functions after the object died
+
+
+@dataclass(slots=True)
+class _FunctionLog:
+    """The events of one function, capped, with counters over every trace seen."""
+
+    max_events: int
+    entries: deque[Entry] = field(default_factory=deque)
+    traces: int = 0
+    actionable: int = 0
+    total_tracing: float = 0.0
+    folded: int = 0
+    advice: list[str] = field(default_factory=list)
+
+    def add(self, entry: Entry) -> None:
+        if self.max_events and len(self.entries) >= self.max_events:
+            self.entries.popleft()
+            self.folded += 1
+        self.entries.append(entry)
+        self.traces += 1
+        self.total_tracing += entry.event.duration
+        if entry.event.actionable:
+            self.actionable += 1
+            advice = entry.event.cause.advice
+            if advice and advice not in self.advice:
+                self.advice.append(advice)
+                del self.advice[:-4]
+
+    def summary(self) -> FunctionSummary:
+        last = self.entries[-1].event
+        return FunctionSummary(
+            function=last.function,
+            qualname=last.qualname,
+            defined_at=last.defined_at,
+            traces=self.traces,
+            actionable_retraces=self.actionable,
+            total_tracing=self.total_tracing,
+            last_cause=last.cause.summary(),
+            advice="\n".join(self.advice),
+            internal=all(e.event.internal for e in self.entries),
+            folded=self.folded,
+        )
+
+
+class Log:
+    """Events grouped per function (qualified name + definition site)."""
+
+    def __init__(self, max_events: int):
+        self._max_events = max_events
+        self._functions: dict[tuple[str, str], _FunctionLog] = {}
+        self._lock = threading.Lock()
+
+    def add(self, entry: Entry) -> None:
+        key = (entry.event.qualname, entry.event.defined_at)
+        with self._lock:
+            log = self._functions.get(key)
+            if log is None:
+                log = self._functions[key] = _FunctionLog(self._max_events)
+            log.add(entry)
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            merged = [e for log in self._functions.values() for e in log.entries]
+        return sorted(merged, key=lambda e: e.sequence)
+
+    def summaries(self) -> tuple[FunctionSummary, ...]:
+        with self._lock:
+            return tuple(log.summary() for log in self._functions.values())
+
+
+def report_of(log: Log) -> TraceReport:
+    return TraceReport(
+        events=tuple(e.event for e in log.entries()),
+        summaries=log.summaries(),
+        tensorflow=_tf.TF_VERSION,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The recorder
+
+
+class _Recorder:
+    """The process-wide listener behind the trace hook."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._watches: list[Any] = []  # the active graphlab.Watch objects
+        self._functions: weakref.WeakSet[Any] = weakref.WeakSet()  # graphlab.function objects
+        # Python code -> the tf.function objects and instances that traced it.
+        self._code_owners: dict[Any, _CodeSeen] = {}
+        # (qualname, defined_at) -> retrace warnings logged so far.
+        self._warnings: dict[tuple[str, str], int] = {}
+
+    # -- activation -------------------------------------------------------
+    def register_function(self, function: Any) -> None:
+        with self._lock:
+            self._functions.add(function)
+            hook.install_trace_hook(self)
+
+    def start(self, watch: Any) -> None:
+        with self._lock:
+            if watch in self._watches:
+                raise RuntimeError("this graphlab.watch() is already active")
+            self._watches.append(watch)
+            if len(self._watches) == 1:
+                self._warnings.clear()  # a new session of interest: warn afresh
+            hook.install_trace_hook(self)
+
+    def stop(self, watch: Any) -> None:
+        with self._lock:
+            if watch in self._watches:
+                self._watches.remove(watch)
+            if not self._watches and not self.live_functions():
+                hook.uninstall_trace_hook()
+
+    def active_watches(self) -> list[Any]:
+        with self._lock:
+            return list(self._watches)
+
+    def release_hook_if_unused(self) -> None:
+        """Give TensorFlow its function back once nothing records. Runs from a GC
+        finalizer: under the lock, so that a watch starting in another thread cannot
+        lose the hook between its start() and its first trace."""
+        with self._lock:
+            if not self._watches and not self.live_functions():
+                hook.uninstall_trace_hook()
+
+    def live_functions(self) -> int:
+        # Iterating a WeakSet skips referents that died but whose removal is pending.
+        return sum(1 for _ in self._functions)
+
+    # -- the hook ---------------------------------------------------------
+    def __call__(self, pending: hook.PendingTrace, run: Callable[[], Any]) -> Any:
+        watches = self.active_watches()
+        owner = hook.owner_function(pending)
+        # graphlab.function objects carry their own log (tracing.api adopts them)
+        recorded_owner = owner if hasattr(owner, "_graphlab_log") else None
+        if not watches and recorded_owner is None:
+            return run()
+        timestamp = time.time()
+        start = time.perf_counter()
+        concrete = run()
+        duration = time.perf_counter() - start
+        try:
+            event, code = self._make_event(pending, owner, concrete, timestamp, duration)
+        except Exception:  # never break the user's program over a report
+            logger.debug("graphlab could not record a trace", exc_info=True)
+            return concrete
+        entry = Entry(next(_sequence), event, id(owner) if owner is not None else 0, code)
+        if recorded_owner is not None:
+            recorded_owner._graphlab_log.add(entry)
+        for watch in watches:
+            watch._log.add(entry)
+        self._log_event(event)
+        return concrete
+
+    def _log_event(self, event: TraceEvent) -> None:
+        """Warn about avoidable retraces, a few per function: a loop that retraces on
+        every step must not bury the program's own output (the report has them all)."""
+        if not event.actionable:
+            logger.debug("%s", event.message)
+            return
+        key = (event.qualname, event.defined_at)
+        with self._lock:
+            count = self._warnings[key] = self._warnings.get(key, 0) + 1
+        if count > MAX_WARNINGS_PER_FUNCTION:
+            logger.debug("%s", event.message)
+            return
+        advice = event.cause.advice.replace("\n", "\n    ")
+        logger.warning("%s%s", event.message, f"\n    {advice}" if advice else "")
+        if count == MAX_WARNINGS_PER_FUNCTION:
+            logger.warning(
+                "%s: further retrace warnings are not shown; every trace is still recorded "
+                "(graphlab.watch() report, fn.traces)",
+                event.function,
+            )
+
+    def _make_event(
+        self,
+        pending: hook.PendingTrace,
+        owner: Any,
+        concrete: Any,
+        timestamp: float,
+        duration: float,
+    ) -> tuple[TraceEvent, Any]:
+        """The event, and the Python code object that was traced (for matching)."""
+        options = pending.tracing_options
+        lookup_type, function_context = hook.lookup_and_context(pending)
+        new_key = trace_types.describe_key(function_context, lookup_type)
+        traced_as = (
+            trace_types.describe_key(function_context, pending.function_type)
+            if pending.function_type is not lookup_type
+            else None
+        )
+        cached = trace_types.describe_keys(hook.cached_keys(options))
+        target = hook.python_target(options)
+        name, qualname, defined_at = hook.names_of(target, options.name)
+        internal = hook.is_internal(options)
+
+        call_site = _source.user_call_site(pending.caller)
+        lineage = Lineage()
+        code = hook.code_of(target)
+        if code is not None and owner is not None and not cached:
+            lineage = self._note_code(code, owner, hook.bound_instance(target), call_site)
+
+        cause = explain(
+            new_key,
+            cached,
+            traced_as=traced_as,
+            lineage=lineage,
+        )
+        if internal:
+            cause = Cause(
+                "internal", cause.changes, detail=_internal_detail(options.name), expected=True
+            )
+        actionable = not internal and not cause.expected
+        shown_key = traced_as or new_key
+        context = shown_key.context.as_dict()
+        context["jit_compile"] = str(hook.jit_compile(options))
+        event = TraceEvent(
+            function=name,
+            qualname=qualname,
+            defined_at=defined_at,
+            call_site=call_site,
+            trace_index=len(cached) + 1,
+            timestamp=timestamp,
+            duration=duration,
+            signature={p: render_type(node) for p, node in shown_key.params},
+            context=context,
+            op_count=tf_graphs.count_ops(concrete.graph),
+            cause=cause,
+            actionable=bool(actionable),
+            internal=internal,
+            concrete_function=weakref.ref(concrete),
+        )
+        return event, code
+
+    def _note_code(self, code: Any, owner: Any, instance: Any, call_site: str) -> Lineage:
+        """Record that ``owner`` traced ``code`` and say what came before it.
+
+        A function bound to an instance (a method, or Keras's step closures over
+        ``self``) traced for an instance not seen before is that instance's own
+        function: expected. The same instance getting a new function, or a new object
+        traced from a call site an earlier one was traced from, means the tf.function
+        was re-created (a recompiled model, a tf.function made in a loop).
+        """
+        with self._lock:
+            seen = self._code_owners.setdefault(code, _CodeSeen())
+            known = seen.has_owner(owner)
+            others = seen.objects - known
+            if not known:
+                seen.objects += 1
+                seen.add_owner(owner)
+            same_site = call_site in seen.call_sites
+            if len(seen.call_sites) < _MAX_CALL_SITES:
+                seen.call_sites.add(call_site)
+            new_instance = ""
+            if instance is not None:
+                if not seen.has_instance(instance):
+                    new_instance = type(instance).__qualname__
+                else:
+                    same_site = True  # the same instance got a new function object
+                seen.add_instance(instance)
+            return Lineage(others, new_instance, same_site)
+
+
+# Call sites remembered per piece of code (a bound on memory, not on correctness:
+# past it, a new site is not remembered and its objects are not called re-created).
+_MAX_CALL_SITES = 256
+
+
+class _CodeSeen:
+    """The function objects and instances that traced one piece of Python code."""
+
+    __slots__ = ("call_sites", "instance_ids", "instances", "objects", "owners")
+
+    def __init__(self) -> None:
+        self.objects = 0  # tf.function objects that traced the code, dead ones included
+        self.owners: weakref.WeakSet[Any] = weakref.WeakSet()  # the live ones
+        self.call_sites: set[str] = set()
+        self.instances: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.instance_ids: set[int] = set()
+
+    def has_owner(self, owner: Any) -> bool:
+        return owner in self.owners
+
+    def add_owner(self, owner: Any) -> None:
+        self.owners.add(owner)
+
+    def has_instance(self, instance: Any) -> bool:
+        try:
+            return instance in self.instances
+        except TypeError:  # unhashable or not weak-referenceable
+            return id(instance) in self.instance_ids
+
+    def add_instance(self, instance: Any) -> None:
+        try:
+            self.instances.add(instance)
+        except TypeError:
+            self.instance_ids.add(id(instance))
+
+
+def _internal_detail(name: str) -> str:
+    if name == "initialize_variables":
+        return "TensorFlow's initializer for variables created on a first call"
+    if name == "fn_with_cond":
+        return "TensorFlow's conditional variable initializer"
+    return "a function tf.data traced for itself"
+
+
+RECORDER = _Recorder()
+
+
+def active_watches() -> list[Any]:
+    """The watches recording right now (for tests and tools)."""
+    return RECORDER.active_watches()
+
+
+def hook_installed() -> bool:
+    """Whether graphlab's trace hook is in TensorFlow right now."""
+    return hook.trace_hook_installed()
+
+
+def live_functions() -> int:
+    """How many graphlab.function objects are alive (they keep the hook installed)."""
+    return RECORDER.live_functions()

@@ -1,0 +1,339 @@
+"""The trace recorder's records: every trace, why it happened, a summary per function.
+
+Records hold raw data; anything derived is computed by pure functions or properties.
+They never import TensorFlow and never know how they are shown (``str()`` and Jupyter
+ask :mod:`graphlab._display`, where :mod:`graphlab.tracing.render` registers itself).
+
+Schema history (the JSON written from these records):
+
+* ``graphlab.tracelog/1`` (2026-11-25): first version.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphlab import _display, _schema
+from graphlab._text import ordinal
+
+TRACELOG_SCHEMA = "graphlab.tracelog/1"
+
+#: Every kind of cause graphlab reports, in the order the docs explain them.
+CAUSE_KINDS = (
+    "first_trace",
+    "new_input_type",
+    "new_function_object",
+    "variable_creation",
+    "generalized",
+    "context_change",
+    "internal",
+)
+
+#: What can change about one parameter between two traces.
+CHANGE_KINDS = (
+    "shape",
+    "dtype",
+    "python_value",
+    "structure",
+    "object_identity",
+    "type",
+    "added",
+    "removed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One parameter that differs from the closest earlier trace.
+
+    Attributes:
+        param: The parameter, with a path into nested structures (``x``, ``batch['a']``,
+            ``xs[1]``).
+        what: One of :data:`CHANGE_KINDS`.
+        before: The earlier value or type, readable.
+        after: The new value or type, readable.
+    """
+
+    param: str
+    what: str
+    before: str
+    after: str
+
+    def __post_init__(self) -> None:
+        if self.what not in CHANGE_KINDS:
+            raise ValueError(f"Change.what must be one of {CHANGE_KINDS}, got {self.what!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"param": self.param, "what": self.what, "before": self.before, "after": self.after}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        return cls(data["param"], data["what"], data["before"], data["after"])
+
+    def describe(self) -> str:
+        """``x changed shape (1, 2) -> (2, 2)``."""
+        verbs = {
+            "shape": "changed shape",
+            "dtype": "changed dtype",
+            "python_value": "changed Python value",
+            "structure": "changed structure",
+            "object_identity": "is a different object",
+            "type": "changed type",
+        }
+        if self.what == "added":
+            return f"{self.param} was added ({self.after})"
+        if self.what == "removed":
+            return f"{self.param} was removed (was {self.before})"
+        return f"{self.param} {verbs[self.what]} {self.before} -> {self.after}"
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """Why a trace happened.
+
+    Attributes:
+        kind: One of :data:`CAUSE_KINDS`.
+        changes: Per-parameter differences against the closest cached trace.
+        detail: One sentence for causes without parameter changes (context, objects).
+        advice: What the user can do about it, possibly several lines of valid Python.
+        expected: True for traces a user cannot (or need not) avoid: first traces,
+            variable creation, saving, a new instance's own function.
+    """
+
+    kind: str
+    changes: tuple[Change, ...] = ()
+    detail: str = ""
+    advice: str = ""
+    expected: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in CAUSE_KINDS:
+            raise ValueError(f"Cause.kind must be one of {CAUSE_KINDS}, got {self.kind!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "changes": [change.to_dict() for change in self.changes],
+            "detail": self.detail,
+            "advice": self.advice,
+            "expected": self.expected,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Cause:
+        return cls(
+            kind=data["kind"],
+            changes=tuple(Change.from_dict(c) for c in data.get("changes", ())),
+            detail=data.get("detail", ""),
+            advice=data.get("advice", ""),
+            expected=bool(data.get("expected", False)),
+        )
+
+    def summary(self) -> str:
+        """The reason in a few words: ``x changed shape (1, 2) -> (2, 2)``."""
+        parts = [change.describe() for change in self.changes]
+        if self.detail and (not parts or self.kind == "generalized"):
+            parts.append(self.detail)
+        return "; ".join(parts) or self.kind.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One trace of one tf.function: when, how long, with what, and why.
+
+    Attributes:
+        function: The function's name (``tf_cube``).
+        qualname: Its qualified name (``Model.call``).
+        defined_at: ``file:line`` of the Python function.
+        call_site: ``file:line`` of the first user frame that led to the trace.
+        trace_index: 1 for the first trace of this function object, 2 for the next...
+        timestamp: Seconds since the epoch when tracing started.
+        duration: Seconds spent tracing (building the graph).
+        signature: Parameter name -> readable type (``float32[1,2]``, ``3``).
+        context: Readable execution context (scope, xla, device, ...).
+        op_count: Ops in the graph, nested control-flow bodies and calls included.
+        cause: Why it happened.
+        actionable: False for traces a user cannot avoid (first traces, variable
+            creation, tf.data internals).
+        internal: True for functions TensorFlow builds for itself (tf.data,
+            variable initializers); hidden from text reports unless asked for.
+        concrete_function: A weak reference to the ConcreteFunction, or None.
+    """
+
+    function: str
+    qualname: str
+    defined_at: str
+    call_site: str
+    trace_index: int
+    timestamp: float
+    duration: float
+    signature: dict[str, str]
+    context: dict[str, str]
+    op_count: int
+    cause: Cause
+    actionable: bool
+    internal: bool = False
+    concrete_function: weakref.ReferenceType[Any] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @property
+    def duration_ms(self) -> float:
+        """:attr:`duration` in milliseconds, as the JSON writes it."""
+        return self.duration * 1e3
+
+    @property
+    def message(self) -> str:
+        """The sentence a user reads in a warning or a report."""
+        return format_event_message(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the event (``graphlab.tracelog/1``)."""
+        return {
+            "function": self.function,
+            "qualname": self.qualname,
+            "defined_at": self.defined_at,
+            "call_site": self.call_site,
+            "trace_index": self.trace_index,
+            "timestamp": self.timestamp,
+            "duration_ms": round(self.duration * 1e3, 4),
+            "signature": dict(self.signature),
+            "context": dict(self.context),
+            "op_count": self.op_count,
+            "cause": {**self.cause.to_dict(), "message": self.message},
+            "actionable": self.actionable,
+            "internal": self.internal,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TraceEvent:
+        """Rebuild from :meth:`to_dict` output (the message is derived again)."""
+        return cls(
+            function=data["function"],
+            qualname=data["qualname"],
+            defined_at=data["defined_at"],
+            call_site=data["call_site"],
+            trace_index=int(data["trace_index"]),
+            timestamp=float(data["timestamp"]),
+            duration=float(data["duration_ms"]) / 1e3,
+            signature=dict(data["signature"]),
+            context=dict(data["context"]),
+            op_count=int(data["op_count"]),
+            cause=Cause.from_dict(data["cause"]),
+            actionable=bool(data["actionable"]),
+            internal=bool(data.get("internal", False)),
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code>{html.escape(self.message)}</code>"
+
+
+def format_event_message(event: TraceEvent) -> str:
+    """``tf_cube retraced (4th trace) at train.py:42: x changed shape ...; tracing took 4.1 ms``."""
+    verb = "traced" if event.trace_index == 1 else "retraced"
+    return (
+        f"{event.function} {verb} ({ordinal(event.trace_index)} trace) at {event.call_site}: "
+        f"{event.cause.summary()}; tracing took {event.duration * 1e3:.1f} ms"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSummary:
+    """Traces of one function (all its tf.function objects), summed up.
+
+    Attributes:
+        function: Name of the function.
+        qualname: Qualified name.
+        defined_at: ``file:line``.
+        traces: Every trace seen, including those folded out of the event list.
+        actionable_retraces: Traces the user could have avoided.
+        total_tracing: Seconds spent tracing, all traces.
+        last_cause: The newest trace's reason.
+        advice: The newest actionable advice, if any.
+        internal: True when every trace was of a TensorFlow-internal function.
+        folded: Events dropped from the event list by the per-function cap.
+    """
+
+    function: str
+    qualname: str
+    defined_at: str
+    traces: int
+    actionable_retraces: int
+    total_tracing: float
+    last_cause: str
+    advice: str = ""
+    internal: bool = False
+    folded: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "function": self.function,
+            "qualname": self.qualname,
+            "defined_at": self.defined_at,
+            "traces": self.traces,
+            "actionable_retraces": self.actionable_retraces,
+            "total_tracing_ms": round(self.total_tracing * 1e3, 4),
+            "last_cause": self.last_cause,
+            "advice": self.advice,
+            "internal": self.internal,
+            "folded": self.folded,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FunctionSummary:
+        return cls(
+            function=data["function"],
+            qualname=data["qualname"],
+            defined_at=data["defined_at"],
+            traces=int(data["traces"]),
+            actionable_retraces=int(data["actionable_retraces"]),
+            total_tracing=float(data["total_tracing_ms"]) / 1e3,
+            last_cause=data["last_cause"],
+            advice=data.get("advice", ""),
+            internal=bool(data.get("internal", False)),
+            folded=int(data.get("folded", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TraceReport:
+    """Everything one recording saw: the events and a summary per function.
+
+    Attributes:
+        events: Recorded events in order (capped per function).
+        summaries: One per function, in order of first trace.
+        tensorflow: The TensorFlow version that produced them.
+    """
+
+    events: tuple[TraceEvent, ...]
+    summaries: tuple[FunctionSummary, ...]
+    tensorflow: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": TRACELOG_SCHEMA,
+            "tensorflow": self.tensorflow,
+            "events": [event.to_dict() for event in self.events],
+            "summary": [summary.to_dict() for summary in self.summaries],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TraceReport:
+        """Load a saved report (``watch --format json``); every ``graphlab.tracelog/1``
+        file loads."""
+        _schema.check(data, (TRACELOG_SCHEMA,), "trace report")
+        return cls(
+            events=tuple(TraceEvent.from_dict(e) for e in data["events"]),
+            summaries=tuple(FunctionSummary.from_dict(s) for s in data["summary"]),
+            tensorflow=data.get("tensorflow", ""),
+        )
+
+    def _repr_html_(self) -> str:
+        return _display.render(self, "html")
+
+    def __str__(self) -> str:
+        return _display.render(self, "text")

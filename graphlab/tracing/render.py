@@ -1,0 +1,207 @@
+"""Trace reports (:class:`~graphlab.tracing.records.TraceReport`) as text, markdown,
+JSON, an HTML fragment (Jupyter) or a whole HTML page (``watch --format html``)."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from tabulate import tabulate
+
+from graphlab import _display, _html
+from graphlab._html import Bar, bar_chart
+from graphlab._text import clip, plural
+from graphlab.tracing.records import FunctionSummary, TraceEvent, TraceReport
+
+FORMATS = ("text", "md", "json", "html")
+
+_SUMMARY_HEADERS = ["function", "defined at", "traces", "actionable", "tracing ms", "last cause"]
+_EVENT_HEADERS = ["#", "function", "call site", "ms", "ops", "cause"]
+
+
+def render(report: TraceReport, fmt: str = "text", *, include_internal: bool = False) -> str:
+    """Render a trace report. JSON always holds every event; ``include_internal`` shows
+    TensorFlow-internal functions (tf.data, variable initializers) in the other views."""
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2) + "\n"
+    summaries = [s for s in report.summaries if include_internal or not s.internal]
+    events = [e for e in report.events if include_internal or not e.internal]
+    if fmt == "text":
+        return _text(summaries, events, report)
+    if fmt == "md":
+        return _markdown(summaries, events)
+    if fmt == "html":
+        return _fragment(summaries, events)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _summary_rows(summaries: list[FunctionSummary]) -> list[list[object]]:
+    return [
+        [
+            s.function,
+            s.defined_at,
+            s.traces,
+            s.actionable_retraces,
+            f"{s.total_tracing * 1e3:.1f}",
+            clip(s.last_cause, 70),
+        ]
+        for s in summaries
+    ]
+
+
+def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
+    return [
+        [
+            e.trace_index,
+            e.function,
+            e.call_site,
+            f"{e.duration_ms:.1f}",
+            e.op_count,
+            ("! " if e.actionable else "") + clip(e.cause.summary(), 70),
+        ]
+        for e in events
+    ]
+
+
+def _table(rows: list[list[object]], headers: list[str], fmt: str) -> str:
+    numeric = {"traces", "actionable", "tracing ms", "#", "ms", "ops"}
+    align = ["right" if h in numeric else "left" for h in headers]
+    return tabulate(rows, headers, tablefmt=fmt, disable_numparse=True, colalign=align)
+
+
+def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport) -> str:
+    if not summaries:
+        hidden = len(report.events)
+        extra = f" ({hidden} TensorFlow-internal, shown with --include-internal)" if hidden else ""
+        return f"graphlab: no tf.function traces recorded{extra}.\n"
+    total = sum(s.traces for s in summaries)
+    actionable = sum(s.actionable_retraces for s in summaries)
+    out = [
+        f"graphlab trace report: {plural(total, 'trace')} of "
+        f"{plural(len(summaries), 'function')}, "
+        f"{plural(actionable, 'avoidable retrace')} (TensorFlow {report.tensorflow})",
+        "",
+        _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple"),
+        "",
+        _table(_event_rows(events), _EVENT_HEADERS, "simple"),
+    ]
+    if any(e.actionable for e in events):
+        out.append("(! marks a retrace you can avoid)")
+    advised = [s for s in summaries if s.advice]
+    if advised:
+        out += ["", "What to do:"]
+        for s in advised:
+            out.append(f"  {s.function} ({s.defined_at}):")
+            out += [f"    {line}" for line in s.advice.splitlines()]
+    folded = sum(s.folded for s in summaries)
+    if folded:
+        out += ["", f"({folded} older events folded into the counts above)"]
+    return "\n".join(out) + "\n"
+
+
+def _markdown(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str:
+    out = ["## Traces per function", ""]
+    out.append(_table(_summary_rows(summaries), _SUMMARY_HEADERS, "github"))
+    out += ["", "## Trace events", ""]
+    out.append(_table(_event_rows(events), _EVENT_HEADERS, "github"))
+    advised = [s for s in summaries if s.advice]
+    if advised:
+        out += ["", "## What to do", ""]
+        for s in advised:
+            out += [f"**{s.function}** (`{s.defined_at}`):", "", "```python", s.advice, "```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _fragment(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str:
+    summary_table = _table(_summary_rows(summaries), _SUMMARY_HEADERS, "html")
+    event_table = _table(_event_rows(events), _EVENT_HEADERS, "html")
+    advice = "".join(
+        f"<p><b>{html.escape(s.function)}</b> ({html.escape(s.defined_at)}):</p>"
+        f"<pre>{html.escape(s.advice)}</pre>"
+        for s in summaries
+        if s.advice
+    )
+    if advice:
+        advice = "<h4>What to do</h4>" + advice
+    return (
+        "<div class='graphlab-traces'><h4>Traces per function</h4>"
+        f"{summary_table}{chart(events)}<h4>Trace events</h4>{event_table}{advice}</div>"
+    )
+
+
+#: Above this many events the chart shows totals per function instead of each trace.
+CHART_MAX_EVENTS = 40
+
+
+def chart(events: list[TraceEvent]) -> str:
+    """Tracing time as an SVG bar chart: one bar per trace, avoidable retraces in their
+    own colour; per function (summed) when there are many traces."""
+    if len(events) <= CHART_MAX_EVENTS:
+        bars = [
+            Bar(
+                f"{e.function} #{e.trace_index}",
+                e.duration_ms,
+                f"{e.duration_ms:.1f} ms",
+                series=1 if e.actionable else 0,
+                highlight=e.actionable,
+            )
+            for e in events
+        ]
+        legend = ("expected trace", "avoidable retrace")
+        return bar_chart(bars, "Tracing time per trace", legend)
+    totals: dict[str, list[float]] = {}
+    for e in events:
+        entry = totals.setdefault(e.function, [0.0, 0.0])
+        entry[0] += e.duration_ms
+        entry[1] += e.actionable
+    bars = [
+        Bar(name, ms, f"{ms:.1f} ms", series=1 if avoidable else 0, highlight=bool(avoidable))
+        for name, (ms, avoidable) in totals.items()
+    ]
+    return bar_chart(
+        bars, "Tracing time per function", ("no avoidable retrace", "avoidable retraces")
+    )
+
+
+def render_page(report: TraceReport, *, include_internal: bool = False) -> str:
+    """A trace report (``graphlab watch --format html``) as a whole page: summary
+    sentence, tracing-time chart, tables, and each trace's full cause and advice."""
+    summaries = [s for s in report.summaries if include_internal or not s.internal]
+    events = [e for e in report.events if include_internal or not e.internal]
+    total = sum(s.traces for s in summaries)
+    avoidable = sum(s.actionable_retraces for s in summaries)
+    hidden = len(report.events) - len(events)
+    sentence = (
+        f"{plural(total, 'trace')} of {plural(len(summaries), 'function')}, "
+        f"{plural(avoidable, 'avoidable retrace')}."
+        if summaries
+        else "No tf.function traces recorded."
+    )
+    if hidden:
+        sentence += (
+            f" {plural(hidden, 'TensorFlow-internal trace')} hidden (shown with "
+            "--include-internal)."
+        )
+    body = [f"<p class='summary{' bad' if avoidable else ''}'>{html.escape(sentence)}</p>"]
+    if summaries:
+        body.append(render(report, "html", include_internal=include_internal))
+        body.append("<h2>Every trace and its cause</h2>")
+        for event in events:
+            kind = "actionable" if event.actionable else "expected"
+            advice = (
+                f"<pre>{html.escape(event.cause.advice)}</pre>"
+                if event.actionable and event.cause.advice
+                else ""
+            )
+            signature = ", ".join(f"{k}: {v}" for k, v in event.signature.items())
+            body.append(
+                f"<div class='event {kind}'><code>{html.escape(event.message)}</code>"
+                f"<br><small>cause: {html.escape(event.cause.kind)} · signature "
+                f"({html.escape(signature)}) · {event.op_count} ops</small>{advice}</div>"
+            )
+    return _html.page(
+        "graphlab trace report", "\n".join(body), subtitle=f"TensorFlow {report.tensorflow}"
+    )
+
+
+_display.register(TraceReport, render)

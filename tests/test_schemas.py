@@ -1,0 +1,113 @@
+"""The JSON contracts: one golden file per schema version, every record loads what it
+writes (``from_dict(to_dict())``), and files of older versions still load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import make_report, synthetic
+
+from graphlab.bench.records import COMPARISON_SCHEMA, NO_MEASUREMENT, Comparison
+from graphlab.bench.runs import RUNDIFF_SCHEMA, RunDiff, diff_runs
+from graphlab.graphs.records import Inspection
+from graphlab.tracing.records import TraceReport
+
+DATA = Path(__file__).parent / "data"
+
+
+def golden(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def make_rundiff() -> RunDiff:
+    return diff_runs(
+        synthetic(),
+        synthetic(graph_us=150.0),
+        old_label="old.json",
+        new_label="new.json",
+        fail_if_slower=10.0,
+    )
+
+
+def test_golden_files_are_named_schema_dash_version():
+    for path in DATA.glob("*.json"):
+        name, _, version = path.stem.rpartition("-")
+        assert name and version.isdigit(), path.name
+        assert golden(path.name)["schema"] == f"graphlab.{name}/{version}"
+
+
+def test_comparison_matches_the_golden_file_of_schema_2():
+    assert COMPARISON_SCHEMA == "graphlab.comparison/2"
+    assert json.loads(synthetic().to_json()) == golden("comparison-2.json")
+
+
+def test_failed_rows_carry_the_keys_of_ok_rows():
+    ok, _, failed = golden("comparison-2.json")["rows"]
+    assert failed["error"] and not ok["error"]
+    assert set(failed) == set(ok)
+    assert set(NO_MEASUREMENT) | {"function", "mode"} <= set(failed)
+    assert failed["block_times_s"] == [] and failed["median_us"] is None
+
+
+def test_comparison_of_schema_1_still_loads_as_it_was():
+    old = Comparison.from_dict(golden("comparison-1.json"))
+    assert old.speedup(old.rows[1]) == pytest.approx(5.0, rel=0.01)
+    assert old.rows[2].error and old.rows[2].measurement is None
+    rewritten = old.to_dict()
+    assert rewritten["schema"] == COMPARISON_SCHEMA
+    assert Comparison.from_dict(rewritten) == old
+
+
+def test_rundiff_matches_the_golden_file_and_loads_back():
+    data = make_rundiff().to_dict()
+    assert data["schema"] == RUNDIFF_SCHEMA == "graphlab.rundiff/1"
+    assert json.loads(json.dumps(data)) == golden("rundiff-1.json")
+    loaded = RunDiff.from_dict(data)
+    assert loaded.failures == make_rundiff().failures
+    assert [c.new_median for c in loaded.changes] == pytest.approx([500e-6, 150e-6])
+    assert make_rundiff().failed  # 150 µs vs 100 µs: the speedup dropped by a third
+
+
+@pytest.mark.parametrize(
+    ("record", "file"),
+    [
+        (TraceReport, "tracelog-1.json"),
+        (Inspection, "inspect-1.json"),
+        (Comparison, "comparison-2.json"),
+        (RunDiff, "rundiff-1.json"),
+    ],
+)
+def test_every_record_loads_what_it_writes(record, file):
+    data = golden(file)
+    assert_same_json(record.from_dict(data).to_dict(), data)
+
+
+def assert_same_json(got, expected, path="$"):
+    """Equal JSON, floats to 1e-12 (a ``_us`` figure read back into seconds and written
+    again may move in its last bit)."""
+    if isinstance(expected, float) and isinstance(got, float):
+        assert got == pytest.approx(expected, rel=1e-12), path
+    elif isinstance(expected, dict):
+        assert isinstance(got, dict) and set(got) == set(expected), path
+        for key in expected:
+            assert_same_json(got[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected), path
+        for index, (a, b) in enumerate(zip(got, expected)):
+            assert_same_json(a, b, f"{path}[{index}]")
+    else:
+        assert got == expected, path
+
+
+def test_loaded_records_render_as_the_originals():
+    report = TraceReport.from_dict(make_report().to_dict())
+    assert str(report) == str(make_report())
+    assert str(Comparison.from_dict(synthetic().to_dict())) == str(synthetic())
+
+
+@pytest.mark.parametrize("record", [TraceReport, Inspection, Comparison, RunDiff])
+def test_loaders_refuse_other_documents(record):
+    with pytest.raises(ValueError, match=r"not a graphlab .*schema 'graphlab\.pytest/1'"):
+        record.from_dict({"schema": "graphlab.pytest/1"})
