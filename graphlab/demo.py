@@ -12,9 +12,9 @@ import logging
 import tensorflow as tf
 
 from graphlab import examples
+from graphlab.graphs import render as inspection
 from graphlab.graphs.inspection import inspect
 from graphlab.graphs.summarize import diff_graphs
-from graphlab.graphs import render as inspection
 from graphlab.tracing import render as traces
 from graphlab.tracing.api import function
 
