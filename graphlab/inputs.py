@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphlab import _source
+from graphlab._text import dims
 
 
 class InputError(ValueError):
@@ -326,7 +327,6 @@ def spec_args(signature: Any) -> CallArgs:
     args = []
     for spec in signature:
         shape = tuple(spec.shape.as_list()) if spec.shape.rank is not None else ()
-        dims = ",".join("None" if d is None else str(d) for d in shape)
-        text = f"{spec.dtype.name}[{dims}]"
+        text = f"{spec.dtype.name}{dims(shape)}"
         args.append(TensorSpecArg(spec.dtype.name, shape, text))
     return CallArgs(tuple(args))

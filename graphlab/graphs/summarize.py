@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from graphlab import _source, _tf
+from graphlab._text import dims
 from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import trace_types
 from graphlab.graphs.records import Capture, ControlFlowOp, GraphDiff, GraphSummary, LineOps
@@ -230,13 +231,8 @@ def _render_structure(value: Any) -> str:
     if value is None:
         return "None"
     if hasattr(value, "dtype") and hasattr(value, "shape"):
-        shape = value.shape
-        dims = (
-            "*"
-            if shape.rank is None
-            else ",".join("None" if d is None else str(d) for d in shape.as_list())
-        )
-        return f"{value.dtype.name}[{dims}]"
+        shape = trace_types.shape_tuple(value.shape)
+        return f"{value.dtype.name}{dims(shape, unknown_rank='[*]')}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_render_structure(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
