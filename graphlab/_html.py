@@ -1,9 +1,11 @@
-"""HTML pieces every report shares: the single-file page, SVG bar charts, highlighted code.
+"""HTML pieces every report shares: the single-file page, SVG bar charts, highlighted
+code.
 
-A single-file report is one self-contained page to attach to a bug report. It wraps the HTML fragments that Jupyter shows (``_repr_html_``) with inline CSS,
-the full sentence and advice of every trace, and SVG charts built in Python. Nothing is
-fetched: no fonts, stylesheets, scripts or images from the network. A few lines of
-inline JavaScript make the tables sortable; the page reads fine without them.
+A single-file report is one self-contained page to attach to a bug report: each
+feature's ``render_page`` wraps the HTML fragments that Jupyter shows (``_repr_html_``)
+in :func:`page`, with inline CSS and SVG charts built in Python. Nothing is fetched: no
+fonts, stylesheets, scripts or images from the network. A few lines of inline
+JavaScript make the tables sortable; the page reads fine without them.
 """
 
 from __future__ import annotations

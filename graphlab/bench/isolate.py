@@ -34,8 +34,9 @@ def compare_isolated(
     progress: Progress | None = None,
 ) -> Comparison:
     """Run every target x mode in ``processes`` fresh worker processes
-    (:mod:`graphlab.bench.worker`) and aggregate them as pyperf does: the per-block values of all workers are
-    pooled into one sample; first and second calls are the median over workers.
+    (:mod:`graphlab.bench.worker`) and aggregate them as pyperf does: the per-block
+    values of all workers are pooled into one sample; first and second calls are the
+    median over workers.
 
     Workers see targets and ``--arg`` texts, not Python objects, so this takes what the
     CLI takes. Thread settings apply to each worker before TensorFlow starts.

@@ -1,7 +1,9 @@
-"""Comparisons and run diffs as text, markdown, JSON, CSV, HTML, DataFrame and PNG.
+"""Comparisons and run diffs as text, markdown, JSON, CSV, HTML (a fragment for
+Jupyter, a whole page for ``bench --format html``) and PNG.
 
-Figures are trimmed to the digits the noise allows (:func:`graphlab.bench.stats.significant_figures`),
-so a table never claims more precision than its measurement has.
+Figures are trimmed to the digits the noise allows
+(:func:`graphlab.bench.stats.significant_figures`), so a table never claims more
+precision than its measurement has.
 """
 
 from __future__ import annotations
