@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from graphlab._text import format_significant
 from graphlab.bench import stats
 
 
@@ -67,13 +68,13 @@ def test_significant_figures_follow_the_noise():
     assert stats.significant_figures(123.4, 0.05) == 4  # clamped
     assert stats.significant_figures(123.4, 50.0) == 2
     assert stats.significant_figures(123.4, 0.0) == 4
-    assert stats.format_significant(123.456, 3) == "123"
-    assert stats.format_significant(0.012345, 2) == "0.012"
-    assert stats.format_significant(12345.0, 2) == "12000"
-    assert stats.format_significant(1.5, 3) == "1.50"
+    assert format_significant(123.456, 3) == "123"
+    assert format_significant(0.012345, 2) == "0.012"
+    assert format_significant(12345.0, 2) == "12000"
+    assert format_significant(1.5, 3) == "1.50"
 
 
 def test_rounding_up_a_digit_keeps_the_figures():
-    assert stats.format_significant(9.96, 2) == "10"
-    assert stats.format_significant(0.0996, 2) == "0.10"
+    assert format_significant(9.96, 2) == "10"
+    assert format_significant(0.0996, 2) == "0.10"
     assert stats.speedup([1.0], [0.0]) == math.inf

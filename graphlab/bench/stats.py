@@ -208,16 +208,3 @@ def significant_figures(center: float, spread: float, *, lowest: int = 1, highes
         return highest
     digits = math.floor(math.log10(abs(center))) - math.floor(math.log10(spread)) + 1
     return max(lowest, min(highest, digits))
-
-
-def format_significant(value: float, figures: int) -> str:
-    """``value`` with ``figures`` significant digits, never in exponent notation."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    magnitude = math.floor(math.log10(abs(value)))
-    rounded = round(value, figures - 1 - magnitude)
-    if rounded != 0:  # 9.96 -> 10.0 gained a digit: 2 figures of it are "10"
-        magnitude = math.floor(math.log10(abs(rounded)))
-        rounded = round(rounded, figures - 1 - magnitude)
-    decimals = max(0, figures - 1 - magnitude)
-    return f"{rounded:.{decimals}f}"

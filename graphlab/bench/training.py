@@ -410,15 +410,7 @@ class _Plan:
         def one_step() -> Any:
             return step(*next(batches))
 
-        _runtime.reset_peak_memory()
-        timer = Timer(
-            one_step,
-            label=f"train_step/{mode}",
-            max_time=self.max_time,
-            precision=self.precision,
-            metadata=self.metadata,
-        )
-        return _with_peak_memory(timer.measure())
+        return self._measure(mode, one_step)
 
     # -- Keras fit ---------------------------------------------------------------
     def _fit_losses(self, mode: str) -> list[float]:
@@ -437,15 +429,20 @@ class _Plan:
         dataset = (
             tf.data.Dataset.from_tensor_slices((self.x, self.y)).batch(self.batch_size).repeat()
         )
+        source = FitSource(model, dataset, self.fit_steps)
+        # a fit() call is a block: the garbage Keras makes inside it counts
+        return self._measure(mode, None, source=source, gc_between_blocks=False)
+
+    def _measure(self, mode: str, stmt: Callable[[], Any] | None, **options: Any) -> Any:
+        """One mode's Measurement by the one Timer, with the GPU's peak memory if any."""
         _runtime.reset_peak_memory()
         timer = Timer(
-            None,
+            stmt,
             label=f"train_step/{mode}",
             max_time=self.max_time,
             precision=self.precision,
-            gc_between_blocks=False,  # a fit() call is a block: Keras's own garbage counts
             metadata=self.metadata,
-            source=FitSource(model, dataset, self.fit_steps),
+            **options,
         )
         return _with_peak_memory(timer.measure())
 
