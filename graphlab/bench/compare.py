@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from graphlab import _runtime
+from graphlab._text import clip
 from graphlab._tf import TF_VERSION
 from graphlab.bench.modes import DEFAULT_MODES, Case, CompareError, cases, functions_of
 from graphlab.bench.parity import output_parity
@@ -148,7 +149,7 @@ def describe_error(error: BaseException) -> str:
         first = f"XLA cannot compile this op on {match.group(1).rstrip(':')}: {match.group(2)}"
     first = re.sub(r"\{\{node [^}]*\}\}", "", first).strip()
     text = f"{type(error).__name__}: {first}" if first else type(error).__name__
-    return text if len(text) <= 240 else text[:239] + "…"
+    return clip(text, 240)
 
 
 def overhead_floor(
