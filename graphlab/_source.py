@@ -11,7 +11,16 @@ import types
 
 def _package_dirs() -> tuple[str, ...]:
     dirs = []
-    for name in ("tensorflow", "keras", "tf_keras", "graphlab", "absl", "optree", "tree"):
+    for name in (
+        "tensorflow",
+        "keras",
+        "tf_keras",
+        "graphlab",
+        "absl",
+        "optree",
+        "tree",
+        "importlib",
+    ):
         module = sys.modules.get(name)
         file = getattr(module, "__file__", None)
         if file:

@@ -115,6 +115,9 @@ def test_compare_runs_gate(kind, tmp_path):
     assert run(kind, "compare-runs", str(old), str(old), "--fail-if-slower", "10").returncode == 0
     missing = run(kind, "compare-runs", str(tmp_path / "none.json"), str(new))
     assert missing.returncode == 2 and "no such run" in missing.stderr
+    directory = run(kind, "compare-runs", str(tmp_path), str(new))
+    assert directory.returncode == 2 and "Traceback" not in directory.stderr
+    assert f"cannot read {tmp_path}: Is a directory" in directory.stderr
     csv = run(kind, "compare-runs", str(old), str(new), "-o", str(tmp_path / "diff.csv"))
     assert csv.returncode == 2 and "Traceback" not in csv.stderr
     assert "cannot write a run comparison as csv; use --format text|md|json" in csv.stderr
@@ -145,6 +148,16 @@ def test_the_worker_reports_a_bad_request_in_one_line(tmp_path):
     assert data is None
     assert error.startswith("worker exited 2: graphlab worker: error: no module named ")
     assert "'no_such_module_xyz'" in error
+
+
+def test_the_parent_of_isolated_workers_and_compare_runs_do_not_import_tensorflow():
+    code = (
+        "import sys\n"
+        "import graphlab.bench.isolate, graphlab.bench.runs, graphlab.cli.compare_runs\n"
+        "assert 'tensorflow' not in sys.modules, sorted(m for m in sys.modules if 'tensorflow' in m)[:3]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_help_does_not_import_tensorflow():

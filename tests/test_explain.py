@@ -1,4 +1,4 @@
-"""graphlab.explain: pure diffing of trace keys, no TensorFlow involved."""
+"""graphlab.tracing.explain: pure diffing of trace keys, no TensorFlow involved."""
 
 from __future__ import annotations
 

@@ -189,3 +189,19 @@ def test_sorting_a_column_compares_times_across_units(tmp_path):
     result = browse(probe, "--virtual-time-budget=2000", "--dump-dom")
     cells = re.findall(r"<td>([^<]*)</td>", result.stdout)
     assert cells == ["11.5 µs", "123 µs", "1.40 ms", "never"]
+
+
+@pytest.mark.slow
+def test_inspect_html_page_renders_in_chromium_without_js_errors(tmp_path):
+    result = run_cli(
+        "inspect", "graphlab.examples:add_10_tf_range", "--arg", "i32[]", "-o", "inspect.html",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / "inspect.html"
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<title>graphlab inspect: add_10_tf_range" in text
+    for pattern in (r"\bsrc\s*=", r"\bhref\s*=", r"@import", r"url\("):
+        assert not re.search(pattern, text), pattern
+    assert "StatelessWhile" in text and "AutoGraph code" in text
+    assert js_errors(page, tmp_path) == []

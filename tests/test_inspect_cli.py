@@ -175,7 +175,7 @@ BAD_INPUTS = [
     (["user_mod:broken", "--kwarg", "nope"], "--kwarg expects NAME=VALUE"),
     (
         ["user_mod:broken", "--arg", "f32[2]", "-o", "report.csv"],
-        "cannot write an inspection as csv; use --format text|md|json",
+        "cannot write an inspection as csv; use --format text|md|json|html",
     ),
 ]
 

@@ -111,3 +111,15 @@ def test_loaded_records_render_as_the_originals():
 def test_loaders_refuse_other_documents(record):
     with pytest.raises(ValueError, match=r"not a graphlab .*schema 'graphlab\.pytest/1'"):
         record.from_dict({"schema": "graphlab.pytest/1"})
+
+
+def test_pytest_table_matches_the_golden_file_of_schema_1():
+    from graphlab.bench.records import PYTEST_SCHEMA
+    from graphlab.bench.render_plugin import pivot
+
+    rows = synthetic().rows[:2]  # what the plugin collects: measured rows of one test
+    data = {"schema": PYTEST_SCHEMA, "modes": pivot(rows)}
+    assert data["schema"] == "graphlab.pytest/1"
+    assert json.loads(json.dumps(data)) == golden("pytest-1.json")
+    (row,) = data["modes"]
+    assert row["graph_speedup"] == pytest.approx(5.0, rel=0.01)

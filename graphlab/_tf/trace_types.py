@@ -16,7 +16,7 @@ from graphlab.tracing.explain import Context, Key, TypeNode
 
 
 def describe_type(trace_type: Any) -> TypeNode:
-    """A TensorFlow TraceType as a :class:`graphlab.explain.TypeNode`."""
+    """A TensorFlow TraceType as a :class:`graphlab.tracing.explain.TypeNode`."""
     if isinstance(trace_type, resource_variable_ops.VariableSpec):
         return TypeNode(
             "variable", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape)
@@ -81,7 +81,7 @@ def shape_tuple(shape: Any) -> tuple[int | None, ...] | None:
 
 
 def describe_context(function_context: Any) -> Context:
-    """A FunctionContext as a :class:`graphlab.explain.Context`."""
+    """A FunctionContext as a :class:`graphlab.tracing.explain.Context`."""
     scope = getattr(function_context.scope_type, "name", str(function_context.scope_type))
     eager = function_context.context
     fields: list[tuple[str, str]] = []

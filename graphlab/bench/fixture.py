@@ -63,17 +63,18 @@ class GraphBenchmark:
         with Watch() as timing:
             result = self._benchmark(timed, *args, **kwargs)
         self._timing_events = timing.user_events
+        fields = trace_fields(self._warm_up_events, self._timing_events)
         self._benchmark.extra_info.update(
             {
                 "mode": self.mode,
                 "first_call_ms": round(self.first_call * 1e3, 4),
                 "traces": len(self._warm_up_events),
-                "op_count": max((e.op_count for e in self._warm_up_events), default=0),
-                "retraces_during_timing": len(self._timing_events),
+                "op_count": fields["op_count"] or 0,  # 0 for eager, as pytest.json always had
+                "retraces_during_timing": fields["retraces"],
             }
         )
-        if self._timing_events:
-            self._benchmark.extra_info["retrace_causes"] = [e.message for e in self._timing_events]
+        if fields["retrace_causes"]:
+            self._benchmark.extra_info["retrace_causes"] = list(fields["retrace_causes"])
         return result
 
     def result(self) -> ComparisonRow | None:

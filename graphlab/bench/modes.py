@@ -2,7 +2,8 @@
 ConcreteFunction called directly, or user variants given as callables.
 
 Each mode is built right before it is timed, so that a graph mode's first call really
-traces (and a failure to build is that row's error).
+traces (and a failure to build is that row's error). TensorFlow is imported then, not
+with this module: the parent of isolated workers uses its names without loading it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphlab._tf import functions as tf_functions
 from graphlab.bench.records import BUILTIN_MODES
 
 #: The modes ``compare`` and ``bench`` run when none are given.
@@ -34,6 +34,8 @@ class Case:
 def _mode_builder(fn: Any, mode: str) -> Callable[[], Callable[..., Any]]:
     """A factory for ``fn`` in ``mode``: built right before timing, so a graph mode's
     first call really traces (and a failure to build is that row's error)."""
+    from graphlab._tf import functions as tf_functions
+
     if mode == "eager":
         return lambda: tf_functions.python_function_of(fn)
     if mode == "graph":
@@ -81,6 +83,8 @@ def functions_of(fn: Any) -> list[tuple[str, Any]]:
 
 
 def _name_of(fn: Any) -> str:
+    from graphlab._tf import functions as tf_functions
+
     target = tf_functions.python_function_of(fn)
     return getattr(target, "__name__", None) or type(target).__name__
 

@@ -209,7 +209,7 @@ def bench_training_step(
         progress: Called with a short line as each mode starts and ends.
 
     Returns:
-        A :class:`graphlab.records.Comparison` whose calls are training steps:
+        A :class:`~graphlab.bench.records.Comparison` whose calls are training steps:
         ``to_frame()`` has ``first_step_ms``, ``median_step_us``, ``steps_per_s``,
         ``examples_per_s`` and ``speedup_vs_eager`` per mode.
 

@@ -63,5 +63,7 @@ def _load_run(name: str) -> Any:
         return path, load(path)
     except FileNotFoundError:
         raise UsageError(f"no such run: {name!r} (looked for {path})") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise UsageError(f"{path} is not a graphlab comparison: {error}") from None

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from graphlab.cli._common import EXIT_FAILURE, EXIT_OK, UsageError, pick_format, write_output
-from graphlab.graphs.render import REPORT_FORMATS
+from graphlab.graphs.render import FORMATS
 
 
 class _CallAction(argparse.Action):
@@ -90,8 +90,9 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=REPORT_FORMATS,
-        help="report format (default: from the -o extension, else text)",
+        choices=FORMATS,
+        help="report format (default: from the -o extension, else text); html is one "
+        "self-contained page",
     )
     parser.add_argument(
         "--debug",
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if export_format and not args.output:
         raise UsageError(f"--export {export_format} needs -o PATH (where to write it)")
     report_path = None if export_format else args.output
-    fmt = pick_format(report_path, args.format, REPORT_FORMATS, "an inspection")
+    fmt = pick_format(report_path, args.format, FORMATS, "an inspection")
 
     from graphlab.graphs import export, inspection, render
     from graphlab.graphs.records import Export
@@ -151,9 +152,12 @@ def run(args: argparse.Namespace) -> int:
             raise
         print(f"graphlab inspect: error: {error}", file=sys.stderr)
         return EXIT_FAILURE
-    text = render.render(
-        result, fmt, sections=sections, annotate=args.annotate, xla=xla, exports=exports
-    )
+    if fmt == "html":  # a whole page to attach to a bug report
+        text = render.render_page(result)
+    else:
+        text = render.render(
+            result, fmt, sections=sections, annotate=args.annotate, xla=xla, exports=exports
+        )
     write_output(text, report_path)
     return EXIT_OK
 

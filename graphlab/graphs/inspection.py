@@ -69,7 +69,7 @@ def inspect(target: Any, *args: Any, **kwargs: Any) -> Inspection:
         **kwargs: Keyword inputs, likewise.
 
     Returns:
-        An :class:`~graphlab.records.Inspection`: every concrete function with its
+        An :class:`~graphlab.graphs.records.Inspection`: every concrete function with its
         signature, op counts (nested bodies included), per-line counts, captures and
         control flow; the AutoGraph code; diffs between consecutive traces.
     """

@@ -9,14 +9,12 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
-from graphlab import _display
+from graphlab import _display, _html
 from graphlab._html import highlight
 from graphlab._text import clip, dims
 from graphlab.graphs.records import Export, GraphSummary, Inspection
 
 FORMATS = ("text", "md", "json", "html")
-#: Formats of a report written to a file or a terminal (``inspect --format``).
-REPORT_FORMATS = ("text", "md", "json")
 #: Sections ``render`` can show; none given means the concise summary.
 SECTIONS = ("signatures", "ops", "lines", "captures", "code", "diff")
 
@@ -48,14 +46,12 @@ def render(
         if xla is not None:
             data["xla"] = {"stage": xla[0], "text": xla[1]}
         if exports:
-            data["exports"] = [
-                {"format": e.format, "path": e.path, "note": e.note} for e in exports
-            ]
+            data["exports"] = [export.to_dict() for export in exports]
         return json.dumps(data, indent=2) + "\n"
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "html":
-        return _html(inspection)
+        return _html_view(inspection)
     md = fmt == "md"
     parts = [_header(inspection, md)]
     for section in sections or ("summary",):
@@ -226,7 +222,7 @@ def _diff(inspection: Inspection, md: bool, annotate: bool) -> str:
     return "\n\n".join(blocks)
 
 
-def _html(inspection: Inspection) -> str:
+def _html_view(inspection: Inspection) -> str:
     """The Jupyter view: one row per concrete function, diffs, and the AutoGraph code
     with syntax highlighting."""
     rows = [
@@ -253,6 +249,16 @@ def _html(inspection: Inspection) -> str:
     if inspection.autograph_code:
         parts.append("<h4>AutoGraph code</h4>" + highlight(inspection.autograph_code.rstrip()))
     return "".join(parts) + "</div>\n"
+
+
+def render_page(inspection: Inspection) -> str:
+    """An inspection (``graphlab inspect --format html``) as a whole self-contained page:
+    the Jupyter view (concrete functions, diffs, highlighted AutoGraph code)."""
+    return _html.page(
+        f"graphlab inspect: {inspection.function}",
+        _html_view(inspection),
+        subtitle=f"TensorFlow {inspection.tensorflow or '?'}",
+    )
 
 
 _SECTION_RENDERERS = {

@@ -269,6 +269,11 @@ class FunctionSummary:
     internal: bool = False
     folded: int = 0
 
+    @property
+    def total_tracing_ms(self) -> float:
+        """:attr:`total_tracing` in milliseconds, as the JSON writes it."""
+        return self.total_tracing * 1e3
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "function": self.function,
