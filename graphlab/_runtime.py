@@ -18,10 +18,6 @@ import tensorflow as tf
 from graphlab._version import __version__
 
 
-def functions_run_eagerly() -> bool:
-    return tf.config.functions_run_eagerly()
-
-
 def gpu_present() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
