@@ -1,13 +1,14 @@
 """Small text helpers every report shares: one definition of each.
 
-Clipping, plurals, ordinals, significant digits, times with units, tensor dimensions.
-Pure functions of their arguments; no TensorFlow, no records.
+Clipping, plurals, ordinals, significant digits, times with units, tensor dimensions,
+tables. Pure functions of their arguments; no TensorFlow, no records.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 #: Units from the largest down; a time is shown in the first unit it reaches.
 _TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6))
@@ -82,3 +83,17 @@ def format_shape(shape: Sequence[int | None] | None) -> str:
     if len(shape) == 1:
         return f"({dim(shape[0])},)"
     return "(" + ", ".join(dim(d) for d in shape) + ")"
+
+
+def table(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    tablefmt: str = "simple",
+    colalign: Sequence[str] | None = None,
+) -> str:
+    """Rows as a ``tabulate`` table (``simple``, ``github``, ``html``); cells are shown as
+    given, never re-parsed as numbers. tabulate is imported on first use, so that
+    ``graphlab --help`` does not pay for it."""
+    from tabulate import tabulate
+
+    return tabulate(rows, headers, tablefmt=tablefmt, disable_numparse=True, colalign=colalign)

@@ -13,11 +13,9 @@ import html
 import io
 import json
 
-from tabulate import tabulate
-
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
-from graphlab._text import clip, format_significant, format_time, time_unit
+from graphlab._text import clip, format_significant, format_time, table, time_unit
 from graphlab.bench import stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
@@ -141,17 +139,17 @@ def render(comparison: Comparison, fmt: str = "text") -> str:
     rows = table_rows(comparison, notes_width=100 if fmt == "text" else None)
     align = ["right" if h in _RIGHT else "left" for h in HEADERS]
     if fmt == "text":
-        table = tabulate(rows, HEADERS, tablefmt="simple", disable_numparse=True, colalign=align)
-        return f"{_header(comparison)}\n\n{table}\n\n{_wrap(LEGEND)}\n"
+        body = table(rows, HEADERS, "simple", align)
+        return f"{_header(comparison)}\n\n{body}\n\n{_wrap(LEGEND)}\n"
     if fmt == "md":
-        table = tabulate(rows, HEADERS, tablefmt="github", disable_numparse=True, colalign=align)
+        body = table(rows, HEADERS, "github", align)
         header = _header(comparison).replace("\n", "  \n")
-        return f"{header}\n\n{table}\n\n{LEGEND}\n"
+        return f"{header}\n\n{body}\n\n{LEGEND}\n"
     if fmt == "html":
-        table = tabulate(rows, HEADERS, tablefmt="html", disable_numparse=True, colalign=align)
+        body = table(rows, HEADERS, "html", align)
         header = html.escape(_header(comparison)).replace("\n", "<br>")
         return (
-            f"<div class='graphlab-comparison'><p>{header}</p>{table}"
+            f"<div class='graphlab-comparison'><p>{header}</p>{body}"
             f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}</div>\n"
         )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -301,7 +299,7 @@ def render_diff(diff: RunDiff, fmt: str = "text") -> str:
     if tablefmt is None:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(DIFF_FORMATS)}")
     lines = [f"graphlab compare-runs: {diff.old} -> {diff.new}", ""]
-    lines.append(tabulate(rows, DIFF_HEADERS, tablefmt=tablefmt, disable_numparse=True))
+    lines.append(table(rows, DIFF_HEADERS, tablefmt))
     lines.append("")
     lines.append(
         "time change: new/old median per call; p: two-sided Mann-Whitney U on the raw "

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tabulate import tabulate
-
-from graphlab._text import format_time
+from graphlab._text import format_time, table
 from graphlab.bench.records import ComparisonRow
 
 
@@ -42,18 +40,18 @@ def render_text(results: Sequence[ComparisonRow], baseline: str = "eager") -> st
     modes = list(dict.fromkeys(r.mode for r in results))
     headers = ["test", *[f"{m} median" for m in modes]]
     headers += [f"{m} vs {baseline}" for m in modes if m != baseline]
-    table = []
+    cells_by_row = []
     for row in pivot(results, baseline):
         cells = [row["test"]]
         cells += [_us(row.get(f"{m}_median_us")) for m in modes]
         cells += [_speedup(row.get(f"{m}_speedup")) for m in modes if m != baseline]
-        table.append(cells)
+        cells_by_row.append(cells)
     notes = [
         f"  ! {r.function}[{r.mode}] traced {r.measurement.retraces} time(s) while being timed"
         for r in results
         if r.measurement is not None and r.measurement.retraces
     ]
-    body = tabulate(table, headers, tablefmt="simple", disable_numparse=True)
+    body = table(cells_by_row, headers)
     return body + ("\n" + "\n".join(notes) if notes else "") + "\n"
 
 

@@ -7,11 +7,9 @@ import html
 import json
 from collections.abc import Sequence
 
-from tabulate import tabulate
-
 from graphlab import _display, _html
 from graphlab._html import highlight
-from graphlab._text import clip, dims
+from graphlab._text import clip, dims, table
 from graphlab.graphs.records import Export, GraphSummary, Inspection
 
 FORMATS = ("text", "md", "json", "html")
@@ -240,7 +238,7 @@ def _html_view(inspection: Inspection) -> str:
     headers = ["#", "signature", "top level", "total", "op types", "control flow", "captures"]
     parts = [
         f"<div class='graphlab-inspection'><p>{html.escape(_header(inspection, False))}</p>",
-        tabulate(rows, headers, tablefmt="html", disable_numparse=True),
+        table(rows, headers, "html"),
     ]
     parts += [
         f"<p>diff #{i} -&gt; #{i + 1}: {html.escape(diff.summary())}</p>"
@@ -283,13 +281,7 @@ def _heading(title: str, md: bool) -> str:
 def _table(rows: list[list[object]], headers: list[str], md: bool) -> str:
     numeric = {"#", "ops", "top level", "total", "before", "after", "change"}
     align = ["right" if h in numeric else "left" for h in headers]
-    return tabulate(
-        rows,
-        headers,
-        tablefmt="github" if md else "simple",
-        disable_numparse=True,
-        colalign=align,
-    )
+    return table(rows, headers, "github" if md else "simple", align)
 
 
 def _code_block(text: str, md: bool, language: str = "python") -> str:

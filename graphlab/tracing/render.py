@@ -6,11 +6,9 @@ from __future__ import annotations
 import html
 import json
 
-from tabulate import tabulate
-
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
-from graphlab._text import clip, plural
+from graphlab._text import clip, plural, table
 from graphlab.tracing.records import FunctionSummary, TraceEvent, TraceReport
 
 FORMATS = ("text", "md", "json", "html")
@@ -66,7 +64,7 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
 def _table(rows: list[list[object]], headers: list[str], fmt: str) -> str:
     numeric = {"traces", "actionable", "tracing ms", "#", "ms", "ops"}
     align = ["right" if h in numeric else "left" for h in headers]
-    return tabulate(rows, headers, tablefmt=fmt, disable_numparse=True, colalign=align)
+    return table(rows, headers, fmt, align)
 
 
 def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport) -> str:
