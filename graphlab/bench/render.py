@@ -133,7 +133,7 @@ def _header(comparison: Comparison) -> str:
 def render(comparison: Comparison, fmt: str = "text") -> str:
     """Render a comparison as ``text``, ``md``, ``json``, ``csv`` or ``html``."""
     if fmt == "json":
-        return json.dumps(comparison.to_dict(), indent=2) + "\n"
+        return comparison.to_json()
     if fmt == "csv":
         return _csv(comparison)
     rows = table_rows(comparison, notes_width=100 if fmt == "text" else None)
