@@ -312,9 +312,7 @@ def _find_step_method(function: Any, depth: int) -> tuple[str, Any] | None:
         model = getattr(value, "__self__", None)
         if name in _KERAS_STEPS and model is not None:
             return name, model
-        if depth > 0 and (
-            isinstance(value, PolymorphicFunction) or hasattr(value, "__code__")
-        ):
+        if depth > 0 and (isinstance(value, PolymorphicFunction) or hasattr(value, "__code__")):
             inner = unwrap(value)
             found = _find_step_method(getattr(inner, "__func__", inner), depth - 1)
             if found is not None:

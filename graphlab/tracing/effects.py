@@ -57,6 +57,9 @@ _NUMPY_RANDOM_FUNCTIONS = (
 
 _MISSING = object()
 
+# Where AutoGraph's converted_call lives: it calls functions on behalf of converted code.
+_AUTOGRAPH_DIR = "/tensorflow/python/autograph/"
+
 
 # ---------------------------------------------------------------------------
 # Plain values
@@ -475,8 +478,10 @@ class Observer:
 
     def saw_call(self, kind: str, name: str, caller: types.FrameType) -> None:
         filename = caller.f_code.co_filename
-        if "__autograph_generated_file" in filename:
-            found = self._locate()  # AutoGraph's copy of the user's code: map it back
+        if "__autograph_generated_file" in filename or _AUTOGRAPH_DIR in filename:
+            # Called from AutoGraph's copy of the user's code, or by AutoGraph on its
+            # behalf: TensorFlow's source maps lead back to the user's line.
+            found = self._locate()
             if found is None:
                 return
             filename, line = found
@@ -520,9 +525,12 @@ def _stand_in(kind: str, name: str, original: Callable[..., Any]) -> Callable[..
                 pass
         return original(*args, **kwargs)
 
-    observed.__wrapped__ = original  # type: ignore[attr-defined]
+    observed._graphlab_original = original  # type: ignore[attr-defined]
     observed.__name__ = getattr(original, "__name__", name)
     observed.__doc__ = getattr(original, "__doc__", None)
+    # AutoGraph calls functions marked as its own artifacts as they are, instead of
+    # converting them (no __wrapped__ either: AutoGraph would unwrap it and warn).
+    observed.autograph_info__ = {}  # type: ignore[attr-defined]
     return observed
 
 
@@ -559,5 +567,5 @@ def _remove_patches() -> None:
         while _originals:
             namespace, attribute, original = _originals.pop()
             current = getattr(namespace, attribute, None)
-            if getattr(current, "__wrapped__", None) is original:
+            if getattr(current, "_graphlab_original", None) is original:
                 setattr(namespace, attribute, original)

@@ -162,6 +162,7 @@ def _running() -> list[_Trace]:
 class _Trace:
     """What is known of a trace before TensorFlow builds its graph."""
 
+    sequence: int  # events are listed in the order their traces started
     owner_id: int
     target: Any
     name: str
@@ -197,7 +198,16 @@ class _Trace:
             observer = effects.Observer(scopes, _locate)
         cached = hook.cached_keys(options)
         return cls(
-            owner_id, target, name, qualname, defined_at, cached, situation, scopes, observer
+            next(_sequence),
+            owner_id,
+            target,
+            name,
+            qualname,
+            defined_at,
+            cached,
+            situation,
+            scopes,
+            observer,
         )
 
 
@@ -301,7 +311,7 @@ class _Recorder:
             logger.debug("graphlab could not record a trace", exc_info=True)
             return concrete
         owner_id = id(owner) if owner is not None else 0
-        entry = Entry(next(_sequence), event, owner_id, code, captures)
+        entry = Entry(trace.sequence, event, owner_id, code, captures)
         if recorded_owner is not None:
             recorded_owner._graphlab_log.add(entry)
         for watch in watches:
@@ -391,7 +401,7 @@ class _Recorder:
             qualname=trace.qualname,
             defined_at=trace.defined_at,
             call_site=call_site,
-            trace_index=len(cached) + 1,
+            trace_index=len(cached) + trace.situation.recursion_depth + 1,
             timestamp=timestamp,
             duration=duration,
             signature={p: render_type(node) for p, node in shown_key.params},
