@@ -145,15 +145,17 @@ class _Scope:
         return value
 
     def reader(self, access: Access) -> Callable[[], Any] | None:
-        """A way to read ``access`` again later without keeping its objects alive."""
+        """A way to read ``access`` again later that keeps nothing alive but the module
+        namespace or the closure cell it reads from (objects through a weak reference)."""
+        code = self.code
         if access.scope == "global":
             namespace = self.globals
-            return lambda: _Scope(self.code, namespace, {}, {}).resolve(access)
+            return lambda: _Scope(code, namespace, {}, {}).resolve(access)
         if access.scope == "closure":
             cell = self.cells.get(access.name)
             if cell is None:
                 return None
-            return lambda: _Scope(self.code, {}, {access.name: cell}, {}).resolve(access)
+            return lambda: _Scope(code, {}, {access.name: cell}, {}).resolve(access)
         base = self.locals.get(access.name, _MISSING)
         if base is _MISSING or not access.attrs:
             return None

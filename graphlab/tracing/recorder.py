@@ -128,6 +128,9 @@ class Log:
             function = ""
             for entry in reversed(log.entries):
                 function = function or entry.event.function
+                graph = entry.event.concrete_function
+                if graph is not None and graph() is None:
+                    continue  # the graph is gone: nothing left to compute with old values
                 for capture in entry.captures:
                     latest.setdefault(capture.name, capture)
             found += effects.stale_findings(function, list(latest.values()))
