@@ -116,7 +116,7 @@ def fresh(kind: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def summary(name: str, runs: list[dict]) -> dict:
+def summary(runs: list[dict]) -> dict:
     speedups = [r["speedup"] for r in runs]
     middle = statistics.median(speedups)
     return {
