@@ -25,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -168,11 +169,15 @@ def main() -> int:
             + ", ".join(f"{k} {v[-1]['speedup']:.3f}" for k, v in results.items()),
             flush=True,
         )
+    raw = os.path.join(tempfile.gettempdir(), "graphlab-repeatability-runs.json")
+    with open(raw, "w", encoding="utf-8") as handle:  # the raw runs, before any summary
+        json.dump(results, handle, indent=1)
+    print(f"raw runs: {raw}")
     report = {}
     for workload in ("power", "mlp"):
         ours, hand = (
-            summary("graphlab", results[f"graphlab-{workload}"]),
-            summary("hand", results[f"hand-{workload}"]),
+            summary(results[f"graphlab-{workload}"]),
+            summary(results[f"hand-{workload}"]),
         )
         report[workload] = {
             "graphlab": ours,

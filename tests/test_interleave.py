@@ -87,6 +87,17 @@ def test_rounds_alternate_and_rotate():
     assert [r.block_rounds[:3] for r in results] == [(0, 1, 2)] * 3
 
 
+def test_two_modes_alternate_and_never_time_two_blocks_in_a_row():
+    clock = FakeClock()
+    log: list[str] = []
+    timers = [drifting_timer(1e-2, clock, name, log) for name in "ab"]
+    for timer in timers:
+        timer.max_time = 0.2
+    interleave(timers)
+    runs = [name for name, _ in itertools.groupby(log)]
+    assert runs[2:12] == list("ab" * 5)  # after the warm-ups: a b a b, not a b b a
+
+
 def test_a_failing_timer_does_not_stop_the_others():
     clock = FakeClock()
     calls = itertools.count()

@@ -4,8 +4,9 @@ Timed one after the other, each mode gets its own window of time, and a shared m
 that slows down in the second window makes the first mode look faster. Here every timer
 is warmed up and calibrated first (its first call, second call and block size are its
 own), then the timers take turns, one block each per round, the order rotated every
-round (round robin: A B C, B C A, C A B). Blocks of one round are neighbours in time,
-so their ratio cancels the machine's drift (:mod:`graphlab.bench.pairing`).
+round (round robin: A B C, B C A, C A B), and no timer ever times two blocks in a row
+(two modes simply alternate: A B A B). Blocks of one round are neighbours in time, so
+their ratio cancels the machine's drift (:mod:`graphlab.bench.pairing`).
 """
 
 from __future__ import annotations
@@ -61,9 +62,10 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
         start = clock()
         round_ = 0
         stop_reason = ""
+        last = -1
         while active and not stop_reason:
-            shift = round_ % len(active)
-            for index in active[shift:] + active[:shift]:
+            order = _rotated(active, round_, last)
+            for index in order:
                 try:
                     blocks = timers[index].block(recorder)
                 except Exception as error:
@@ -72,6 +74,7 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
                     continue
                 samples[index] += blocks
                 rounds[index] += [round_] * len(blocks)
+                last = index
             round_ += 1
             elapsed = clock() - start
             if elapsed >= budget:
@@ -92,6 +95,18 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
         if results[index] is None:
             results[index] = timers[index].result(samples[index], reason, rounds[index])
     return [r if r is not None else RuntimeError("not measured") for r in results]
+
+
+def _rotated(active: list[int], round_: int, last: int) -> list[int]:
+    """This round's order: ``active`` rotated by the round number, but never starting
+    with the timer that ended the last round. Every block then follows another mode's
+    block and pays the same switch (caches, thread pools waking up): with two modes the
+    plain rotation A B, B A would give B two blocks in a row, the second one warm."""
+    shift = round_ % len(active)
+    order = active[shift:] + active[:shift]
+    if len(order) > 1 and order[0] == last:
+        order = order[1:] + order[:1]
+    return order
 
 
 def _precise(
