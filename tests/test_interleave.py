@@ -61,7 +61,9 @@ def test_interleaved_speedup_survives_a_machine_that_slows_down_halfway():
     assert paired is not None and paired.pairs == graph.rounds
     low, high = comparison.speedup_ci(comparison.rows[1])
     assert low == pytest.approx(5.0, rel=0.05) and high == pytest.approx(5.0, rel=0.05)
-    assert comparison.unstable(comparison.rows[1]) == ""  # the ratio did not move
+    # the ratio held, but a machine whose speed halves is worth a warning
+    reason = comparison.unstable(comparison.rows[1])
+    assert reason.startswith("unstable: the machine's speed changed during the run (reference")
 
 
 def test_the_old_sequential_schedule_turns_the_slowdown_into_a_false_speedup():
@@ -155,6 +157,27 @@ def test_processes_that_disagree_make_the_row_unstable():
     data = comparison.to_dict()["rows"][1]
     assert data["unstable"] is True and data["processes"] == 2 and data["pairs"] == 40
     assert Comparison.from_dict(comparison.to_dict()).unstable(row)
+
+
+def test_a_steady_machine_gives_a_stable_row():
+    clock = FakeClock()
+    eager, graph = interleave([steady_timer(EAGER_COST, clock), steady_timer(GRAPH_COST, clock)])
+    comparison = comparison_of(eager, graph)
+    assert comparison.unstable(comparison.rows[1]) == ""
+    assert comparison.speedup(comparison.rows[1]) == pytest.approx(5.0, rel=0.02)
+
+
+def steady_timer(cost: float, clock: FakeClock) -> Timer:
+    noise = itertools.cycle(NOISE)
+    return Timer(
+        lambda: clock.advance(cost * next(noise)),
+        clock=clock,
+        sync=lambda output: None,
+        record_traces=False,
+        gc_between_blocks=False,
+        max_time=0.5,
+        precision=1e-4,
+    )
 
 
 def test_processes_that_agree_are_stable():

@@ -16,8 +16,11 @@ load changes what graph mode gains). So the interval is the hull of
   run and between processes.
 
 A run is **unstable** when the speedup moved: its first and second halves differ by more
-than :data:`UNSTABLE_CHANGE` (and a rank test says it is no accident), or processes
-disagree by more than that and their own intervals do not overlap.
+than :data:`UNSTABLE_CHANGE` (and a rank test says it is no accident); when the machine's
+speed itself changed by more than :data:`MACHINE_CHANGE` during the run (pairing cancels
+a change that hits both modes alike, but on a loaded machine a mode that uses more
+threads suffers more); or when processes disagree by more than :data:`UNSTABLE_CHANGE`
+and their own intervals do not overlap.
 
 Pure functions of numbers: tested with plain lists and a fake clock.
 """
@@ -32,9 +35,13 @@ from graphlab.bench import stats
 
 #: A speedup that moves by more than this (relative) within a run or between
 #: processes makes the row unstable.
-UNSTABLE_CHANGE = 0.10
-#: p-value below which a change between halves is not noise.
-TREND_P = 0.001
+UNSTABLE_CHANGE = 0.075
+#: p-value below which a change of the ratio between halves is not noise.
+TREND_P = 0.01
+#: A reference mode whose time per call moves by more than this (relative) between the
+#: halves of a run (p < :data:`MACHINE_P`) means the machine's speed changed.
+MACHINE_CHANGE = 0.25
+MACHINE_P = 0.001
 #: Batches of consecutive ratios per run (fewer when they would hold < 3 ratios).
 BATCHES = 5
 #: Processes suggested when a run is unstable.
@@ -100,19 +107,21 @@ def batch_medians(ratios: Sequence[float], batches: int = BATCHES) -> list[float
     return [stats.median(ratios[round(i * size) : round((i + 1) * size)]) for i in range(count)]
 
 
-def trend(ratios: Sequence[float]) -> tuple[float, float] | None:
-    """Medians of the first and second half when they differ by more than
-    :data:`UNSTABLE_CHANGE` and a Mann-Whitney test rejects chance (p < :data:`TREND_P`);
-    None otherwise (or with fewer than 5 ratios per half)."""
-    half = len(ratios) // 2
+def trend(
+    values: Sequence[float], change: float = UNSTABLE_CHANGE, p: float = TREND_P
+) -> tuple[float, float] | None:
+    """Medians of the first and second half when they differ by more than ``change``
+    (relative) and a Mann-Whitney test rejects chance (p-value below ``p``); None
+    otherwise (or with fewer than 5 values per half)."""
+    half = len(values) // 2
     if half < 5:
         return None
-    first, second = ratios[:half], ratios[len(ratios) - half :]
+    first, second = values[:half], values[len(values) - half :]
     before, after = stats.median(first), stats.median(second)
-    if before <= 0 or abs(after / before - 1.0) <= UNSTABLE_CHANGE:
+    if before <= 0 or abs(after / before - 1.0) <= change:
         return None
     _, p_value = stats.mann_whitney_u(first, second)
-    return (before, after) if p_value < TREND_P else None
+    return (before, after) if p_value < p else None
 
 
 def disagreement(by_process: Sequence[Sequence[float]]) -> tuple[float, float] | None:
@@ -130,9 +139,12 @@ def disagreement(by_process: Sequence[Sequence[float]]) -> tuple[float, float] |
     return None if overlap else (low, high)
 
 
-def paired_speedup(ratios: dict[Key, float]) -> PairedSpeedup | None:
-    """The speedup, its interval and its stability from per-round ratios (see the
-    module docstring); None without any ratio."""
+def paired_speedup(
+    ratios: dict[Key, float], reference: dict[Key, float] | None = None
+) -> PairedSpeedup | None:
+    """The speedup, its interval and its stability from per-round ratios and the
+    reference mode's seconds per call in each round (see the module docstring); None
+    without any ratio."""
     values = [r for r in ratios.values() if math.isfinite(r)]
     if not values:
         return None
@@ -148,16 +160,24 @@ def paired_speedup(ratios: dict[Key, float]) -> PairedSpeedup | None:
         per_run = max(2, math.ceil(BATCHES / len(groups)))
         spread = [m for g in groups for m in batch_medians(g, per_run)]
     reasons = []
-    for group in groups:
+    for process, group in by_process.items():
         moved = trend(group)
+        own = [t for (p, _), t in sorted((reference or {}).items()) if p == process]
+        slowed = trend(own, MACHINE_CHANGE, MACHINE_P)
         if moved is not None:
             spread += list(moved)
-            reasons.append(
-                f"unstable: the machine's speed changed during the run (speedup "
-                f"{moved[0]:.3g}x, then {moved[1]:.3g}x); rerun with "
-                f"--processes {SUGGESTED_PROCESSES}"
-            )
-            break
+            change = f"speedup {moved[0]:.3g}x, then {moved[1]:.3g}x"
+        elif slowed is not None:
+            half = len(group) // 2
+            spread += [stats.median(group[:half]), stats.median(group[half:])]
+            change = f"reference {slowed[0] * 1e3:.3g} ms, then {slowed[1] * 1e3:.3g} ms a call"
+        else:
+            continue
+        reasons.append(
+            f"unstable: the machine's speed changed during the run ({change}); rerun "
+            f"with --processes {SUGGESTED_PROCESSES}"
+        )
+        break
     apart = disagreement(groups)
     if apart is not None:
         spread += list(apart)

@@ -368,7 +368,7 @@ class Comparison:
         if reference is None or row.measurement is None or reference.measurement is None:
             return None
         rounds = reference.measurement.per_round(), row.measurement.per_round()
-        return pairing.paired_speedup(pairing.paired_ratios(*rounds))
+        return pairing.paired_speedup(pairing.paired_ratios(*rounds), rounds[0])
 
     def speedup(self, row: ComparisonRow) -> float | None:
         """How many times faster than eager ``row`` runs (> 1: faster): the median of
