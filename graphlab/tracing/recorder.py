@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import weakref
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,15 @@ from typing import Any
 from graphlab import _source, _tf
 from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import hook, trace_types
-from graphlab.tracing.explain import Lineage, explain, render_type
+from graphlab.tracing.explain import (
+    GENERALIZE_ADVICE,
+    PYTHON_VALUE_ADVICE,
+    SIGNATURE_ADVICE,
+    Lineage,
+    explain,
+    render_type,
+)
+from graphlab.tracing.keyindex import KeyIndex
 from graphlab.tracing.records import Cause, FunctionSummary, TraceEvent, TraceReport
 
 logger = logging.getLogger("graphlab")
@@ -69,10 +77,11 @@ class _FunctionLog:
         self.total_tracing += entry.event.duration
         if entry.event.actionable:
             self.actionable += 1
-            advice = entry.event.cause.advice
-            if advice and advice not in self.advice:
-                self.advice.append(advice)
-                del self.advice[:-4]
+            for item in advice_items(entry.event.cause.advice):
+                topic = _topic(item)  # the newest advice on a topic covers every call so far
+                self.advice = [a for a in self.advice if _topic(a) != topic]
+                self.advice.append(item)
+            del self.advice[:-6]
 
     def summary(self) -> FunctionSummary:
         last = self.entries[-1].event
@@ -139,6 +148,8 @@ class _Recorder:
         self._code_owners: dict[Any, _CodeSeen] = {}
         # (qualname, defined_at) -> retrace warnings logged so far.
         self._warnings: dict[tuple[str, str], int] = {}
+        # id(function cache) -> its keys, described once (caches are not weak-referenceable)
+        self._indexes: OrderedDict[int, _IndexedCache] = OrderedDict()
 
     # -- activation -------------------------------------------------------
     def register_function(self, function: Any) -> None:
@@ -241,7 +252,8 @@ class _Recorder:
             if pending.function_type is not lookup_type
             else None
         )
-        cached = trace_types.describe_keys(hook.cached_keys(options))
+        index = self._index_of(options.function_cache, hook.cached_keys(options))
+        cached = index.newest_per_context()
         target = hook.python_target(options)
         name, qualname, defined_at = hook.names_of(target, options.name)
         internal = hook.is_internal(options)
@@ -249,7 +261,7 @@ class _Recorder:
         call_site = _source.user_call_site(pending.caller)
         lineage = Lineage()
         code = hook.code_of(target)
-        if code is not None and owner is not None and not cached:
+        if code is not None and owner is not None and not len(index):
             lineage = self._note_code(code, owner, hook.bound_instance(target), call_site)
 
         cause = explain(
@@ -257,6 +269,8 @@ class _Recorder:
             cached,
             traced_as=traced_as,
             lineage=lineage,
+            match=index.closest(new_key),
+            merge=index.merge_with(new_key),
         )
         if internal:
             cause = Cause(
@@ -271,7 +285,7 @@ class _Recorder:
             qualname=qualname,
             defined_at=defined_at,
             call_site=call_site,
-            trace_index=len(cached) + 1,
+            trace_index=len(index) + 1,
             timestamp=timestamp,
             duration=duration,
             signature={p: render_type(node) for p, node in shown_key.params},
@@ -283,6 +297,21 @@ class _Recorder:
             concrete_function=weakref.ref(concrete),
         )
         return event, code
+
+    def _index_of(self, cache: Any, pairs: list[tuple[Any, Any]]) -> KeyIndex:
+        """The cache's keys, indexed; only entries added since the last trace are
+        described (a trace would otherwise cost more with every cached graph)."""
+        with self._lock:
+            known = self._indexes.pop(id(cache), None) if cache is not None else None
+            if known is None or not known.holds_prefix_of(pairs):
+                known = _IndexedCache()
+            for pair in pairs[len(known.index) :]:
+                known.add(pair)
+            if cache is not None:
+                self._indexes[id(cache)] = known
+                while len(self._indexes) > _MAX_INDEXED_CACHES:
+                    self._indexes.popitem(last=False)
+            return known.index
 
     def _note_code(self, code: Any, owner: Any, instance: Any, call_site: str) -> Lineage:
         """Record that ``owner`` traced ``code`` and say what came before it.
@@ -311,6 +340,54 @@ class _Recorder:
                     same_site = True  # the same instance got a new function object
                 seen.add_instance(instance)
             return Lineage(others, new_instance, same_site)
+
+
+def _topic(item: str) -> str:
+    if item.startswith((SIGNATURE_ADVICE, GENERALIZE_ADVICE)):
+        return "shapes"
+    if item.startswith(PYTHON_VALUE_ADVICE):
+        return item.split(" (")[0]
+    return item
+
+
+def advice_items(advice: str) -> list[str]:
+    """An event's advice as separate items; a signature stays with its heading."""
+    items: list[str] = []
+    for line in advice.splitlines():
+        if items and items[-1] == SIGNATURE_ADVICE:
+            items[-1] += "\n" + line
+        elif line:
+            items.append(line)
+    return items
+
+
+# Function caches whose keys are kept described (the least recently traced are dropped
+# and described again if they trace again).
+_MAX_INDEXED_CACHES = 256
+
+
+class _IndexedCache:
+    """A function cache's entries, described and indexed as they were added."""
+
+    __slots__ = ("contexts", "index", "last")
+
+    def __init__(self) -> None:
+        self.index = KeyIndex()
+        self.contexts: dict[Any, Any] = {}  # FunctionContext -> its description
+        self.last: tuple[Any, Any] | None = None  # the newest entry described
+
+    def holds_prefix_of(self, pairs: list[tuple[Any, Any]]) -> bool:
+        count = len(self.index)
+        if not count:
+            return True
+        if len(pairs) < count:
+            return False
+        last = pairs[count - 1]
+        return self.last is not None and last[0] is self.last[0] and last[1] is self.last[1]
+
+    def add(self, pair: tuple[Any, Any]) -> None:
+        self.index.add(trace_types.describe_keys([pair], self.contexts)[0])
+        self.last = pair
 
 
 # Call sites remembered per piece of code (a bound on memory, not on correctness:
