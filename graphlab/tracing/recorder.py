@@ -252,7 +252,7 @@ class _Recorder:
             if pending.function_type is not lookup_type
             else None
         )
-        index = self._index_of(options.function_cache, hook.cached_keys(options))
+        index = self._index_of(options)
         cached = index.newest_per_context()
         target = hook.python_target(options)
         name, qualname, defined_at = hook.names_of(target, options.name)
@@ -298,14 +298,20 @@ class _Recorder:
         )
         return event, code
 
-    def _index_of(self, cache: Any, pairs: list[tuple[Any, Any]]) -> KeyIndex:
+    def _index_of(self, options: Any) -> KeyIndex:
         """The cache's keys, indexed; only entries added since the last trace are
         described (a trace would otherwise cost more with every cached graph)."""
+        cache = options.function_cache
         with self._lock:
             known = self._indexes.pop(id(cache), None) if cache is not None else None
-            if known is None or not known.holds_prefix_of(pairs):
-                known = _IndexedCache()
-            for pair in pairs[len(known.index) :]:
+            described = len(known.index) if known is not None else 0
+            size, _ = hook.cached_keys(options, 0)
+            size, pairs = hook.cached_keys(options, size - described + 1 if described else None)
+            if known is not None and described and known.continues(pairs, size):
+                pairs = pairs[1:]  # the first is the newest entry already described
+            else:
+                known, (size, pairs) = _IndexedCache(), hook.cached_keys(options)
+            for pair in pairs:
                 known.add(pair)
             if cache is not None:
                 self._indexes[id(cache)] = known
@@ -376,14 +382,17 @@ class _IndexedCache:
         self.contexts: dict[Any, Any] = {}  # FunctionContext -> its description
         self.last: tuple[Any, Any] | None = None  # the newest entry described
 
-    def holds_prefix_of(self, pairs: list[tuple[Any, Any]]) -> bool:
-        count = len(self.index)
-        if not count:
-            return True
-        if len(pairs) < count:
+    def continues(self, newest: list[tuple[Any, Any]], size: int) -> bool:
+        """Whether ``newest`` (the cache's newest entries, ``size`` in all) starts with
+        the newest entry described here, at the same position: nothing was removed."""
+        if size < len(self.index) or not newest or self.last is None:
             return False
-        last = pairs[count - 1]
-        return self.last is not None and last[0] is self.last[0] and last[1] is self.last[1]
+        first = newest[0]
+        return (
+            size - len(newest) + 1 == len(self.index)
+            and first[0] is self.last[0]
+            and first[1] is self.last[1]
+        )
 
     def add(self, pair: tuple[Any, Any]) -> None:
         self.index.add(trace_types.describe_keys([pair], self.contexts)[0])
