@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from graphlab import _runtime
+from graphlab import _runtime, _source
 from graphlab._text import clip
 from graphlab._tf import TF_VERSION
 from graphlab.bench.modes import DEFAULT_MODES, Case, CompareError, cases, functions_of
@@ -142,6 +142,9 @@ _XLA_UNSUPPORTED = re.compile(
 
 def describe_error(error: BaseException) -> str:
     """One readable line: TensorFlow's messages run to pages of graph context."""
+    if "in user code:" in str(error):  # graph and XLA: the user's error and line
+        location, reason = _source.error_origin(error)
+        return clip(f"{reason} (at {location})" if location else reason, 240)
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
     first = lines[0] if lines else ""
     match = _XLA_UNSUPPORTED.search(first)
