@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from graphlab.cli._common import UsageError, pick_format, write_output
+from graphlab.cli._common import UsageError, check_writable, pick_format, write_output
 from graphlab.tracing.render import FORMATS
 
 
@@ -86,12 +86,18 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-events must be at least 1, got {args.max_events}")
 
     fmt = pick_format(args.output, args.format, FORMATS, "a trace report")
+    check_writable(args.output, "-o")  # before the program runs, not after
     result = runner.run_watched(target, max_events_per_function=args.max_events)
     if fmt == "html":  # a whole page to attach to a bug report
         text = render.render_page(result.report, include_internal=args.include_internal)
     else:
         text = render.render(result.report, fmt, include_internal=args.include_internal)
-    write_output(text, args.output, sys.stderr)
+    try:
+        write_output(text, args.output, sys.stderr)
+    except UsageError as error:  # the program ran: keep its report and its exit code
+        print(f"graphlab watch: error: {error}; the report follows", file=sys.stderr)
+        write_output(text, None, sys.stderr)
+        return result.exit_code
     if args.output:
         print(f"graphlab: trace report written to {args.output}", file=sys.stderr)
     return result.exit_code
