@@ -61,8 +61,12 @@ def check_writable(
 
 def check_finite(value: float | None, option: str, *, minimum: float = 0.0) -> None:
     """``--max-time nan`` would run forever or not at all: numbers must be finite."""
-    if value is not None and (not math.isfinite(value) or value < minimum):
-        raise UsageError(f"{option} must be a finite number >= {minimum:g}, got {value}")
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise UsageError(f"{option} must be a finite number, got {value}")
+    if value < minimum:
+        raise UsageError(f"{option} must be >= {minimum:g}, got {value:g}")
 
 
 def pick_format(path: str | None, explicit: str | None, formats: Sequence[str], what: str) -> str:
