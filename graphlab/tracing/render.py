@@ -8,7 +8,7 @@ import json
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
-from graphlab._text import clip, plural, table
+from graphlab._text import md_escape, plural, table, terminal_width, wrap
 from graphlab.tracing.records import FunctionSummary, TraceEvent, TraceReport
 
 FORMATS = ("text", "md", "json", "html")
@@ -17,15 +17,22 @@ _SUMMARY_HEADERS = ["function", "defined at", "traces", "actionable", "tracing m
 _EVENT_HEADERS = ["#", "function", "call site", "ms", "ops", "cause"]
 
 
-def render(report: TraceReport, fmt: str = "text", *, include_internal: bool = False) -> str:
+def render(
+    report: TraceReport,
+    fmt: str = "text",
+    *,
+    include_internal: bool = False,
+    width: int | None = None,
+) -> str:
     """Render a trace report. JSON always holds every event; ``include_internal`` shows
-    TensorFlow-internal functions (tf.data, variable initializers) in the other views."""
+    TensorFlow-internal functions (tf.data, variable initializers) in the other views;
+    text fits ``width`` columns (default: the terminal's, 80 when not a terminal)."""
     if fmt == "json":
         return json.dumps(report.to_dict(), indent=2) + "\n"
     summaries = [s for s in report.summaries if include_internal or not s.internal]
     events = [e for e in report.events if include_internal or not e.internal]
     if fmt == "text":
-        return _text(summaries, events, report)
+        return _text(summaries, events, report, width or terminal_width())
     if fmt == "md":
         return _markdown(summaries, events)
     if fmt == "html":
@@ -41,7 +48,7 @@ def _summary_rows(summaries: list[FunctionSummary]) -> list[list[object]]:
             s.traces,
             s.actionable_retraces,
             f"{s.total_tracing * 1e3:.1f}",
-            clip(s.last_cause, 70),
+            s.last_cause,
         ]
         for s in summaries
     ]
@@ -55,33 +62,38 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
             e.call_site,
             f"{e.duration_ms:.1f}",
             e.op_count,
-            ("! " if e.actionable else "") + clip(e.cause.summary(), 70),
+            ("! " if e.actionable else "") + e.cause.summary(),
         ]
         for e in events
     ]
 
 
-def _table(rows: list[list[object]], headers: list[str], fmt: str) -> str:
+def _table(rows: list[list[object]], headers: list[str], fmt: str, width: int | None = None) -> str:
     numeric = {"traces", "actionable", "tracing ms", "#", "ms", "ops"}
     align = ["right" if h in numeric else "left" for h in headers]
-    return table(rows, headers, fmt, align)
+    return table(rows, headers, fmt, align, width)
 
 
-def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport) -> str:
+def _text(
+    summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport, width: int
+) -> str:
     if not summaries:
         hidden = len(report.events)
         extra = f" ({hidden} TensorFlow-internal, shown with --include-internal)" if hidden else ""
         return f"graphlab: no tf.function traces recorded{extra}.\n"
     total = sum(s.traces for s in summaries)
     actionable = sum(s.actionable_retraces for s in summaries)
-    out = [
+    title = (
         f"graphlab trace report: {plural(total, 'trace')} of "
         f"{plural(len(summaries), 'function')}, "
-        f"{plural(actionable, 'avoidable retrace')} (TensorFlow {report.tensorflow})",
+        f"{plural(actionable, 'avoidable retrace')} (TensorFlow {report.tensorflow})"
+    )
+    out = [
+        *wrap(title, width),
         "",
-        _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple"),
+        _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple", width),
         "",
-        _table(_event_rows(events), _EVENT_HEADERS, "simple"),
+        _table(_event_rows(events), _EVENT_HEADERS, "simple", width),
     ]
     if any(e.actionable for e in events):
         out.append("(! marks a retrace you can avoid)")
@@ -90,7 +102,7 @@ def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: Tr
         out += ["", "What to do:"]
         for s in advised:
             out.append(f"  {s.function} ({s.defined_at}):")
-            out += [f"    {line}" for line in s.advice.splitlines()]
+            out += wrap(s.advice, width, "    ")
     folded = sum(s.folded for s in summaries)
     if folded:
         out += ["", f"({folded} older events folded into the counts above)"]
@@ -106,7 +118,14 @@ def _markdown(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str
     if advised:
         out += ["", "## What to do", ""]
         for s in advised:
-            out += [f"**{s.function}** (`{s.defined_at}`):", "", "```python", s.advice, "```", ""]
+            out += [
+                f"**{md_escape(s.function)}** (`{s.defined_at}`):",
+                "",
+                "```python",
+                s.advice,
+                "```",
+                "",
+            ]
     return "\n".join(out).rstrip() + "\n"
 
 
