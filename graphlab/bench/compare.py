@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -69,6 +70,11 @@ def compare(
         A :class:`~graphlab.bench.records.Comparison`, one row per function x mode. A mode that
         fails does not stop the others: its row says why.
     """
+    for name, value in (("max_time", max_time), ("precision", precision)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{name} must be a number, got {value!r}")
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     kwargs = {**kwargs, **dict(call_kwargs or {})}
     functions = functions_of(fn)
     if label is not None and len(functions) == 1:

@@ -313,8 +313,11 @@ def explain(
             "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new], merge)
         )
     if cached:
-        if new.context.scope == NO_VARIABLE_CREATION and any(
-            k.context.scope == VARIABLE_CREATION for k in cached
+        saving = bool(dict(new.context.fields).get("saving"))
+        if (
+            new.context.scope == NO_VARIABLE_CREATION
+            and not saving  # tf.saved_model.save's trace is explained below
+            and any(k.context.scope == VARIABLE_CREATION for k in cached)
         ):
             return Cause(
                 "variable_creation",

@@ -185,6 +185,11 @@ class _Recorder:
             if not self._watches and not self.live_functions():
                 hook.uninstall_trace_hook()
 
+    def traced_code(self, code: Any) -> bool:
+        """Whether a tf.function object has traced this Python code."""
+        with self._lock:
+            return code in self._code_owners
+
     def live_functions(self) -> int:
         # Iterating a WeakSet skips referents that died but whose removal is pending.
         return sum(1 for _ in self._functions)
