@@ -68,3 +68,9 @@ def test_saved_model_trace_is_labelled_as_the_save(tmp_path):
     assert "variable_creation" not in [kind for kind, _ in kinds[2:]], kinds
     saving = [detail for kind, detail in kinds[2:] if kind == "context_change"]
     assert saving and all("tf.saved_model.save" in d for d in saving), kinds
+
+
+def test_the_demo_document_names_its_schema():
+    from graphlab import demo
+
+    assert demo.document({"traces": {}})["schema"] == "graphlab.demo/1"
