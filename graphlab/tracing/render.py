@@ -85,11 +85,12 @@ def _text(
     actionable = sum(s.actionable_retraces for s in summaries)
     title = (
         f"graphlab trace report: {plural(total, 'trace')} of "
-        f"{plural(len(summaries), 'function')}, "
-        f"{plural(actionable, 'avoidable retrace')} (TensorFlow {report.tensorflow})"
+        f"{plural(len(summaries), 'function')}, {plural(actionable, 'avoidable retrace')}"
     )
+    version = f"(TensorFlow {report.tensorflow})"
+    fits = len(title) + 1 + len(version) <= width
     out = [
-        *wrap(title, width),
+        *([f"{title} {version}"] if fits else [*wrap(title, width), f"  {version}"]),
         "",
         _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple", width),
         "",
