@@ -27,7 +27,7 @@ def test_expect_traces_on_a_python_function_no_tf_function_traced():
     def plain(x):
         return x + 1
 
-    with pytest.raises(TypeError, match="pass the tf.function object"):
+    with pytest.raises(TypeError, match=r"pass the tf\.function object"):
         with graphlab.expect_traces(plain, max=0):
             plain(tf.ones([2]))
 
