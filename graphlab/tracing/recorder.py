@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 import threading
 import time
 import weakref
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphlab import _source, _tf
+from graphlab import _source, _text, _tf
 from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import hook, trace_types
 from graphlab.tracing.explain import (
@@ -231,8 +232,10 @@ class _Recorder:
         if count > MAX_WARNINGS_PER_FUNCTION:
             logger.debug("%s", event.message)
             return
-        advice = event.cause.advice.replace("\n", "\n    ")
-        logger.warning("%s%s", event.message, f"\n    {advice}" if advice else "")
+        width = _text.terminal_width(sys.stderr)  # warnings go to stderr
+        advice = "\n".join(_text.wrap(event.cause.advice, width, "    "))
+        message = "\n".join(_text.wrap(event.message, width))
+        logger.warning("%s%s", message, f"\n{advice}" if advice else "")
         if count == MAX_WARNINGS_PER_FUNCTION:
             logger.warning(
                 "%s: further retrace warnings are not shown; every trace is still recorded "
