@@ -113,7 +113,14 @@ def _make_context(options: Any) -> Any:  # pragma: no cover - fallback only
     return function_context.make_function_context(options.scope_type)
 
 
-def cached_keys(options: Any, newest: int | None = None) -> tuple[int, list[tuple[Any, Any]]]:
+def cached_keys(options: Any) -> list[tuple[Any, Any]]:
+    """``(context, function_type)`` of every entry in the function's cache, oldest first."""
+    return newest_cached_keys(options)[1]
+
+
+def newest_cached_keys(
+    options: Any, newest: int | None = None
+) -> tuple[int, list[tuple[Any, Any]]]:
     """How many entries the function's cache holds, and ``(context, function_type)`` of
     the ``newest`` of them (all by default), oldest first. Only those are read: walking a
     whole OrderedDict hashes every key, and a FunctionType's hash is slow, so reading the

@@ -313,12 +313,14 @@ class _Recorder:
         with self._lock:
             known = self._indexes.pop(id(cache), None) if cache is not None else None
             described = len(known.index) if known is not None else 0
-            size, _ = hook.cached_keys(options, 0)
-            size, pairs = hook.cached_keys(options, size - described + 1 if described else None)
+            size, _ = hook.newest_cached_keys(options, 0)
+            size, pairs = hook.newest_cached_keys(
+                options, size - described + 1 if described else None
+            )
             if known is not None and described and known.continues(pairs, size):
                 pairs = pairs[1:]  # the first is the newest entry already described
             else:
-                known, (size, pairs) = _IndexedCache(), hook.cached_keys(options)
+                known, (size, pairs) = _IndexedCache(), hook.newest_cached_keys(options)
             for pair in pairs:
                 known.add(pair)
             if cache is not None:
