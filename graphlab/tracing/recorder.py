@@ -15,14 +15,15 @@ import sys
 import threading
 import time
 import weakref
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphlab import _source, _text, _tf
 from graphlab._tf import graphs as tf_graphs
-from graphlab._tf import hook, trace_types
+from graphlab._tf import hook
+from graphlab.tracing.cache import CacheIndexes
 from graphlab.tracing.explain import (
     GENERALIZE_ADVICE,
     PYTHON_VALUE_ADVICE,
@@ -31,7 +32,6 @@ from graphlab.tracing.explain import (
     explain,
     render_type,
 )
-from graphlab.tracing.keyindex import KeyIndex
 from graphlab.tracing.records import Cause, FunctionSummary, TraceEvent, TraceReport
 
 logger = logging.getLogger("graphlab")
@@ -149,8 +149,7 @@ class _Recorder:
         self._code_owners: dict[Any, _CodeSeen] = {}
         # (qualname, defined_at) -> retrace warnings logged so far.
         self._warnings: dict[tuple[str, str], int] = {}
-        # id(function cache) -> its keys, described once (caches are not weak-referenceable)
-        self._indexes: OrderedDict[int, _IndexedCache] = OrderedDict()
+        self._caches = CacheIndexes()  # each function cache's keys, described once
 
     # -- activation -------------------------------------------------------
     def register_function(self, function: Any) -> None:
@@ -253,15 +252,8 @@ class _Recorder:
     ) -> tuple[TraceEvent, Any]:
         """The event, and the Python code object that was traced (for matching)."""
         options = pending.tracing_options
-        lookup_type, function_context = hook.lookup_and_context(pending)
-        new_key = trace_types.describe_key(function_context, lookup_type)
-        traced_as = (
-            trace_types.describe_key(function_context, pending.function_type)
-            if pending.function_type is not lookup_type
-            else None
-        )
-        index = self._index_of(options)
-        cached = index.newest_per_context()
+        view = self._caches.view(pending)
+        new_key, traced_as, cached = view.new_key, view.traced_as, view.newest
         target = hook.python_target(options)
         name, qualname, defined_at = hook.names_of(target, options.name)
         internal = hook.is_internal(options)
@@ -269,7 +261,7 @@ class _Recorder:
         call_site = _source.user_call_site(pending.caller)
         lineage = Lineage()
         code = hook.code_of(target)
-        if code is not None and owner is not None and not len(index):
+        if code is not None and owner is not None and not view.count:
             lineage = self._note_code(code, owner, hook.bound_instance(target), call_site)
 
         cause = explain(
@@ -277,8 +269,8 @@ class _Recorder:
             cached,
             traced_as=traced_as,
             lineage=lineage,
-            match=index.closest(new_key),
-            merge=index.merge_with(new_key),
+            match=view.match,
+            merge=view.merge,
         )
         if internal:
             cause = Cause(
@@ -293,7 +285,7 @@ class _Recorder:
             qualname=qualname,
             defined_at=defined_at,
             call_site=call_site,
-            trace_index=len(index) + 1,
+            trace_index=view.count + 1,
             timestamp=timestamp,
             duration=duration,
             signature={p: render_type(node) for p, node in shown_key.params},
@@ -305,29 +297,6 @@ class _Recorder:
             concrete_function=weakref.ref(concrete),
         )
         return event, code
-
-    def _index_of(self, options: Any) -> KeyIndex:
-        """The cache's keys, indexed; only entries added since the last trace are
-        described (a trace would otherwise cost more with every cached graph)."""
-        cache = options.function_cache
-        with self._lock:
-            known = self._indexes.pop(id(cache), None) if cache is not None else None
-            described = len(known.index) if known is not None else 0
-            size, _ = hook.newest_cached_keys(options, 0)
-            size, pairs = hook.newest_cached_keys(
-                options, size - described + 1 if described else None
-            )
-            if known is not None and described and known.continues(pairs, size):
-                pairs = pairs[1:]  # the first is the newest entry already described
-            else:
-                known, (size, pairs) = _IndexedCache(), hook.newest_cached_keys(options)
-            for pair in pairs:
-                known.add(pair)
-            if cache is not None:
-                self._indexes[id(cache)] = known
-                while len(self._indexes) > _MAX_INDEXED_CACHES:
-                    self._indexes.popitem(last=False)
-            return known.index
 
     def _note_code(self, code: Any, owner: Any, instance: Any, call_site: str) -> Lineage:
         """Record that ``owner`` traced ``code`` and say what came before it.
@@ -375,38 +344,6 @@ def advice_items(advice: str) -> list[str]:
         elif line:
             items.append(line)
     return items
-
-
-# Function caches whose keys are kept described (the least recently traced are dropped
-# and described again if they trace again).
-_MAX_INDEXED_CACHES = 256
-
-
-class _IndexedCache:
-    """A function cache's entries, described and indexed as they were added."""
-
-    __slots__ = ("contexts", "index", "last")
-
-    def __init__(self) -> None:
-        self.index = KeyIndex()
-        self.contexts: dict[Any, Any] = {}  # FunctionContext -> its description
-        self.last: tuple[Any, Any] | None = None  # the newest entry described
-
-    def continues(self, newest: list[tuple[Any, Any]], size: int) -> bool:
-        """Whether ``newest`` (the cache's newest entries, ``size`` in all) starts with
-        the newest entry described here, at the same position: nothing was removed."""
-        if size < len(self.index) or not newest or self.last is None:
-            return False
-        first = newest[0]
-        return (
-            size - len(newest) + 1 == len(self.index)
-            and first[0] is self.last[0]
-            and first[1] is self.last[1]
-        )
-
-    def add(self, pair: tuple[Any, Any]) -> None:
-        self.index.add(trace_types.describe_keys([pair], self.contexts)[0])
-        self.last = pair
 
 
 # Call sites remembered per piece of code (a bound on memory, not on correctness:
