@@ -7,7 +7,15 @@ import subprocess
 import sys
 
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
-from graphlab.tracing.records import Cause, Change, FunctionSummary, TraceEvent, TraceReport
+from graphlab.tracing.records import (
+    Cause,
+    Change,
+    Finding,
+    FunctionSummary,
+    SideEffect,
+    TraceEvent,
+    TraceReport,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONSOLE_SCRIPT = os.path.join(os.path.dirname(sys.executable), "graphlab")
@@ -73,6 +81,7 @@ def make_report() -> TraceReport:
         op_count=4,
         cause=Cause("first_trace", detail="first call"),
         actionable=False,
+        side_effects=(SideEffect("print", "train.py:9", PRINT_MESSAGE),),
     )
     second = TraceEvent(
         function="tf_cube",
@@ -91,6 +100,7 @@ def make_report() -> TraceReport:
             advice="@tf.function(input_signature=[tf.TensorSpec(shape=[None, 2], dtype=tf.float32)])",
         ),
         actionable=True,
+        side_effects=(SideEffect("print", "train.py:9", PRINT_MESSAGE),),
     )
     internal = TraceEvent(
         function="wrapped_fn",
@@ -129,4 +139,21 @@ def make_report() -> TraceReport:
             internal=True,
         ),
     )
-    return TraceReport((first, second, internal), summaries, tensorflow="2.21.0")
+    stale = Finding(
+        kind="stale_capture",
+        function="tf_cube",
+        name="scale",
+        traced_value="2.0",
+        current_value="3.0",
+        where="train.py:10",
+        message="tf_cube still uses scale = 2.0: the value when it traced (train.py:10), "
+        "baked into the graph; it is 3.0 now. Keep a value that changes in a tf.Variable, "
+        "or pass it as a tensor argument.",
+    )
+    return TraceReport((first, second, internal), summaries, tensorflow="2.21.0", findings=(stale,))
+
+
+PRINT_MESSAGE = (
+    "print() ran while tracing: it prints once per trace, not on every call. "
+    "Use tf.print to print on every call."
+)

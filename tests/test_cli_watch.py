@@ -54,7 +54,7 @@ def test_watch_json_contract(tmp_path):
     result = run("watch", "--format", "json", "-o", str(out), str(SCRIPT))
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text())
-    assert data["schema"] == "graphlab.tracelog/1"
+    assert data["schema"] == "graphlab.tracelog/2"
     assert data["tensorflow"].startswith("2.")
     third = data["events"][2]
     for field in ("function", "trace_index", "duration_ms", "signature", "call_site"):

@@ -6,18 +6,23 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import make_report
+from helpers import PRINT_MESSAGE, make_report
 
 from graphlab._display import format_for
 from graphlab.tracing import render as traces
 
-GOLDEN = Path(__file__).parent / "data" / "tracelog-1.json"
+GOLDEN = Path(__file__).parent / "data" / "tracelog-2.json"
 
 
-def test_json_matches_the_golden_file_of_schema_1():
+def test_json_matches_the_golden_file_of_schema_2():
     rendered = json.loads(traces.render(make_report(), "json"))
     assert rendered == json.loads(GOLDEN.read_text())
-    assert rendered["schema"] == "graphlab.tracelog/1"
+    assert rendered["schema"] == "graphlab.tracelog/2"
+    assert rendered["events"][0]["side_effects"] == [
+        {"kind": "print", "where": "train.py:9", "message": PRINT_MESSAGE}
+    ]
+    assert rendered["events"][2]["side_effects"] == []
+    assert rendered["findings"][0]["name"] == "scale"
     # JSON holds every event, internal ones included.
     assert [e["function"] for e in rendered["events"]] == ["tf_cube", "tf_cube", "wrapped_fn"]
 

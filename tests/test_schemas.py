@@ -73,7 +73,7 @@ def test_rundiff_matches_the_golden_file_and_loads_back():
 @pytest.mark.parametrize(
     ("record", "file"),
     [
-        (TraceReport, "tracelog-1.json"),
+        (TraceReport, "tracelog-2.json"),
         (Inspection, "inspect-1.json"),
         (Comparison, "comparison-2.json"),
         (RunDiff, "rundiff-1.json"),
@@ -123,3 +123,11 @@ def test_pytest_table_matches_the_golden_file_of_schema_1():
     assert json.loads(json.dumps(data)) == golden("pytest-1.json")
     (row,) = data["modes"]
     assert row["graph_speedup"] == pytest.approx(5.0, rel=0.01)
+
+
+def test_tracelog_1_files_still_load():
+    report = TraceReport.from_dict(golden("tracelog-1.json"))
+    assert [e.function for e in report.events] == ["tf_cube", "tf_cube", "wrapped_fn"]
+    assert all(e.side_effects == () for e in report.events)
+    assert report.findings == ()
+    assert report.to_dict()["schema"] == "graphlab.tracelog/2"

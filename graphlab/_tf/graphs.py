@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tensorflow as tf
+from tensorflow.python.util import tf_stack
 
 from graphlab._tf.functions import rebuild
 
@@ -170,3 +171,14 @@ def write_graph_summary(graph: Any, logdir: str) -> None:
         tf.summary.graph(graph)
     writer.flush()
     writer.close()
+
+
+def current_user_line(is_framework: Callable[[str], bool]) -> tuple[str, int] | None:
+    """``(filename, lineno)`` of the innermost frame of the running Python stack that is
+    not framework code, with AutoGraph-generated frames mapped back to the user's
+    source (``tf_stack`` applies AutoGraph's source maps, as it does for op
+    tracebacks). None when every frame is the framework's."""
+    for frame in reversed(tf_stack.extract_stack()):
+        if not is_framework(frame.filename):
+            return frame.filename, frame.lineno
+    return None

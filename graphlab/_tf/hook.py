@@ -9,6 +9,7 @@ path never reaches it, so the hook costs nothing per call.
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import threading
 import types
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import tensorflow as tf
 from tensorflow.python.eager.polymorphic_function import tracing_compilation
 
 from graphlab._source import short_path
@@ -28,6 +30,12 @@ _XLA_ATTRIBUTE = "_XlaMustCompile"
 
 # Functions TensorFlow traces for itself around a user's tf.function.
 _INTERNAL_NAMES = frozenset({"initialize_variables", "fn_with_cond"})
+
+# TensorFlow's packages whose own tf.functions are plumbing, not the user's code.
+_TF_DIR = os.path.dirname(os.path.abspath(tf.__file__))
+_PLUMBING_DIRS = tuple(
+    os.path.join(_TF_DIR, "python", part) + os.sep for part in ("data", "distribute")
+)
 
 
 @dataclass(slots=True)
@@ -107,6 +115,18 @@ def lookup_and_context(pending: PendingTrace) -> tuple[Any, Any]:
     return pending.function_type, _make_context(options)  # pragma: no cover - TF changed
 
 
+def call_arguments(pending: PendingTrace) -> dict[str, Any]:
+    """The Python arguments of the call that traced, by parameter name (``self`` left
+    out for methods): ``bound_args`` of ``_maybe_define_function``, the caller of the
+    hooked function. Empty when TensorFlow's internals differ."""
+    frame = pending.caller
+    if frame is None or frame.f_code.co_name != "_maybe_define_function":
+        return {}  # pragma: no cover - TF changed
+    bound = frame.f_locals.get("bound_args")
+    arguments = getattr(bound, "arguments", None)
+    return dict(arguments) if arguments else {}
+
+
 def _make_context(options: Any) -> Any:  # pragma: no cover - fallback only
     from tensorflow.python.eager.polymorphic_function import function_context
 
@@ -151,9 +171,15 @@ def owner_function(pending: PendingTrace) -> Any | None:
 
 
 def is_internal(options: Any) -> bool:
-    """tf.data functions and the initializers TF traces around a user's function."""
+    """tf.data functions, the initializers TF traces around a user's function, and the
+    functions of TensorFlow's own data and distribution plumbing (a distributed
+    dataset's ``_init_func`` / ``_next_func`` / ``_finalize_func``, made again for
+    every epoch's iterator)."""
     attributes = options.attributes or {}
-    return bool(attributes.get(_TF_DATA_ATTRIBUTE)) or options.name in _INTERNAL_NAMES
+    if attributes.get(_TF_DATA_ATTRIBUTE) or options.name in _INTERNAL_NAMES:
+        return True
+    code = code_of(python_target(options))
+    return code is not None and code.co_filename.startswith(_PLUMBING_DIRS)
 
 
 def jit_compile(options: Any) -> bool:
@@ -213,3 +239,107 @@ def names_of(target: Any, fallback: str) -> tuple[str, str, str]:
     code = code_of(target)
     defined_at = f"{short_path(code.co_filename)}:{code.co_firstlineno}" if code else "?"
     return name, qualname, defined_at
+
+
+# ---------------------------------------------------------------------------
+# Which function a traced callable is: closures and Keras's step factory
+
+#: How deep a closure fingerprint follows functions held in closure cells.
+_FINGERPRINT_DEPTH = 3
+
+_PLAIN = (bool, int, float, complex, str, bytes, type(None))
+
+
+def closure_fingerprint(target: Any, depth: int = _FINGERPRINT_DEPTH) -> Any:
+    """A hashable token of what a callable computes: its code and what its closure
+    holds, leaving out the instance it belongs to (``self``, a bound method's object).
+
+    Two tf.function objects over the same code are *the same function re-created* only
+    when their tokens are equal. Keras 3 builds its train, test and predict functions
+    with one factory (``TensorFlowTrainer._make_function(step_function)``): the same
+    code, closures over different step methods, so different tokens. Functions and
+    tf.functions in closure cells are followed by their own token (a factory call makes
+    fresh inner objects every time); other objects count by identity, plain values by
+    value.
+    """
+    target = unwrap(target)
+    function = getattr(target, "__func__", target)
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return ("object", id(target))
+    cells: tuple[Any, ...] = ()
+    if depth > 0:
+        closure = getattr(function, "__closure__", None) or ()
+        cells = tuple(
+            _cell_token(cell, depth - 1)
+            for name, cell in zip(code.co_freevars, closure)
+            if name != "self"  # the instance is tracked on its own (a new model is expected)
+        )
+    return ("function", code, cells)
+
+
+def _cell_token(cell: Any, depth: int) -> Any:
+    try:
+        value = cell.cell_contents
+    except ValueError:  # an empty cell
+        return ("empty",)
+    if isinstance(value, _PLAIN):
+        return ("value", type(value).__name__, value)
+    if (
+        isinstance(value, PolymorphicFunction)
+        or hasattr(value, "__code__")
+        or (hasattr(value, "__func__") and hasattr(value, "__self__"))
+    ):
+        return closure_fingerprint(value, depth)
+    return ("object", id(value))
+
+
+# Keras step methods -> the name of the function Keras builds around them.
+_KERAS_STEPS = {
+    "train_step": "train_function",
+    "test_step": "test_function",
+    "predict_step": "predict_function",
+}
+
+
+def keras_role(target: Any) -> str:
+    """``'Sequential.test_function'`` when ``target`` is one of the functions Keras
+    builds around a model's train/test/predict step, '' otherwise.
+
+    Found from what the closure holds (the bound step method that the factory closed
+    over, followed through inner functions and tf.functions), or, for the predict
+    functions Keras builds without the factory, from ``make_predict_function`` in the
+    qualified name.
+    """
+    target = unwrap(target)
+    function = getattr(target, "__func__", target)
+    module = getattr(function, "__module__", "") or ""
+    if not module.startswith("keras"):
+        return ""
+    step = _find_step_method(function, depth=_FINGERPRINT_DEPTH)
+    if step is not None:
+        name, model = step
+        return f"{type(model).__name__}.{_KERAS_STEPS[name]}"
+    if "make_predict_function" in (getattr(function, "__qualname__", "") or ""):
+        model = bound_instance(function)
+        if model is not None:
+            return f"{type(model).__name__}.predict_function"
+    return ""
+
+
+def _find_step_method(function: Any, depth: int) -> tuple[str, Any] | None:
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        name = getattr(value, "__name__", "")
+        model = getattr(value, "__self__", None)
+        if name in _KERAS_STEPS and model is not None:
+            return name, model
+        if depth > 0 and (isinstance(value, PolymorphicFunction) or hasattr(value, "__code__")):
+            inner = unwrap(value)
+            found = _find_step_method(getattr(inner, "__func__", inner), depth - 1)
+            if found is not None:
+                return found
+    return None

@@ -169,15 +169,25 @@ class Watch:
     Use it as ``with graphlab.watch() as w: ...`` or with ``w.start()`` / ``w.stop()``.
     Watches nest (each sees the traces of its own span) and record traces from every
     thread. Stopping leaves TensorFlow exactly as it was.
+
+    While a watch is active, TensorFlow's generic "N out of the last M calls triggered
+    tf.function retracing" warning is held back (graphlab explains the same retraces);
+    ``keep_tf_warning=True`` lets it through.
     """
 
-    def __init__(self, *, max_events_per_function: int = DEFAULT_MAX_EVENTS):
+    def __init__(
+        self,
+        *,
+        max_events_per_function: int = DEFAULT_MAX_EVENTS,
+        keep_tf_warning: bool = False,
+    ):
         if max_events_per_function < 1:
             raise ValueError(
                 f"max_events_per_function must be at least 1, got {max_events_per_function}"
             )
         self._log = Log(max_events_per_function)
         self._active = False
+        self.keep_tf_warning = keep_tf_warning
 
     def start(self) -> Watch:
         RECORDER.start(self)
@@ -240,9 +250,11 @@ def _belongs_to(entry: Entry, fn: Any) -> bool:
     return code is not None and entry.code is code
 
 
-def watch(*, max_events_per_function: int = DEFAULT_MAX_EVENTS) -> Watch:
+def watch(
+    *, max_events_per_function: int = DEFAULT_MAX_EVENTS, keep_tf_warning: bool = False
+) -> Watch:
     """Record every tf.function trace in the process; see :class:`Watch`."""
-    return Watch(max_events_per_function=max_events_per_function)
+    return Watch(max_events_per_function=max_events_per_function, keep_tf_warning=keep_tf_warning)
 
 
 # ---------------------------------------------------------------------------
@@ -250,9 +262,13 @@ def watch(*, max_events_per_function: int = DEFAULT_MAX_EVENTS) -> Watch:
 
 
 @contextmanager
-def expect_traces(fn: Any = None, max: int = 0) -> Iterator[Watch]:
+def expect_traces(
+    fn: Any = None, max: int = 0, *, allow_side_effects: bool = True
+) -> Iterator[Watch]:
     """Fail with :class:`RetraceError` if ``fn`` (or any function) traces more than
-    ``max`` times inside the block. TensorFlow-internal traces do not count."""
+    ``max`` times inside the block. TensorFlow-internal traces do not count. With
+    ``allow_side_effects=False`` it also fails when a trace ran a Python side effect
+    (``print``, Python/NumPy random numbers, changes to outside objects or globals)."""
     if isinstance(max, bool) or not isinstance(max, int):
         raise TypeError(f"max must be an int (a number of traces), got {max!r}")
     if max < 0:
@@ -271,13 +287,18 @@ def expect_traces(fn: Any = None, max: int = 0) -> Iterator[Watch]:
                 "that no tf.function has traced: pass the tf.function object itself"
             )
     events = tuple(e for e in events if not e.internal)
+    target = getattr(fn, "__name__", "a tf.function") if fn is not None else "tf.functions"
     if len(events) > max:
-        target = getattr(fn, "__name__", "a tf.function") if fn is not None else "tf.functions"
         lines = [f"{target} traced {len(events)} time(s), expected at most {max}:"]
         lines += [f"  - {event.message}" for event in events]
         advice = [e.cause.advice for e in events if e.cause.advice]
         if advice:
             lines.append("  advice: " + advice[-1].replace("\n", "\n          "))
+        raise RetraceError("\n".join(lines), events, max)
+    effects = [(e, effect) for e in events for effect in e.side_effects]
+    if effects and not allow_side_effects:
+        lines = [f"{target} ran Python side effects while tracing:"]
+        lines += [f"  - {e.function} at {effect.where}: {effect.message}" for e, effect in effects]
         raise RetraceError("\n".join(lines), events, max)
 
 

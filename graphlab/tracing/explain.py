@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from graphlab._text import dims, format_shape
+from graphlab._text import dims, format_shape, ordinal
 from graphlab.tracing.records import Cause, Change
 
 # Scope types, as TensorFlow names them in a function context.
@@ -272,6 +272,32 @@ class Lineage:
     same_call_site: bool = False
 
 
+RECURSION_ADVICE = (
+    "Write the recursion as a loop: tf.while_loop, or a for loop over tf.range inside the "
+    "tf.function (AutoGraph makes it a tf.while_loop). Passing a tensor instead of the "
+    "Python value would not help: the recursion would no longer end while tracing."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """Where a trace happened, beyond its key: what the recorder knows of the call.
+
+    Attributes:
+        framework: The traced code is TensorFlow's or Keras's own (Keras's train/test/
+            predict functions): a new input structure comes from how the framework
+            packs the data (``train_on_batch`` vs ``fit``), one trace per form.
+        outer_retrace: The function whose own *re*trace this trace runs inside ('' when
+            none): a nested tf.function called with that retrace's more general shapes.
+        recursion_depth: How many traces of this same function are running further up
+            the stack (0 when it did not call itself).
+    """
+
+    framework: bool = False
+    outer_retrace: str = ""
+    recursion_depth: int = 0
+
+
 def explain(
     new: Key,
     cached: Sequence[Key],
@@ -280,6 +306,7 @@ def explain(
     lineage: Lineage = Lineage(),
     match: tuple[Key, list[Change]] | None = None,
     merge: SignatureMerge | None = None,
+    situation: Situation = Situation(),
 ) -> Cause:
     """Explain why ``new`` missed a cache that held ``cached``.
 
@@ -291,27 +318,16 @@ def explain(
         match: The closest cached key and its changes, when the caller indexed the cache
             (``cached`` then needs only the newest key of each context, newest last).
         merge: The signature over every cached key of ``new``'s context and ``new``.
+        situation: What else is known about the call (framework code, nesting, recursion).
     """
     same_context = [k for k in cached if k.context == new.context]
     if same_context:
         match = match or closest(same_context, new)
         assert match is not None
         _, changes = match
-        if traced_as is not None and traced_as.params != new.params:
-            relaxed = ", ".join(
-                f"{name}: {render_type(node)}"
-                for (name, node), (_, orig) in zip(traced_as.params, new.params)
-                if node != orig
-            )
-            return Cause(
-                "generalized",
-                tuple(changes),
-                detail=f"reduce_retracing traced a more general graph ({relaxed})",
-                advice=_advice(changes, [*same_context, new], merge),
-            )
-        return Cause(
-            "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new], merge)
-        )
+        return _explain_new_input(new, same_context, changes, traced_as, situation, merge)
+    if situation.recursion_depth:
+        return _recursion(changes=(), depth=situation.recursion_depth)
     if cached:
         saving = bool(dict(new.context.fields).get("saving"))
         if (
@@ -360,6 +376,62 @@ def explain(
             expected=True,
         )
     return Cause("first_trace", detail="first call", expected=True)
+
+
+def _explain_new_input(
+    new: Key,
+    same_context: Sequence[Key],
+    changes: list[Change],
+    traced_as: Key | None,
+    situation: Situation,
+    merge: SignatureMerge | None = None,
+) -> Cause:
+    if situation.recursion_depth:
+        return _recursion(tuple(changes), situation.recursion_depth)
+    if traced_as is not None and traced_as.params != new.params:
+        relaxed = ", ".join(
+            f"{name}: {render_type(node)}"
+            for (name, node), (_, orig) in zip(traced_as.params, new.params)
+            if node != orig
+        )
+        # reduce_retracing does this once per changing dimension, by design.
+        return Cause(
+            "generalized",
+            tuple(changes),
+            detail=f"reduce_retracing traced a more general graph ({relaxed})",
+            expected=True,
+        )
+    whats = {c.what for c in changes}
+    if situation.outer_retrace and whats == {"shape"} and all("None" in c.after for c in changes):
+        return Cause(
+            "new_input_type",
+            tuple(changes),
+            detail=f"called with the more general shapes of {situation.outer_retrace}'s new "
+            "trace (it follows that retrace)",
+            expected=True,
+        )
+    if situation.framework and whats <= {"structure", "type"}:
+        return Cause(
+            "new_input_type",
+            tuple(changes),
+            detail="the framework packs this call's inputs in another form (Keras's "
+            "train_on_batch / test_on_batch / predict_on_batch vs fit / evaluate / predict): "
+            "one trace per form",
+            expected=True,
+        )
+    return Cause(
+        "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new], merge)
+    )
+
+
+def _recursion(changes: tuple[Change, ...], depth: int) -> Cause:
+    return Cause(
+        "recursion",
+        changes,
+        detail=f"the function called itself while tracing ({ordinal(depth + 1)} level): "
+        "one trace per recursion level",
+        advice=RECURSION_ADVICE,
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -23,16 +23,18 @@ from typing import Any
 from graphlab import _source, _text, _tf
 from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import hook
-from graphlab.tracing.cache import CacheIndexes
+from graphlab.tracing import effects
+from graphlab.tracing.cache import CacheIndexes, CacheView
 from graphlab.tracing.explain import (
     GENERALIZE_ADVICE,
     PYTHON_VALUE_ADVICE,
     SIGNATURE_ADVICE,
     Lineage,
+    Situation,
     explain,
     render_type,
 )
-from graphlab.tracing.records import Cause, FunctionSummary, TraceEvent, TraceReport
+from graphlab.tracing.records import Cause, Finding, FunctionSummary, TraceEvent, TraceReport
 
 logger = logging.getLogger("graphlab")
 
@@ -55,6 +57,7 @@ class Entry:
     event: TraceEvent
     owner_id: int  # id() of the tf.function object that traced (0 if unknown)
     code: Any  # the Python code it traced, to match plain functions after the object died
+    captures: tuple[effects.Capture, ...] = ()  # plain values it read while tracing
 
 
 @dataclass(slots=True)
@@ -125,13 +128,106 @@ class Log:
         with self._lock:
             return tuple(log.summary() for log in self._functions.values())
 
+    def findings(self) -> tuple[Finding, ...]:
+        """Stale captures: per function, the plain values its newest trace that read
+        them saw, compared with their values now."""
+        with self._lock:
+            logs = list(self._functions.values())
+        found: list[Finding] = []
+        for log in logs:
+            latest: dict[str, effects.Capture] = {}
+            function = ""
+            for entry in reversed(log.entries):
+                function = function or entry.event.function
+                graph = entry.event.concrete_function
+                if graph is not None and graph() is None:
+                    continue  # the graph is gone: nothing left to compute with old values
+                for capture in entry.captures:
+                    latest.setdefault(capture.name, capture)
+            found += effects.stale_findings(function, list(latest.values()))
+        return tuple(found)
+
 
 def report_of(log: Log) -> TraceReport:
     return TraceReport(
         events=tuple(e.event for e in log.entries()),
         summaries=log.summaries(),
         tensorflow=_tf.TF_VERSION,
+        findings=log.findings(),
     )
+
+
+# ---------------------------------------------------------------------------
+# A trace while it runs
+
+_tracing = threading.local()
+
+
+def _running() -> list[_Trace]:
+    """The traces running on this thread, outermost first (a tf.function called while
+    another traces is traced inside it)."""
+    stack = getattr(_tracing, "stack", None)
+    if stack is None:
+        stack = _tracing.stack = []
+    return stack
+
+
+@dataclass(slots=True)
+class _Trace:
+    """What is known of a trace before TensorFlow builds its graph."""
+
+    sequence: int  # events are listed in the order their traces started
+    owner_id: int
+    target: Any
+    name: str
+    qualname: str
+    defined_at: str
+    cache: CacheView  # the function's cache as the trace found it
+    situation: Situation
+    scopes: list[Any]
+    observer: effects.Observer | None
+
+    @classmethod
+    def start(
+        cls, pending: hook.PendingTrace, owner: Any, cache: CacheView, *, observe: bool
+    ) -> _Trace:
+        options = pending.tracing_options
+        target = hook.python_target(options)
+        name, qualname, defined_at = hook.names_of(target, options.name)
+        role = hook.keras_role(target)
+        if role:  # Keras's train/test/predict functions share code: name them apart
+            name, qualname = f"{role} ({name})", f"{role} ({qualname})"
+        owner_id = id(owner) if owner is not None else 0
+        running = _running()
+        outer = running[-1] if running else None
+        code = hook.code_of(target)
+        situation = Situation(
+            framework=code is not None and _source.is_framework_file(code.co_filename),
+            outer_retrace=outer.name if outer is not None and outer.cache.count else "",
+            recursion_depth=sum(1 for t in running if owner_id and t.owner_id == owner_id),
+        )
+        scopes: list[Any] = []
+        observer = None
+        if observe and not hook.is_internal(options):
+            arguments = hook.call_arguments(pending)
+            scopes = effects.user_scopes(target, hook.bound_instance(target), arguments)
+            observer = effects.Observer(scopes, _locate)
+        return cls(
+            next(_sequence),
+            owner_id,
+            target,
+            name,
+            qualname,
+            defined_at,
+            cache,
+            situation,
+            scopes,
+            observer,
+        )
+
+
+def _locate() -> tuple[str, int] | None:
+    return tf_graphs.current_user_line(_source.is_framework_file)
 
 
 # ---------------------------------------------------------------------------
@@ -145,17 +241,25 @@ class _Recorder:
         self._lock = threading.RLock()
         self._watches: list[Any] = []  # the active graphlab.Watch objects
         self._functions: weakref.WeakSet[Any] = weakref.WeakSet()  # graphlab.function objects
-        # Python code -> the tf.function objects and instances that traced it.
+        # Python code and closure (a fingerprint) -> the tf.function objects and
+        # instances that traced it.
         self._code_owners: dict[Any, _CodeSeen] = {}
         # (qualname, defined_at) -> retrace warnings logged so far.
         self._warnings: dict[tuple[str, str], int] = {}
         self._caches = CacheIndexes()  # each function cache's keys, described once
+        self._filter_added = False
 
     # -- activation -------------------------------------------------------
+    def _install(self) -> None:
+        hook.install_trace_hook(self)
+        if not self._filter_added:  # once; it only acts while graphlab records
+            logging.getLogger("tensorflow").addFilter(_TfRetracingWarningFilter(self))
+            self._filter_added = True
+
     def register_function(self, function: Any) -> None:
         with self._lock:
             self._functions.add(function)
-            hook.install_trace_hook(self)
+            self._install()
 
     def start(self, watch: Any) -> None:
         with self._lock:
@@ -164,7 +268,7 @@ class _Recorder:
             self._watches.append(watch)
             if len(self._watches) == 1:
                 self._warnings.clear()  # a new session of interest: warn afresh
-            hook.install_trace_hook(self)
+            self._install()
 
     def stop(self, watch: Any) -> None:
         with self._lock:
@@ -202,22 +306,54 @@ class _Recorder:
         recorded_owner = owner if hasattr(owner, "_graphlab_log") else None
         if not watches and recorded_owner is None:
             return run()
+        try:
+            cache = self._caches.view(pending)
+            trace = _Trace.start(pending, owner, cache, observe=self.observe_effects)
+        except Exception:  # never break the user's program over a report
+            logger.debug("graphlab could not look at a trace", exc_info=True)
+            return run()
+        stack = _running()
+        stack.append(trace)
         timestamp = time.time()
         start = time.perf_counter()
-        concrete = run()
+        try:
+            if trace.observer is not None:
+                with trace.observer:
+                    concrete = run()
+            else:
+                concrete = run()
+        finally:
+            stack.pop()
         duration = time.perf_counter() - start
         try:
-            event, code = self._make_event(pending, owner, concrete, timestamp, duration)
+            event, code, captures = self._make_event(
+                pending, owner, trace, concrete, timestamp, duration
+            )
         except Exception:  # never break the user's program over a report
             logger.debug("graphlab could not record a trace", exc_info=True)
             return concrete
-        entry = Entry(next(_sequence), event, id(owner) if owner is not None else 0, code)
+        owner_id = id(owner) if owner is not None else 0
+        entry = Entry(trace.sequence, event, owner_id, code, captures)
         if recorded_owner is not None:
             recorded_owner._graphlab_log.add(entry)
         for watch in watches:
             watch._log.add(entry)
         self._log_event(event)
         return concrete
+
+    #: Look for Python side effects and captured values while tracing (a switch for
+    #: the overhead benchmark; always on otherwise).
+    observe_effects: bool = True
+
+    def mutes_tf_warning(self) -> bool:
+        """Whether TensorFlow's generic "N out of the last M calls triggered tf.function
+        retracing" warning is held back: while graphlab records and explains the same
+        retraces, unless a watch asked to keep it."""
+        with self._lock:
+            watches = list(self._watches)
+        if any(getattr(w, "keep_tf_warning", False) for w in watches):
+            return False
+        return bool(watches) or self.live_functions() > 0
 
     def _log_event(self, event: TraceEvent) -> None:
         """Warn about avoidable retraces, a few per function: a loop that retraces on
@@ -246,29 +382,31 @@ class _Recorder:
         self,
         pending: hook.PendingTrace,
         owner: Any,
+        trace: _Trace,
         concrete: Any,
         timestamp: float,
         duration: float,
-    ) -> tuple[TraceEvent, Any]:
-        """The event, and the Python code object that was traced (for matching)."""
+    ) -> tuple[TraceEvent, Any, tuple[effects.Capture, ...]]:
+        """The event, the Python code object that was traced (for matching) and the
+        plain values it read (for stale-capture findings)."""
         options = pending.tracing_options
-        view = self._caches.view(pending)
+        view = trace.cache  # read when the trace started, before the graph was built
         new_key, traced_as, cached = view.new_key, view.traced_as, view.newest
-        target = hook.python_target(options)
-        name, qualname, defined_at = hook.names_of(target, options.name)
+        target = trace.target
         internal = hook.is_internal(options)
 
         call_site = _source.user_call_site(pending.caller)
         lineage = Lineage()
         code = hook.code_of(target)
         if code is not None and owner is not None and not view.count:
-            lineage = self._note_code(code, owner, hook.bound_instance(target), call_site)
+            lineage = self._note_code(target, owner, hook.bound_instance(target), call_site)
 
         cause = explain(
             new_key,
             cached,
             traced_as=traced_as,
             lineage=lineage,
+            situation=trace.situation,
             match=view.match,
             merge=view.merge,
         )
@@ -280,12 +418,14 @@ class _Recorder:
         shown_key = traced_as or new_key
         context = shown_key.context.as_dict()
         context["jit_compile"] = str(hook.jit_compile(options))
+        side_effects = trace.observer.side_effects() if trace.observer is not None else ()
+        captures = tuple(effects.captures_of(trace.scopes)) if trace.scopes else ()
         event = TraceEvent(
-            function=name,
-            qualname=qualname,
-            defined_at=defined_at,
+            function=trace.name,
+            qualname=trace.qualname,
+            defined_at=trace.defined_at,
             call_site=call_site,
-            trace_index=view.count + 1,
+            trace_index=view.count + trace.situation.recursion_depth + 1,
             timestamp=timestamp,
             duration=duration,
             signature={p: render_type(node) for p, node in shown_key.params},
@@ -295,11 +435,17 @@ class _Recorder:
             actionable=bool(actionable),
             internal=internal,
             concrete_function=weakref.ref(concrete),
+            side_effects=side_effects,
         )
-        return event, code
+        return event, code, captures
 
-    def _note_code(self, code: Any, owner: Any, instance: Any, call_site: str) -> Lineage:
-        """Record that ``owner`` traced ``code`` and say what came before it.
+    def _note_code(self, target: Any, owner: Any, instance: Any, call_site: str) -> Lineage:
+        """Record that ``owner`` traced ``target`` and say what came before it.
+
+        Functions count as the same when their code and what their closures hold are the
+        same (:func:`graphlab._tf.hook.closure_fingerprint`): Keras's train and test
+        functions share code but close over different step methods, so they are two
+        functions, each with its own first trace.
 
         A function bound to an instance (a method, or Keras's step closures over
         ``self``) traced for an instance not seen before is that instance's own
@@ -307,8 +453,11 @@ class _Recorder:
         traced from a call site an earlier one was traced from, means the tf.function
         was re-created (a recompiled model, a tf.function made in a loop).
         """
+        fingerprint = hook.closure_fingerprint(target)
         with self._lock:
-            seen = self._code_owners.setdefault(code, _CodeSeen())
+            if fingerprint not in self._code_owners and len(self._code_owners) >= _MAX_FUNCTIONS:
+                del self._code_owners[next(iter(self._code_owners))]  # the oldest
+            seen = self._code_owners.setdefault(fingerprint, _CodeSeen())
             known = seen.has_owner(owner)
             others = seen.objects - known
             if not known:
@@ -346,6 +495,9 @@ def advice_items(advice: str) -> list[str]:
     return items
 
 
+# Functions (fingerprints) remembered; past it the oldest are forgotten.
+_MAX_FUNCTIONS = 4096
+
 # Call sites remembered per piece of code (a bound on memory, not on correctness:
 # past it, a new site is not remembered and its objects are not called re-created).
 _MAX_CALL_SITES = 256
@@ -382,11 +534,32 @@ class _CodeSeen:
             self.instance_ids.add(id(instance))
 
 
+class _TfRetracingWarningFilter(logging.Filter):
+    """Holds back TensorFlow's generic "5 out of the last 5 calls to <function> triggered
+    tf.function retracing" warning while graphlab records and explains the same retraces
+    (see :meth:`_Recorder.mutes_tf_warning`); lets it through otherwise."""
+
+    def __init__(self, recorder: _Recorder):
+        super().__init__()
+        self._recorder = recorder
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        if "triggered tf.function retracing" not in message:
+            return True
+        return not self._recorder.mutes_tf_warning()
+
+
 def _internal_detail(name: str) -> str:
     if name == "initialize_variables":
         return "TensorFlow's initializer for variables created on a first call"
     if name == "fn_with_cond":
         return "TensorFlow's conditional variable initializer"
+    if name.startswith(("_init_func", "_next_func", "_finalize_func", "_remote_")):
+        return "a function TensorFlow's distributed input pipeline traced for itself"
     return "a function tf.data traced for itself"
 
 

@@ -7,6 +7,10 @@ ask :mod:`graphlab._display`, where :mod:`graphlab.tracing.render` registers its
 Schema history (the JSON written from these records):
 
 * ``graphlab.tracelog/1`` (2026-11-25): first version.
+* ``graphlab.tracelog/2`` (2026-11-30): every event has ``side_effects`` (Python side
+  effects that ran while it traced); the document has ``findings`` (stale captured
+  values); the cause kind ``recursion``. Version 1 files still load (no effects, no
+  findings).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from typing import Any
 from graphlab import _display, _schema
 from graphlab._text import ordinal
 
-TRACELOG_SCHEMA = "graphlab.tracelog/1"
+TRACELOG_SCHEMA = "graphlab.tracelog/2"
+#: Every tracelog version this code reads.
+TRACELOG_SCHEMAS = ("graphlab.tracelog/1", TRACELOG_SCHEMA)
 
 #: Every kind of cause graphlab reports, in the order the docs explain them.
 CAUSE_KINDS = (
@@ -28,8 +34,15 @@ CAUSE_KINDS = (
     "variable_creation",
     "generalized",
     "context_change",
+    "recursion",
     "internal",
 )
+
+#: Python side effects that run while a function traces (and never on later calls).
+SIDE_EFFECT_KINDS = ("print", "random", "mutation", "global")
+
+#: Findings about a recording as a whole.
+FINDING_KINDS = ("stale_capture",)
 
 #: What can change about one parameter between two traces.
 CHANGE_KINDS = (
@@ -134,9 +147,93 @@ class Cause:
     def summary(self) -> str:
         """The reason in a few words: ``x changed shape (1, 2) -> (2, 2)``."""
         parts = [change.describe() for change in self.changes]
-        if self.detail and (not parts or self.kind == "generalized"):
+        shows_detail = not parts or self.kind in ("generalized", "recursion") or self.expected
+        if self.detail and shows_detail:
             parts.append(self.detail)
         return "; ".join(parts) or self.kind.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class SideEffect:
+    """A Python side effect that ran while a function traced: it runs once per trace,
+    not on every call.
+
+    Attributes:
+        kind: One of :data:`SIDE_EFFECT_KINDS`.
+        where: ``file:line`` of the user's code that did it.
+        message: What happened and what to use instead.
+    """
+
+    kind: str
+    where: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in SIDE_EFFECT_KINDS:
+            raise ValueError(
+                f"SideEffect.kind must be one of {SIDE_EFFECT_KINDS}, got {self.kind!r}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "where": self.where, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SideEffect:
+        return cls(data["kind"], data["where"], data["message"])
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something wrong found by looking at the whole recording when it is reported.
+
+    ``stale_capture``: a plain Python value (a global, a closure variable, an attribute
+    such as ``model.bias``) was read while tracing, so the graph holds it as a constant;
+    it has changed since, and the function still computes with the old value.
+
+    Attributes:
+        kind: One of :data:`FINDING_KINDS`.
+        function: The function whose graph holds the old value.
+        name: The value as the user's code reads it (``scale``, ``model.bias``).
+        traced_value: Its repr when the function traced.
+        current_value: Its repr when the report was made.
+        where: ``file:line`` where the traced code read it.
+        message: The finding and its fix, in a sentence or two.
+    """
+
+    kind: str
+    function: str
+    name: str
+    traced_value: str
+    current_value: str
+    where: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in FINDING_KINDS:
+            raise ValueError(f"Finding.kind must be one of {FINDING_KINDS}, got {self.kind!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "function": self.function,
+            "name": self.name,
+            "traced_value": self.traced_value,
+            "current_value": self.current_value,
+            "where": self.where,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            kind=data["kind"],
+            function=data["function"],
+            name=data["name"],
+            traced_value=data["traced_value"],
+            current_value=data["current_value"],
+            where=data["where"],
+            message=data["message"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +257,7 @@ class TraceEvent:
         internal: True for functions TensorFlow builds for itself (tf.data,
             variable initializers); hidden from text reports unless asked for.
         concrete_function: A weak reference to the ConcreteFunction, or None.
+        side_effects: Python side effects the user's code ran while this trace ran.
     """
 
     function: str
@@ -178,6 +276,7 @@ class TraceEvent:
     concrete_function: weakref.ReferenceType[Any] | None = field(
         default=None, compare=False, repr=False
     )
+    side_effects: tuple[SideEffect, ...] = ()
 
     @property
     def duration_ms(self) -> float:
@@ -190,7 +289,7 @@ class TraceEvent:
         return format_event_message(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the event (``graphlab.tracelog/1``)."""
+        """The JSON form of the event (``graphlab.tracelog/2``)."""
         return {
             "function": self.function,
             "qualname": self.qualname,
@@ -205,6 +304,7 @@ class TraceEvent:
             "cause": {**self.cause.to_dict(), "message": self.message},
             "actionable": self.actionable,
             "internal": self.internal,
+            "side_effects": [effect.to_dict() for effect in self.side_effects],
         }
 
     @classmethod
@@ -224,6 +324,7 @@ class TraceEvent:
             cause=Cause.from_dict(data["cause"]),
             actionable=bool(data["actionable"]),
             internal=bool(data.get("internal", False)),
+            side_effects=tuple(SideEffect.from_dict(e) for e in data.get("side_effects", ())),
         )
 
     def _repr_html_(self) -> str:
@@ -312,11 +413,13 @@ class TraceReport:
         events: Recorded events in order (capped per function).
         summaries: One per function, in order of first trace.
         tensorflow: The TensorFlow version that produced them.
+        findings: What was found looking at the whole recording (stale captures).
     """
 
     events: tuple[TraceEvent, ...]
     summaries: tuple[FunctionSummary, ...]
     tensorflow: str
+    findings: tuple[Finding, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -324,17 +427,19 @@ class TraceReport:
             "tensorflow": self.tensorflow,
             "events": [event.to_dict() for event in self.events],
             "summary": [summary.to_dict() for summary in self.summaries],
+            "findings": [finding.to_dict() for finding in self.findings],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceReport:
-        """Load a saved report (``watch --format json``); every ``graphlab.tracelog/1``
-        file loads."""
-        _schema.check(data, (TRACELOG_SCHEMA,), "trace report")
+        """Load a saved report (``watch --format json``); ``graphlab.tracelog/1`` and
+        ``/2`` files load."""
+        _schema.check(data, TRACELOG_SCHEMAS, "trace report")
         return cls(
             events=tuple(TraceEvent.from_dict(e) for e in data["events"]),
             summaries=tuple(FunctionSummary.from_dict(s) for s in data["summary"]),
             tensorflow=data.get("tensorflow", ""),
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
         )
 
     def _repr_html_(self) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
+from dataclasses import dataclass
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
 from graphlab._text import md_escape, plural, table, terminal_width, wrap
-from graphlab.tracing.records import FunctionSummary, TraceEvent, TraceReport
+from graphlab.tracing.records import Finding, FunctionSummary, SideEffect, TraceEvent, TraceReport
 
 FORMATS = ("text", "md", "json", "html")
 
@@ -34,9 +36,9 @@ def render(
     if fmt == "text":
         return _text(summaries, events, report, width or terminal_width())
     if fmt == "md":
-        return _markdown(summaries, events)
+        return _markdown(summaries, events, report.findings)
     if fmt == "html":
-        return _fragment(summaries, events)
+        return _fragment(summaries, events, report.findings)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -66,6 +68,69 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
         ]
         for e in events
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _EffectGroup:
+    """One side effect at one place, over the functions and traces that ran it."""
+
+    effect: SideEffect
+    functions: tuple[str, ...]
+    traces: int
+
+    @property
+    def what(self) -> str:
+        """``print()``, ``xs (a list from outside the function) was changed``."""
+        clause = self.effect.message.split(":")[0].removesuffix(" while tracing")
+        return clause.removesuffix(" ran")
+
+    @property
+    def where(self) -> str:
+        names = ", ".join(self.functions)
+        return f"{self.effect.where} in {names} ({plural(self.traces, 'trace')})"
+
+
+#: The fix for each kind of side effect, said once under the list.
+_EFFECT_FIXES = {
+    "print": "print: use tf.print to print on every call.",
+    "random": "random: use tf.random (or a tf.random.Generator) for new numbers on every call.",
+    "mutation": "changed objects: return the values instead, or keep state in a tf.Variable / "
+    "tf.TensorArray.",
+    "global": "assigned globals: keep state that changes per call in a tf.Variable.",
+}
+
+
+def side_effect_groups(events: list[TraceEvent]) -> list[_EffectGroup]:
+    """Side effects per kind and place, in order of first appearance."""
+    first: dict[tuple[str, str], SideEffect] = {}
+    functions: dict[tuple[str, str], dict[str, None]] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    for event in events:
+        for effect in event.side_effects:
+            key = (effect.kind, effect.where)
+            first.setdefault(key, effect)
+            functions.setdefault(key, {})[event.function] = None
+            counts[key] += 1
+    return [
+        _EffectGroup(effect, tuple(functions[key]), counts[key]) for key, effect in first.items()
+    ]
+
+
+def _effect_lines(events: list[TraceEvent], findings: tuple[Finding, ...]) -> list[str]:
+    lines = []
+    groups = side_effect_groups(events)
+    if groups:
+        lines += ["", "Python side effects while tracing (each runs once per trace, not per call):"]
+        for group in groups:
+            lines.append(f"  {group.what} at {group.where}")
+        kinds = dict.fromkeys(g.effect.kind for g in groups)
+        lines += [f"  Fix for {_EFFECT_FIXES[kind]}" for kind in kinds]
+    if findings:
+        lines += ["", "Stale values (read while tracing, baked into the graph, changed since):"]
+        for finding in findings:
+            lines.append(f"  {finding.name} in {finding.function} ({finding.where}):")
+            lines.append(f"    {finding.message}")
+    return lines
 
 
 def _table(rows: list[list[object]], headers: list[str], fmt: str, width: int | None = None) -> str:
@@ -104,13 +169,18 @@ def _text(
         for s in advised:
             out.append(f"  {s.function} ({s.defined_at}):")
             out += wrap(s.advice, width, "    ")
+    for line in _effect_lines(events, report.findings):
+        body = line.lstrip(" ")
+        out += wrap(body, width, line[: len(line) - len(body)]) if body else [line]
     folded = sum(s.folded for s in summaries)
     if folded:
         out += ["", f"({folded} older events folded into the counts above)"]
     return "\n".join(out) + "\n"
 
 
-def _markdown(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str:
+def _markdown(
+    summaries: list[FunctionSummary], events: list[TraceEvent], findings: tuple[Finding, ...]
+) -> str:
     out = ["## Traces per function", ""]
     out.append(_table(_summary_rows(summaries), _SUMMARY_HEADERS, "github"))
     out += ["", "## Trace events", ""]
@@ -127,10 +197,29 @@ def _markdown(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str
                 "```",
                 "",
             ]
+    groups = side_effect_groups(events)
+    if groups:
+        out += ["", "## Python side effects while tracing", ""]
+        out += [
+            f"- {md_escape(g.what)} at `{g.effect.where}` in {md_escape(', '.join(g.functions))}"
+            for g in groups
+        ]
+        out += [""] + [
+            f"Fix for {_EFFECT_FIXES[k]}" for k in dict.fromkeys(g.effect.kind for g in groups)
+        ]
+    if findings:
+        out += ["", "## Stale values", ""]
+        out += [
+            f"- **{md_escape(f.name)}** in {md_escape(f.function)} (`{f.where}`): "
+            f"{md_escape(f.message)}"
+            for f in findings
+        ]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _fragment(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str:
+def _fragment(
+    summaries: list[FunctionSummary], events: list[TraceEvent], findings: tuple[Finding, ...]
+) -> str:
     summary_table = _table(_summary_rows(summaries), _SUMMARY_HEADERS, "html")
     event_table = _table(_event_rows(events), _EVENT_HEADERS, "html")
     advice = "".join(
@@ -141,6 +230,19 @@ def _fragment(summaries: list[FunctionSummary], events: list[TraceEvent]) -> str
     )
     if advice:
         advice = "<h4>What to do</h4>" + advice
+    effects = "".join(
+        f"<li>{html.escape(g.effect.message)} <small>({html.escape(g.where)})</small></li>"
+        for g in side_effect_groups(events)
+    )
+    if effects:
+        advice += f"<h4>Python side effects while tracing</h4><ul>{effects}</ul>"
+    stale = "".join(
+        f"<li><b>{html.escape(f.name)}</b> in {html.escape(f.function)} "
+        f"({html.escape(f.where)}): {html.escape(f.message)}</li>"
+        for f in findings
+    )
+    if stale:
+        advice += f"<h4>Stale values</h4><ul>{stale}</ul>"
     return (
         "<div class='graphlab-traces'><h4>Traces per function</h4>"
         f"{summary_table}{chart(events)}<h4>Trace events</h4>{event_table}{advice}</div>"
@@ -210,6 +312,11 @@ def render_page(report: TraceReport, *, include_internal: bool = False) -> str:
                 f"<pre>{html.escape(event.cause.advice)}</pre>"
                 if event.actionable and event.cause.advice
                 else ""
+            )
+            advice += "".join(
+                f"<br><small>side effect ({html.escape(e.kind)}) at {html.escape(e.where)}: "
+                f"{html.escape(e.message)}</small>"
+                for e in event.side_effects
             )
             signature = ", ".join(f"{k}: {v}" for k, v in event.signature.items())
             body.append(
