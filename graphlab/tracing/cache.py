@@ -88,12 +88,12 @@ class CacheIndexes:
             known = self._indexes.pop(id(cache), None) if cache is not None else None
             described = len(known.index) if known is not None else 0
             size, _ = hook.newest_cached_keys(options, 0)
-            size, pairs = hook.newest_cached_keys(
-                options, size - described + 1 if described else None
-            )
-            if known is not None and described and known.continues(pairs, size):
+            pairs: list[tuple[Any, Any]] = []
+            if known is not None and 0 < described <= size:
+                size, pairs = hook.newest_cached_keys(options, size - described + 1)
+            if known is not None and pairs and known.continues(pairs, size):
                 pairs = pairs[1:]  # the first is the newest entry already described
-            else:
+            else:  # a new cache, one that lost entries, or a dead cache's reused id
                 known, (size, pairs) = _IndexedCache(), hook.newest_cached_keys(options)
             for pair in pairs:
                 known.add(pair)
