@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphlab.bench.records import BUILTIN_MODES
+from graphlab.bench.modenames import BUILTIN_MODES
 
 #: The modes ``compare`` and ``bench`` run when none are given.
 DEFAULT_MODES = ("eager", "graph", "xla")

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from graphlab.bench.records import BUILTIN_MODES
+from graphlab.bench.modenames import BUILTIN_MODES
 from graphlab.bench.render import FORMATS
 from graphlab.bench.runs import RUNS_DIR, save_path
 from graphlab.cli import _common
@@ -108,7 +108,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _parse_modes(text: str) -> list[str]:
-    from graphlab.bench.records import parse_modes
+    from graphlab.bench.modenames import parse_modes
 
     try:
         return parse_modes(text, BUILTIN_MODES)
