@@ -41,6 +41,12 @@ def add_parser(sub: Any) -> None:
         metavar="N",
         help="events kept per function; older ones are folded into counts (default: 1000)",
     )
+    parser.add_argument(
+        "--keep-tf-warning",
+        action="store_true",
+        help="let TensorFlow's generic 'N out of the last M calls triggered tf.function "
+        "retracing' warning through (held back by default: graphlab explains each retrace)",
+    )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     parser.add_argument("script", nargs="?", help="the Python script to run")
     parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for the program")
@@ -119,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
     quiet = fmt == "json" and not args.output  # live warnings would break the JSON
     with _held_back(quiet):
         result = runner.run_watched(
-            target, max_events_per_function=args.max_events, on_hard_exit=hard_exit
+            target,
+            max_events_per_function=args.max_events,
+            keep_tf_warning=args.keep_tf_warning,
+            on_hard_exit=hard_exit,
         )
     report(result)
     return result.exit_code

@@ -78,6 +78,7 @@ def run_watched(
     program: Program,
     *,
     max_events_per_function: int = 1000,
+    keep_tf_warning: bool = False,
     on_hard_exit: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Run ``program`` with a :class:`graphlab.Watch` active and return its report.
@@ -87,7 +88,9 @@ def run_watched(
     """
     from graphlab.tracing.api import Watch
 
-    recorder = Watch(max_events_per_function=max_events_per_function)
+    recorder = Watch(
+        max_events_per_function=max_events_per_function, keep_tf_warning=keep_tf_warning
+    )
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     saved_main = sys.modules.get("__main__")
     exit_code = 0
