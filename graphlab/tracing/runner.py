@@ -73,11 +73,22 @@ class RunResult:
     report: TraceReport
 
 
-def run_watched(program: Program, *, max_events_per_function: int = 1000) -> RunResult:
-    """Run ``program`` with a :class:`graphlab.Watch` active and return its report."""
+def run_watched(
+    program: Program,
+    *,
+    max_events_per_function: int = 1000,
+    memory: bool = False,
+    memory_interval: float = 0.1,
+) -> RunResult:
+    """Run ``program`` with a :class:`graphlab.Watch` active and return its report
+    (with ``memory``, the watch samples resident memory too)."""
     from graphlab.tracing.api import Watch
 
-    recorder = Watch(max_events_per_function=max_events_per_function)
+    recorder = Watch(
+        max_events_per_function=max_events_per_function,
+        memory=memory,
+        memory_interval=memory_interval,
+    )
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     saved_main = sys.modules.get("__main__")
     exit_code = 0
