@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphlab import _memory
+from graphlab._tf import graphs as tf_graphs
 from graphlab.tracing.memory import FunctionMemory, MemoryReport, MemorySample
 
 #: Default seconds between samples.
@@ -26,14 +27,6 @@ DEFAULT_INTERVAL = 0.1
 MAX_SAMPLES = 1000
 #: The sampler thread's name (tests check none is left running).
 THREAD_NAME = "graphlab-memory"
-
-
-def graph_size(concrete: Any) -> tuple[int, int]:
-    """``(serialized GraphDef bytes, nodes)`` of a ConcreteFunction's graph, nested
-    function bodies included (they are in the GraphDef's library)."""
-    graph_def = concrete.graph.as_graph_def()
-    nodes = len(graph_def.node) + sum(len(f.node_def) for f in graph_def.library.function)
-    return graph_def.ByteSize(), nodes
 
 
 @dataclass(slots=True)
@@ -132,7 +125,7 @@ class MemoryMonitor:
         size, nodes = (0, 0)
         if concrete is not None:
             try:
-                size, nodes = graph_size(concrete)
+                size, nodes = tf_graphs.graph_def_size(concrete.graph)
             except Exception:  # a graph we cannot serialize: count it, weigh nothing
                 nodes = event.op_count
         key = (event.qualname, event.defined_at)
