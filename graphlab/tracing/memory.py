@@ -28,7 +28,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from graphlab._text import plural
+from graphlab._text import format_bytes, plural
 
 #: Verdicts, in the order the docs explain them.
 VERDICTS = ("stable", "retrace_growth", "growth_without_retraces")
@@ -332,9 +332,8 @@ def verdict_message(report: MemoryReport) -> str:
         top = max(report.functions, key=lambda f: f.traces, default=None)
         per_trace = ""
         if report.steady_traces:
-            per_trace = (
-                f", about {report.steady_growth_mb * 1024 / report.steady_traces:,.0f} KB per trace"
-            )
+            each = report.steady_growth_mb * 2**20 / report.steady_traces
+            per_trace = f", about {format_bytes(round(each))} per trace"
         blame = (
             f": {top.function} traced {top.traces:,} times, see its causes above"
             if top is not None

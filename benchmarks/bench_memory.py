@@ -1,0 +1,193 @@
+"""Figures for the memory watch (``graphlab.watch(memory=True)``, ``watch --memory``).
+
+Run: ``.venv/bin/python benchmarks/bench_memory.py [--rounds N] [--quick]``
+
+1. What sampling costs on the seed chapter's Keras ``fit`` (the MLP on Fashion-MNIST-like
+   data; goal: at most 2%): the wall time of ``fit`` under ``graphlab.watch()`` with
+   ``memory=True`` over the same with ``memory=False``, each in a fresh process, the two
+   alternated in each round (on/off, then off/on) so that drift hits both alike; the
+   median of the per-round ratios with its spread.
+2. No cost per steady-state call: a warmed-up tf.function called in blocks, alternately
+   with and without a memory watch active in the same process (median block ratio).
+3. The verdicts on the issue's three loops, in this process: a tiny tf.function given a
+   new input shape on every call (the first call count from which the verdict over the
+   calls so far is ``retrace_growth``, checked every 50 calls), the same with one fixed
+   shape, and eager tensors appended to a list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+FIT_WORKER = """
+import json, logging, os, sys, time
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import keras
+import graphlab
+from graphlab import examples
+logging.getLogger("graphlab").setLevel(logging.ERROR)
+memory = sys.argv[1] == "on"
+x, y = examples.fashion_mnist_like(int(sys.argv[2]))
+model = examples.make_mlp()
+model.compile(optimizer="nadam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+with graphlab.watch(memory=memory) as watch:
+    start = time.perf_counter()
+    model.fit(x, y, epochs=int(sys.argv[3]), batch_size=32, verbose=0)
+    seconds = time.perf_counter() - start
+report = watch.report()
+samples = len(report.memory.samples) if report.memory else 0
+verdict = report.memory.verdict if report.memory else None
+print(json.dumps({"seconds": seconds, "samples": samples, "verdict": verdict}))
+"""
+
+
+def fit_once(memory: bool, n: int, epochs: int) -> dict[str, float]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", FIT_WORKER, "on" if memory else "off", str(n), str(epochs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def sampling_cost(rounds: int, n: int, epochs: int) -> dict[str, object]:
+    ratios, on_times, off_times, verdicts = [], [], [], []
+    for index in range(rounds):
+        order = (True, False) if index % 2 == 0 else (False, True)
+        times = {}
+        for memory in order:
+            result = fit_once(memory, n, epochs)
+            times[memory] = result["seconds"]
+            if memory:
+                verdicts.append(result["verdict"])
+        ratios.append(times[True] / times[False])
+        on_times.append(times[True])
+        off_times.append(times[False])
+        print(
+            f"  round {index + 1}: on {times[True]:.3f} s, off {times[False]:.3f} s, "
+            f"ratio {ratios[-1]:.3f}",
+            file=sys.stderr,
+        )
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+    return {
+        "median_ratio": statistics.median(ratios),
+        "ratio_q1": quartiles[0],
+        "ratio_q3": quartiles[2],
+        "median_fit_s_on": statistics.median(on_times),
+        "median_fit_s_off": statistics.median(off_times),
+        "verdicts": sorted(set(verdicts)),
+    }
+
+
+def per_call_cost(blocks: int, calls: int) -> float:
+    import tensorflow as tf
+
+    import graphlab
+
+    step = tf.function(lambda x: x * 2.0 + 1.0)
+    x = tf.zeros([8])
+    step(x)
+
+    def block() -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            step(x)
+        return time.perf_counter() - start
+
+    ratios = []
+    for index in range(blocks):
+        times = {}
+        for memory in (True, False) if index % 2 == 0 else (False, True):
+            with graphlab.watch(memory=memory, memory_interval=0.01):
+                times[memory] = block()
+        ratios.append(times[True] / times[False])
+    return statistics.median(ratios)
+
+
+def verdicts(calls: int) -> dict[str, object]:
+    import tensorflow as tf
+
+    import graphlab
+    from graphlab.tracing.memory import classify
+
+    @tf.function
+    def step(x):
+        return tf.reduce_sum(x * 2.0 + 1.0)
+
+    found: dict[str, object] = {}
+    start = time.perf_counter()
+    with graphlab.watch(memory=True) as watch:
+        for n in range(1, calls + 1):
+            step(tf.zeros([n]))
+    memory = watch.report().memory
+    first = None
+    for upto in range(50, calls + 1, 50):
+        seen = [s for s in memory.samples if s.traces <= upto]
+        if classify(seen).verdict == "retrace_growth":
+            first = upto
+            break
+    found["new_shapes"] = {
+        "calls": calls,
+        "seconds": round(time.perf_counter() - start, 1),
+        "verdict": memory.verdict,
+        "growth_mb": round(memory.growth_mb, 1),
+        "retrace_growth_from_call": first,
+        "message": memory.message,
+    }
+
+    x = tf.zeros([8])
+    with graphlab.watch(memory=True) as watch:
+        for _ in range(max(calls, 3000)):
+            step(x)
+    memory = watch.report().memory
+    found["fixed_shape"] = {"verdict": memory.verdict, "growth_mb": round(memory.growth_mb, 1)}
+
+    kept = []
+    with graphlab.watch(memory=True) as watch:
+        for _ in range(200):
+            kept.append(tf.random.normal([256, 1024]))  # 1 MB each
+            time.sleep(0.01)
+    memory = watch.report().memory
+    found["eager_list"] = {"verdict": memory.verdict, "growth_mb": round(memory.growth_mb, 1)}
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=8, help="on/off pairs of fit processes")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and calls")
+    parser.add_argument("--skip-fit", action="store_true", help="only parts 2 and 3")
+    args = parser.parse_args()
+    logging.getLogger("graphlab").setLevel(logging.ERROR)
+    rounds = 2 if args.quick else args.rounds
+    load = os.getloadavg()
+    figures: dict[str, object] = {
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": [round(v, 2) for v in load],
+    }
+    if not args.skip_fit:
+        print("1. sampling cost on the seed chapter's Keras fit", file=sys.stderr)
+        figures["fit_sampling"] = sampling_cost(rounds, 8192, 3)
+    print("2. per-call cost of a memory watch", file=sys.stderr)
+    figures["per_call_ratio"] = round(per_call_cost(20 if not args.quick else 6, 2000), 4)
+    print("3. verdicts", file=sys.stderr)
+    figures["verdicts"] = verdicts(300 if args.quick else 1000)
+    figures["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
