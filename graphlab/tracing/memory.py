@@ -221,6 +221,8 @@ class MemoryReport:
         verdict: One of :data:`VERDICTS` (what :func:`classify` said when recorded).
         steady_growth_mb: Growth over the second half of the run.
         steady_traces: Traces in the second half.
+        cost: Seconds the memory watch itself used: the sampling thread's CPU time and
+            the time spent weighing each new graph (on the thread that traced).
     """
 
     rss_start_mb: float
@@ -232,6 +234,7 @@ class MemoryReport:
     verdict: str
     steady_growth_mb: float = 0.0
     steady_traces: int = 0
+    cost: float = 0.0
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -245,6 +248,7 @@ class MemoryReport:
         samples: tuple[MemorySample, ...],
         functions: tuple[FunctionMemory, ...],
         interval: float,
+        cost: float = 0.0,
     ) -> MemoryReport:
         """The report of a run: the verdict is read from ``samples``."""
         if not samples:
@@ -260,6 +264,7 @@ class MemoryReport:
             verdict=verdict.verdict,
             steady_growth_mb=verdict.steady_growth_mb,
             steady_traces=verdict.steady_traces,
+            cost=cost,
         )
 
     @property
@@ -290,6 +295,7 @@ class MemoryReport:
             "verdict": self.verdict,
             "message": self.message,
             "interval_s": self.interval,
+            "cost_s": round(self.cost, 6),
             "samples": [sample.to_dict() for sample in self.samples],
             "functions": [function.to_dict() for function in self.functions],
         }
@@ -306,6 +312,7 @@ class MemoryReport:
             verdict=data["verdict"],
             steady_growth_mb=float(data.get("steady_growth_mb", 0.0)),
             steady_traces=int(data.get("steady_traces", 0)),
+            cost=float(data.get("cost_s", 0.0)),
         )
 
 

@@ -47,7 +47,8 @@ def _table(memory: MemoryReport, fmt: str) -> str:
 def _heading(memory: MemoryReport) -> str:
     return (
         f"Memory ({_VERDICT_TITLES[memory.verdict]}; resident memory sampled every "
-        f"{memory.interval:g} s for {memory.duration:,.1f} s, peak {memory.rss_peak_mb:,.1f} MB)"
+        f"{memory.interval:g} s for {memory.duration:,.1f} s, peak {memory.rss_peak_mb:,.1f} MB; "
+        f"watching cost {memory.cost:.3f} s)"
     )
 
 

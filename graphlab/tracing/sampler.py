@@ -75,6 +75,8 @@ class MemoryMonitor:
         self._started = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._thread_cpu = 0.0  # CPU seconds the sampler thread used
+        self._weighing = 0.0  # seconds spent weighing new graphs
 
     @property
     def running(self) -> bool:
@@ -99,8 +101,10 @@ class MemoryMonitor:
         self.sample()
 
     def _run(self) -> None:
+        start = time.thread_time()
         while not self._stop.wait(self._interval):
             self.sample()
+            self._thread_cpu = time.thread_time() - start
 
     def sample(self) -> None:
         rss = self._read_rss()
@@ -124,10 +128,12 @@ class MemoryMonitor:
         concrete = event.concrete_function() if event.concrete_function is not None else None
         size, nodes = (0, 0)
         if concrete is not None:
+            start = time.perf_counter()
             try:
                 size, nodes = tf_graphs.graph_def_size(concrete.graph)
             except Exception:  # a graph we cannot serialize: count it, weigh nothing
                 nodes = event.op_count
+            self._weighing += time.perf_counter() - start
         key = (event.qualname, event.defined_at)
         with self._lock:
             self._traces += 1
@@ -181,4 +187,4 @@ class MemoryMonitor:
         if not samples:
             return None
         functions = tuple(sorted(functions, key=lambda f: -f.graph_bytes))
-        return MemoryReport.of(samples, functions, interval)
+        return MemoryReport.of(samples, functions, interval, cost=self._thread_cpu + self._weighing)
