@@ -11,6 +11,9 @@ Run: ``.venv/bin/python benchmarks/bench_memory.py [--rounds N] [--quick]``
    figure that decides is the watch's own cost: the CPU time of the sampling thread
    plus the time spent weighing new graphs (``MemoryReport.cost``), as a share of the
    time ``fit`` took.
+   The same in one process as well: after a warm-up ``fit``, one-epoch ``fit`` calls
+   alternately under a watch with and without memory (pairs in alternating order),
+   which leaves out the differences between processes.
 2. No cost per steady-state call: a warmed-up tf.function called in blocks, alternately
    with and without a memory watch active in the same process (median block ratio).
 3. The verdicts on the issue's three loops, in this process: a tiny tf.function given a
@@ -105,6 +108,33 @@ def sampling_cost(rounds: int, n: int, epochs: int) -> dict[str, object]:
     }
 
 
+def in_process_fit(pairs: int, n: int) -> dict[str, object]:
+    import graphlab
+    from graphlab import examples
+
+    x, y = examples.fashion_mnist_like(n)
+    model = examples.make_mlp()
+    model.compile(optimizer="nadam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0)  # warm-up: traces, kernels
+
+    def one_fit(memory: bool) -> float:
+        with graphlab.watch(memory=memory):
+            start = time.perf_counter()
+            model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+            return time.perf_counter() - start
+
+    ratios = []
+    for index in range(pairs):
+        times = {memory: one_fit(memory) for memory in ((True, False), (False, True))[index % 2]}
+        ratios.append(times[True] / times[False])
+    quartiles = _quartiles(ratios)
+    return {
+        "pairs": pairs,
+        "wall_ratio_median": round(statistics.median(ratios), 4),
+        "wall_ratio_iqr": [round(quartiles[0], 4), round(quartiles[2], 4)],
+    }
+
+
 def per_call_cost(blocks: int, calls: int) -> float:
     import tensorflow as tf
 
@@ -194,6 +224,8 @@ def main() -> int:
     if not args.skip_fit:
         print("1. sampling cost on the seed chapter's Keras fit", file=sys.stderr)
         figures["fit_sampling"] = sampling_cost(rounds, 8192, 3)
+    print("1b. the same, alternating in one process", file=sys.stderr)
+    figures["fit_sampling_in_process"] = in_process_fit(4 if args.quick else 16, 8192)
     print("2. per-call cost of a memory watch", file=sys.stderr)
     figures["per_call_ratio"] = round(per_call_cost(20 if not args.quick else 6, 2000), 4)
     print("3. verdicts", file=sys.stderr)

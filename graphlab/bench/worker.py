@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from graphlab.bench.peak import measured_in_worker
+
 REQUEST = "request.json"
 RESULT = "result.json"
 

@@ -85,7 +85,8 @@ class MemoryMonitor:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("this memory monitor is already running")
-        self._started = self._clock()
+        if not self._samples:  # a watch started again keeps one time line
+            self._started = self._clock()
         self._stop.clear()
         self.sample()
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
