@@ -229,7 +229,7 @@ def line_chart(
         f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
         'stroke="#d0d0d0"/>',
-        f'<text x="{left}" y="{height - 8}">{x0:g} {html.escape(x_unit)}</text>',
+        f'<text x="{left}" y="{height - 8}">{_axis(x0, x_span)} {html.escape(x_unit)}</text>',
         f'<text x="{left + plot_w}" y="{height - 8}" text-anchor="end">'
         f"{x1:.3g} {html.escape(x_unit)}</text>",
     ]
@@ -250,10 +250,16 @@ def line_chart(
         for value, y in ((y1, top + 10), (y0, top + plot_h)):
             parts.append(
                 f'<text x="{axis_x}" y="{y}" text-anchor="{anchor}" fill="{colour}">'
-                f"{value:,.4g} {html.escape(line.unit)}</text>"
+                f"{value:,.4g} {html.escape(line.unit)}".rstrip()
+                + "</text>"
             )
         parts.append(f'<rect x="{legend_x}" y="26" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="35">{html.escape(line.name)}</text>')
         legend_x += 24 + 7 * len(line.name)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _axis(value: float, span: float) -> str:
+    """An axis end: ``0`` for a start a hair above zero (the first sample's clock)."""
+    return "0" if abs(value) < span * 1e-3 else f"{value:.3g}"
