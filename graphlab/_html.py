@@ -209,10 +209,17 @@ class Line:
 
 
 def line_chart(
-    lines: Sequence[Line], title: str, x_unit: str = "s", width: int = 720, height: int = 240
+    lines: Sequence[Line],
+    title: str,
+    x_unit: str = "s",
+    width: int = 720,
+    height: int = 240,
+    bands: Sequence[tuple[float, float]] = (),
+    band_label: str = "",
 ) -> str:
-    """Up to two series over a shared x axis, each scaled to its own range; an empty
-    string when there is nothing to draw."""
+    """Up to two series over a shared x axis, each scaled to its own range, over shaded
+    ``bands`` of x (spans of time when something happened); an empty string when there
+    is nothing to draw."""
     lines = [line for line in lines[:2] if line.points]
     if not lines:
         return ""
@@ -233,6 +240,14 @@ def line_chart(
         f'<text x="{left + plot_w}" y="{height - 8}" text-anchor="end">'
         f"{x1:.3g} {html.escape(x_unit)}</text>",
     ]
+    for start, end in bands:
+        a = left + (max(start, x0) - x0) / x_span * plot_w
+        b = left + (min(end, x1) - x0) / x_span * plot_w
+        if b > a:
+            parts.append(
+                f'<rect x="{a:.1f}" y="{top}" width="{max(b - a, 1.0):.1f}" height="{plot_h}" '
+                'fill="#eeeeee"/>'
+            )
     legend_x = 0
     for index, line in enumerate(lines):
         colour = PALETTE[index % len(PALETTE)]
@@ -256,6 +271,9 @@ def line_chart(
         parts.append(f'<rect x="{legend_x}" y="26" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="35">{html.escape(line.name)}</text>')
         legend_x += 24 + 7 * len(line.name)
+    if bands and band_label:
+        parts.append(f'<rect x="{legend_x}" y="26" width="10" height="10" fill="#dddddd"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="35">{html.escape(band_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -184,4 +184,5 @@ def make_memory(verdict_growth: str = "retrace") -> MemoryReport:
             traces = 2 * i if verdict_growth == "retrace" else 1
         samples.append(MemorySample(t, rss, traces))
     functions = (FunctionMemory("tf_cube", "train.py:8", 100, 100, 204_800, 400, 100),)
-    return MemoryReport.of(tuple(samples), functions, 0.2)
+    tracing = ((0.1, 10.0),) if verdict_growth == "retrace" else ()
+    return MemoryReport.of(tuple(samples), functions, 0.2, cost=0.012, tracing=tracing)

@@ -67,6 +67,15 @@ def test_steady_growth_without_traces_is_not_blamed_on_tracing():
     assert verdict.verdict == "growth_without_retraces" and verdict.steady_traces == 0
 
 
+def test_traces_longer_than_a_sampling_interval_count_in_every_interval_they_span():
+    # A trace completes every 0.8 s, each running 0.8 s: most intervals see no new count.
+    grows = samples(lambda t: 500 + 10 * t, lambda t: int(t / 0.8))
+    assert classify(grows).verdict == "growth_without_retraces"
+    spans = ((0.0, 10.0),)
+    verdict = classify(grows, spans)
+    assert verdict.verdict == "retrace_growth" and verdict.traced_share == 1.0
+
+
 def test_a_few_traces_do_not_take_the_blame_for_growth():
     # Growth all along; a trace every two seconds lands in a few sampling intervals.
     verdict = classify(samples(lambda t: 500 + 10 * t, lambda t: int(t / 2)))

@@ -20,7 +20,8 @@ grows as much in each; a step of warm-up grows in one or two: the seed chapter's
 program, which meets Keras's ``evaluate``, ``predict`` and an eager ``fit`` late in its
 run, grows in one or two of them); otherwise it is ``stable``. Growth is ``retrace_growth`` when
 traces kept coming in that half (at least :data:`MIN_TRACES`) and at least half of the
-growth happened in sampling intervals in which something traced; otherwise
+growth happened in sampling intervals in which something was tracing (a trace that
+runs across several intervals counts in each of them); otherwise
 ``growth_without_retraces``.
 """
 
@@ -175,8 +176,14 @@ class Verdict:
     growing_slices: int
 
 
-def classify(samples: tuple[MemorySample, ...] | list[MemorySample]) -> Verdict:
-    """The verdict on a run's samples (oldest first); see the module docstring."""
+Span = tuple[float, float]
+
+
+def classify(
+    samples: tuple[MemorySample, ...] | list[MemorySample], tracing: tuple[Span, ...] = ()
+) -> Verdict:
+    """The verdict on a run's samples (oldest first) and the spans of time in which
+    traces ran (``(start, end)`` in the samples' seconds); see the module docstring."""
     if len(samples) < 2:
         return Verdict("stable", 0.0, 0, 0.0, GROWTH_MB, 0)
     start, end = samples[0], samples[-1]
@@ -186,7 +193,10 @@ def classify(samples: tuple[MemorySample, ...] | list[MemorySample]) -> Verdict:
     window = samples[first:]
     growth = end.rss_mb - window[0].rss_mb
     traces = end.traces - window[0].traces
-    rises = [(b.rss_mb - a.rss_mb, b.traces > a.traces) for a, b in itertools.pairwise(window)]
+    rises = [
+        (b.rss_mb - a.rss_mb, b.traces > a.traces or _overlaps(tracing, a.t, b.t))
+        for a, b in itertools.pairwise(window)
+    ]
     rise_total = sum(rise for rise, _ in rises if rise > 0)
     rise_traced = sum(rise for rise, traced in rises if rise > 0 and traced)
     share = rise_traced / rise_total if rise_total > 0 else 0.0
@@ -200,6 +210,10 @@ def classify(samples: tuple[MemorySample, ...] | list[MemorySample]) -> Verdict:
     else:
         verdict = "growth_without_retraces"
     return Verdict(verdict, growth, traces, share, threshold, growing)
+
+
+def _overlaps(spans: tuple[Span, ...], start: float, end: float) -> bool:
+    return any(s < end and e > start for s, e in spans)
 
 
 def _rss_at(samples: tuple[MemorySample, ...] | list[MemorySample], t: float) -> float:
@@ -225,6 +239,8 @@ class MemoryReport:
         steady_traces: Traces in the second half.
         cost: Seconds the memory watch itself used: the sampling thread's CPU time and
             the time spent weighing each new graph (on the thread that traced).
+        tracing: Spans of time (seconds since the watch started) in which traces ran;
+            spans less than a sampling interval apart are merged.
     """
 
     rss_start_mb: float
@@ -237,6 +253,7 @@ class MemoryReport:
     steady_growth_mb: float = 0.0
     steady_traces: int = 0
     cost: float = 0.0
+    tracing: tuple[Span, ...] = ()
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -251,11 +268,12 @@ class MemoryReport:
         functions: tuple[FunctionMemory, ...],
         interval: float,
         cost: float = 0.0,
+        tracing: tuple[Span, ...] = (),
     ) -> MemoryReport:
         """The report of a run: the verdict is read from ``samples``."""
         if not samples:
             raise ValueError("a memory report needs at least one sample")
-        verdict = classify(samples)
+        verdict = classify(samples, tracing)
         return cls(
             rss_start_mb=samples[0].rss_mb,
             rss_end_mb=samples[-1].rss_mb,
@@ -267,6 +285,7 @@ class MemoryReport:
             steady_growth_mb=verdict.steady_growth_mb,
             steady_traces=verdict.steady_traces,
             cost=cost,
+            tracing=tracing,
         )
 
     @property
@@ -299,6 +318,7 @@ class MemoryReport:
             "interval_s": self.interval,
             "cost_s": round(self.cost, 6),
             "samples": [sample.to_dict() for sample in self.samples],
+            "tracing_s": [[round(s, 4), round(e, 4)] for s, e in self.tracing],
             "functions": [function.to_dict() for function in self.functions],
         }
 
@@ -315,6 +335,7 @@ class MemoryReport:
             steady_growth_mb=float(data.get("steady_growth_mb", 0.0)),
             steady_traces=int(data.get("steady_traces", 0)),
             cost=float(data.get("cost_s", 0.0)),
+            tracing=tuple((float(s), float(e)) for s, e in data.get("tracing_s", ())),
         )
 
 

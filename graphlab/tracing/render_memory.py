@@ -84,7 +84,12 @@ def chart(memory: MemoryReport) -> str:
     """RSS and cumulative traces against time, as an inline SVG."""
     rss = Line("RSS (MB)", [(s.t, s.rss_mb) for s in memory.samples], "MB")
     traces = Line("traces so far", [(s.t, float(s.traces)) for s in memory.samples])
-    return line_chart([rss, traces], "Resident memory and traces over time")
+    return line_chart(
+        [rss, traces],
+        "Resident memory and traces over time",
+        bands=memory.tracing,
+        band_label="tracing",
+    )
 
 
 def fragment(memory: MemoryReport) -> str:

@@ -25,6 +25,8 @@ from graphlab.tracing.memory import FunctionMemory, MemoryReport, MemorySample
 DEFAULT_INTERVAL = 0.1
 #: Samples kept; past it every other one is dropped and the interval doubles.
 MAX_SAMPLES = 1000
+#: Spans of tracing kept; past it neighbours are merged two by two.
+MAX_SPANS = 1000
 #: The sampler thread's name (tests check none is left running).
 THREAD_NAME = "graphlab-memory"
 
@@ -77,6 +79,7 @@ class MemoryMonitor:
         self._thread: threading.Thread | None = None
         self._thread_cpu = 0.0  # CPU seconds the sampler thread used
         self._weighing = 0.0  # seconds spent weighing new graphs
+        self._spans: list[list[float]] = []  # [start, end] of tracing, merged
 
     @property
     def running(self) -> bool:
@@ -138,6 +141,7 @@ class MemoryMonitor:
         key = (event.qualname, event.defined_at)
         with self._lock:
             self._traces += 1
+            self._note_span(event.duration)
             graphs = self._functions.get(key)
             if graphs is None:
                 graphs = self._functions[key] = _Graphs(event.function, event.defined_at)
@@ -151,6 +155,21 @@ class MemoryMonitor:
             graphs.live_nodes += nodes
             if graphs.live > graphs.peak[0]:
                 graphs.peak = (graphs.live, graphs.live_bytes, graphs.live_nodes)
+
+    def _note_span(self, duration: float) -> None:
+        """Remember that a trace ran for ``duration`` seconds until now (under the lock)."""
+        end = self._clock() - self._started
+        start = max(0.0, end - duration)
+        spans = self._spans
+        if spans and start <= spans[-1][1] + self._interval:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+        if len(spans) > MAX_SPANS:
+            self._spans = [
+                [pair[0][0], pair[-1][1]]
+                for pair in (spans[i : i + 2] for i in range(0, len(spans), 2))
+            ]
 
     def _freed(self, graphs: _Graphs, ref: Any) -> None:
         with self._lock:
@@ -185,7 +204,9 @@ class MemoryMonitor:
                 for g in self._functions.values()
             )
             interval = self._interval
+            spans = tuple((s, e) for s, e in self._spans)
         if not samples:
             return None
         functions = tuple(sorted(functions, key=lambda f: -f.graph_bytes))
-        return MemoryReport.of(samples, functions, interval, cost=self._thread_cpu + self._weighing)
+        cost = self._thread_cpu + self._weighing
+        return MemoryReport.of(samples, functions, interval, cost=cost, tracing=spans)
