@@ -6,13 +6,15 @@ TensorFlow reports no allocator figures for the CPU, so the CPU figure is the pr
 own: before a mode runs, its RSS is read and its high-water mark reset
 (:func:`graphlab._memory.reset_peak_rss`); after, the high-water mark minus that RSS is
 what the mode needed at its peak (tensors, graphs, XLA's compiled code, allocator
-caches). How it was measured goes with the figure:
+caches). Modes take turns (:func:`graphlab.bench.schedule.interleave`), so each of the
+mode's spans (its warm-up, each of its blocks) is measured that way and the largest
+counts; memory the allocator kept from another mode's block is reused, so a figure
+reads what the mode needed above what the process already held. How it was measured
+goes with the figure:
 
-* ``worker process``: the mode ran alone in a fresh process (``--isolate``), nothing
-  before it but imports and setup;
-* ``in-process``: the mode ran in a process that ran other modes before it; memory the
-  allocator kept from them is reused, so the figure can read low for modes that come
-  later;
+* ``worker process``: the modes of one target ran in a fresh process (``--isolate``,
+  ``--processes N``), nothing before them but imports and setup;
+* ``in-process``: in the user's process, after whatever it ran before;
 * ``in-process, peak not resettable``: the OS did not let the high-water mark be reset;
   the figure shows only how far the mode rose above every earlier peak of the process
   (often 0).
@@ -20,7 +22,7 @@ caches). How it was measured goes with the figure:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +92,18 @@ class PeakTracker:
         return found
 
 
+def gpu_probes() -> tuple[Callable[[], None] | None, Callable[[], int | None] | None]:
+    """The GPU allocator's reset and peak (:mod:`graphlab._runtime`) when TensorFlow is
+    already loaded; ``(None, None)`` otherwise (timing fake clocks needs no TensorFlow)."""
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        return None, None
+    from graphlab import _runtime
+
+    return _runtime.reset_peak_memory, _runtime.peak_memory_bytes
+
+
 def with_peak(measurement: Any, tracker: PeakTracker) -> Any:
     """``measurement`` with the tracker's figures in its metadata."""
     import dataclasses
@@ -110,3 +124,28 @@ def peak_gpu_mb(metadata: dict[str, str]) -> float | None:
     """The GPU figure of a measurement's metadata, in MB."""
     value = metadata.get(PEAK_GPU_KEY)
     return int(value) / _memory.MB if value else None
+
+
+def measured_in_worker(comparison: Any) -> Any:
+    """``comparison`` with its in-process peaks marked as taken in a fresh worker
+    process (the worker ran nothing but the target's modes)."""
+    import dataclasses
+
+    rows = []
+    for row in comparison.rows:
+        m = row.measurement
+        if m is not None and m.metadata.get(PEAK_RSS_HOW_KEY) == IN_PROCESS:
+            metadata = {**m.metadata, PEAK_RSS_HOW_KEY: WORKER_PROCESS}
+            row = dataclasses.replace(row, measurement=dataclasses.replace(m, metadata=metadata))
+        rows.append(row)
+    return dataclasses.replace(comparison, rows=tuple(rows))
+
+
+def pooled_peaks(measurements: Sequence[Any]) -> dict[str, str]:
+    """The first process's metadata with the largest peaks over all processes."""
+    metadata = dict(measurements[0].metadata)
+    for key in (PEAK_RSS_KEY, PEAK_GPU_KEY):
+        values = [int(m.metadata[key]) for m in measurements if m.metadata.get(key)]
+        if values:
+            metadata[key] = str(max(values))
+    return metadata
