@@ -114,6 +114,11 @@ def with_peak(measurement: Any, tracker: PeakTracker) -> Any:
     return dataclasses.replace(measurement, metadata={**measurement.metadata, **extra})
 
 
+def peak_columns(metadata: dict[str, str]) -> dict[str, Any]:
+    """A row's ``peak_rss_mb`` and ``peak_rss_how`` (``to_frame()``, CSV)."""
+    return {"peak_rss_mb": peak_rss_mb(metadata), "peak_rss_how": metadata.get(PEAK_RSS_HOW_KEY)}
+
+
 def peak_rss_mb(metadata: dict[str, str]) -> float | None:
     """The CPU figure of a measurement's metadata, in MB."""
     value = metadata.get(PEAK_RSS_KEY)

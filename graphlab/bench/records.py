@@ -34,6 +34,7 @@ from typing import Any
 from graphlab import _display, _schema
 from graphlab._text import format_significant
 from graphlab.bench import pairing, stats
+from graphlab.bench.peak import peak_columns
 
 COMPARISON_SCHEMA = "graphlab.comparison/3"
 #: Every comparison schema this graphlab reads.
@@ -559,21 +560,11 @@ def _flat_row(comparison: Comparison, row: ComparisonRow, data: dict[str, Any]) 
         "parity": row.parity,
         "error": row.error,
         "notes": "; ".join(data.get("notes", [])),
-        **_peak_columns(row),
+        **peak_columns(row.measurement.metadata if row.measurement is not None else {}),
     }
     if comparison.metadata.get("unit") == "training step":
         flat.update(_training_columns(comparison, row, data))
     return flat
-
-
-def _peak_columns(row: ComparisonRow) -> dict[str, Any]:
-    """The mode's peak RSS rise (MB) and how it was measured (graphlab.bench.peak)."""
-    metadata = row.measurement.metadata if row.measurement is not None else {}
-    rise = metadata.get("peak_rss_increase_bytes")
-    return {
-        "peak_rss_mb": int(rise) / 2**20 if rise else None,
-        "peak_rss_how": metadata.get("peak_rss_how"),
-    }
 
 
 def _training_columns(
