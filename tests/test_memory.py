@@ -260,3 +260,9 @@ def test_watch_memory_cli(tmp_path):
 def test_memory_report_needs_a_sample():
     with pytest.raises(ValueError, match="at least one sample"):
         MemoryReport.of((), (), 0.1)
+
+
+def test_a_stable_run_still_points_at_a_function_that_keeps_many_graphs():
+    # Retraced a hundred times early, then stopped: memory is flat, the graphs stay.
+    message = make_memory("stable").message
+    assert message.startswith("Memory stable") and "tf_cube kept 100 concrete functions" in message

@@ -48,6 +48,9 @@ MIN_TRACES = 5
 SLICES = 4
 SUSTAINED_SLICES = 4
 
+#: Concrete functions of one function that a stable verdict still points out.
+MANY_GRAPHS = 100
+
 #: What to do when retraces make memory grow.
 RETRACE_ADVICE = (
     "Every trace keeps a concrete function and its graph for as long as the tf.function "
@@ -357,7 +360,17 @@ def verdict_message(report: MemoryReport) -> str:
         f"{_mb(report.graph_bytes / 2**20)} of serialized graphs"
     )
     if report.verdict == "stable":
-        return f"Memory stable: {grew}; growth early in a run is TensorFlow's warm-up."
+        text = (
+            f"Memory stable: {grew}; it did not keep growing (growth early in a run, or in "
+            "steps when something new runs for the first time, is TensorFlow's warm-up)."
+        )
+        heavy = max(report.functions, key=lambda f: f.concrete_functions, default=None)
+        if heavy is not None and heavy.concrete_functions >= MANY_GRAPHS:
+            text += (
+                f" Still, {heavy.function} kept {heavy.concrete_functions:,} concrete functions "
+                "alive at once: memory its retraces hold (see their causes above)."
+            )
+        return text
     if report.verdict == "retrace_growth":
         top = max(report.functions, key=lambda f: f.traces, default=None)
         per_trace = ""
