@@ -1,6 +1,6 @@
 """Figures for the memory watch (``graphlab.watch(memory=True)``, ``watch --memory``).
 
-Run: ``.venv/bin/python benchmarks/bench_memory.py [--rounds N] [--quick]``
+Run: ``.venv/bin/python benchmarks/bench_memory.py [--rounds N] [--quick] [--parts ...]``
 
 1. What sampling costs on the seed chapter's Keras ``fit`` (the MLP on Fashion-MNIST-like
    data; goal: at most 2%): the wall time (and the process CPU time) of ``fit`` under
@@ -20,6 +20,8 @@ Run: ``.venv/bin/python benchmarks/bench_memory.py [--rounds N] [--quick]``
    new input shape on every call (the first call count from which the verdict over the
    calls so far is ``retrace_growth``, checked every 50 calls), the same with one fixed
    shape, and eager tensors appended to a list.
+4. Peak memory per mode (RSS rise) of the seed chapter's training step (the MLP), by
+   ``bench_training_step`` in this process.
 """
 
 from __future__ import annotations
@@ -208,12 +210,39 @@ def verdicts(calls: int) -> dict[str, object]:
     return found
 
 
+def training_peaks(max_time: float) -> dict[str, object]:
+    import keras
+
+    from graphlab import examples
+    from graphlab.bench import training
+
+    x, y = examples.fashion_mnist_like(1024)
+    comparison = training.bench_training_step(
+        examples.make_mlp,
+        lambda: keras.optimizers.Nadam(learning_rate=1e-2),
+        keras.losses.sparse_categorical_crossentropy,
+        (x, y),
+        32,
+        modes=["eager", "graph", "xla", "fit"],
+        max_time=max_time,
+    )
+    return {
+        row["mode"]: {"peak_rss_mb": row["peak_rss_mb"], "how": row["peak_rss_how"]}
+        for row in comparison.flat_rows()
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8, help="on/off pairs of fit processes")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls")
-    parser.add_argument("--skip-fit", action="store_true", help="only parts 2 and 3")
+    parser.add_argument(
+        "--parts",
+        default="fit,in-process,per-call,verdicts,peaks",
+        help="which figures, comma-separated (default: all)",
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     logging.getLogger("graphlab").setLevel(logging.ERROR)
     rounds = 2 if args.quick else args.rounds
     load = os.getloadavg()
@@ -221,15 +250,21 @@ def main() -> int:
         "cpu_count": os.cpu_count(),
         "load_average_at_start": [round(v, 2) for v in load],
     }
-    if not args.skip_fit:
+    if "fit" in parts:
         print("1. sampling cost on the seed chapter's Keras fit", file=sys.stderr)
         figures["fit_sampling"] = sampling_cost(rounds, 8192, 3)
-    print("1b. the same, alternating in one process", file=sys.stderr)
-    figures["fit_sampling_in_process"] = in_process_fit(4 if args.quick else 16, 8192)
-    print("2. per-call cost of a memory watch", file=sys.stderr)
-    figures["per_call_ratio"] = round(per_call_cost(20 if not args.quick else 6, 2000), 4)
-    print("3. verdicts", file=sys.stderr)
-    figures["verdicts"] = verdicts(300 if args.quick else 1000)
+    if "in-process" in parts:
+        print("1b. the same, alternating in one process", file=sys.stderr)
+        figures["fit_sampling_in_process"] = in_process_fit(4 if args.quick else 16, 8192)
+    if "per-call" in parts:
+        print("2. per-call cost of a memory watch", file=sys.stderr)
+        figures["per_call_ratio"] = round(per_call_cost(20 if not args.quick else 6, 2000), 4)
+    if "verdicts" in parts:
+        print("3. verdicts", file=sys.stderr)
+        figures["verdicts"] = verdicts(300 if args.quick else 1000)
+    if "peaks" in parts:
+        print("4. peak memory per mode of the seed chapter's training step", file=sys.stderr)
+        figures["training_step_peaks"] = training_peaks(0.5 if args.quick else 2.0)
     figures["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     print(json.dumps(figures, indent=2))
     return 0
