@@ -29,5 +29,9 @@ def _leaves_no_trace():
     assert not leftover, f"a test left {len(leftover)} graphlab.watch() active"
     assert tf.config.functions_run_eagerly() == eager_before, "run_functions_eagerly changed"
     assert logger.level == level_before, "the graphlab logger's level changed"
+    import threading
+
+    samplers = [t for t in threading.enumerate() if t.name == "graphlab-memory"]
+    assert not samplers, "a graphlab memory sampler thread is still running"
     # The hook stays in TensorFlow only while something needs it.
     assert not tracing.hook_installed() or tracing.live_functions() > 0, "trace hook leaked"

@@ -26,7 +26,7 @@ from graphlab._text import (
     time_unit,
 )
 from graphlab._text import wrap as wrap_lines
-from graphlab.bench import stats
+from graphlab.bench import peak, stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
 
@@ -167,6 +167,7 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         return _csv(comparison)
     rows = table_rows(comparison)
     align = ["right" if h in _RIGHT else "left" for h in HEADERS]
+    peaks = peak_memory_line(comparison)
     if fmt == "text":  # notes below the table, where they can run the whole width
         width = width or terminal_width()
         notes = [
@@ -179,20 +180,47 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         body = table(rows, HEADERS[:-1], "simple", align[:-1], width)
         if notes:
             body += "\n\nnotes:\n" + "\n".join(notes)
-        legend = _wrap(LEGEND, min(96, width or terminal_width()))
+        if peaks:
+            body += "\n\n" + "\n".join(wrap_lines(peaks, width, "  "))
+        legend = _wrap(LEGEND, min(96, width))
         return f"{_header(comparison)}\n\n{body}\n\n{legend}\n"
     if fmt == "md":
         body = table(rows, HEADERS, "github", align)
+        body += f"\n\n{peaks}" if peaks else ""
         header = _header(comparison).replace("\n", "  \n")
         return f"{header}\n\n{body}\n\n{LEGEND}\n"
     if fmt == "html":
         body = table(rows, HEADERS, "html", align)
+        body += f"<p>{html.escape(peaks)}</p>" if peaks else ""
         header = html.escape(_header(comparison)).replace("\n", "<br>")
         return (
             f"<div class='graphlab-comparison'><p>{header}</p>{body}"
             f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}</div>\n"
         )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def peak_memory_line(comparison: Comparison) -> str:
+    """``peak memory per mode (RSS rise while it ran, in-process): eager +1.2 MB, ...``;
+    empty when no row has the figures (older files, synthetic records)."""
+    several = len({row.function for row in comparison.rows}) > 1
+    rss, gpu, hows = [], [], {}
+    for row in comparison.rows:
+        metadata = row.measurement.metadata if row.measurement is not None else {}
+        name = f"{row.function}/{row.mode}" if several else row.mode
+        rise, device = peak.peak_rss_mb(metadata), peak.peak_gpu_mb(metadata)
+        if rise is not None:
+            rss.append(f"{name} +{rise:,.1f} MB")
+            hows[metadata.get(peak.PEAK_RSS_HOW_KEY, peak.IN_PROCESS)] = None
+        if device is not None:
+            gpu.append(f"{name} {device:,.1f} MB")
+    parts = []
+    if rss:
+        how = ", ".join(hows)
+        parts.append(f"peak memory per mode (RSS rise while it ran, {how}): " + ", ".join(rss))
+    if gpu:
+        parts.append("GPU peak (TensorFlow's allocator): " + ", ".join(gpu))
+    return "; ".join(parts)
 
 
 def render_page(comparison: Comparison) -> str:

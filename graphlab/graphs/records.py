@@ -6,7 +6,9 @@ Records hold raw data and never know how they are shown (``str()`` and Jupyter a
 
 Schema history of ``graphlab.inspect`` JSON:
 
-* ``graphlab.inspect/1`` (2026-11-26): first version.
+* ``graphlab.inspect/1`` (2026-11-26): first version. 2026-11-30: the optional
+  ``graph_bytes`` (serialized size) of each concrete function and of all of them; files
+  without it still load.
 """
 
 from __future__ import annotations
@@ -153,6 +155,9 @@ class GraphSummary:
         captures: Captured variables and tensors.
         control_flow: Control-flow ops and nested calls, wherever they are.
         stateful_ops: Stateful op type -> count, nested bodies included.
+        graph_bytes: The graph's size serialized as a GraphDef, nested bodies included;
+            None when unknown (files written before it was added). In memory a graph
+            takes several times this.
     """
 
     name: str
@@ -167,6 +172,7 @@ class GraphSummary:
     captures: tuple[Capture, ...] = ()
     control_flow: tuple[ControlFlowOp, ...] = ()
     stateful_ops: tuple[tuple[str, int], ...] = ()
+    graph_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if self.op_count_total < self.op_count:
@@ -198,6 +204,7 @@ class GraphSummary:
             "captures": [capture.to_dict() for capture in self.captures],
             "control_flow": [op.to_dict() for op in self.control_flow],
             "stateful_ops": dict(self.stateful_ops),
+            **({"graph_bytes": self.graph_bytes} if self.graph_bytes is not None else {}),
         }
 
     @classmethod
@@ -216,6 +223,7 @@ class GraphSummary:
             captures=tuple(Capture.from_dict(c) for c in data.get("captures", ())),
             control_flow=tuple(ControlFlowOp.from_dict(op) for op in data.get("control_flow", ())),
             stateful_ops=tuple(data.get("stateful_ops", {}).items()),
+            graph_bytes=data.get("graph_bytes"),
         )
 
 
@@ -307,6 +315,15 @@ class Inspection:
     diffs: tuple[GraphDiff, ...] = ()
     tensorflow: str = ""
 
+    @property
+    def graph_bytes(self) -> int | None:
+        """What every concrete function's graph weighs serialized (None if unknown): a
+        function with a thousand cached graphs shows it here."""
+        sizes = [s.graph_bytes for s in self.concrete_functions]
+        if not sizes or any(size is None for size in sizes):
+            return None
+        return sum(size for size in sizes if size is not None)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``graphlab.inspect/1``; see docs/inspect.md)."""
         return {
@@ -318,6 +335,7 @@ class Inspection:
             "autograph_code": self.autograph_code,
             "concrete_functions": [summary.to_dict() for summary in self.concrete_functions],
             "diffs": [diff.to_dict() for diff in self.diffs],
+            **({"graph_bytes": self.graph_bytes} if self.graph_bytes is not None else {}),
         }
 
     @classmethod

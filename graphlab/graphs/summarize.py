@@ -99,6 +99,7 @@ def summarize(concrete: Any, *, lines: bool = True) -> GraphSummary:
         captures=captures(concrete),
         control_flow=tuple(control_flow),
         stateful_ops=_sorted(stateful),
+        graph_bytes=tf_graphs.graph_def_size(graph)[0],
     )
 
 

@@ -13,6 +13,7 @@ Two entry points share one recorder (:mod:`graphlab.tracing.recorder`):
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from graphlab._tf import PolymorphicFunction, hook
 from graphlab._tf import functions as tf_functions
 from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
+from graphlab.tracing.sampler import DEFAULT_INTERVAL, MemoryMonitor
 
 
 class RetraceError(AssertionError):
@@ -173,6 +175,11 @@ class Watch:
     While a watch is active, TensorFlow's generic "N out of the last M calls triggered
     tf.function retracing" warning is held back (graphlab explains the same retraces);
     ``keep_tf_warning=True`` lets it through.
+
+    With ``memory=True`` it also samples the process's resident memory every
+    ``memory_interval`` seconds in a background thread and follows the concrete
+    functions each trace keeps alive; the report then says whether memory grew and
+    whether retracing is to blame (:mod:`graphlab.tracing.memory`).
     """
 
     def __init__(
@@ -180,21 +187,29 @@ class Watch:
         *,
         max_events_per_function: int = DEFAULT_MAX_EVENTS,
         keep_tf_warning: bool = False,
+        memory: bool = False,
+        memory_interval: float = DEFAULT_INTERVAL,
     ):
         if max_events_per_function < 1:
             raise ValueError(
                 f"max_events_per_function must be at least 1, got {max_events_per_function}"
             )
-        self._log = Log(max_events_per_function)
+        self._memory = MemoryMonitor(memory_interval) if memory else None
+        on_add = self._memory.note_trace if self._memory is not None else None
+        self._log = Log(max_events_per_function, on_add)
         self._active = False
         self.keep_tf_warning = keep_tf_warning
 
     def start(self) -> Watch:
         RECORDER.start(self)
         self._active = True
+        if self._memory is not None:
+            self._memory.start()
         return self
 
     def stop(self) -> Watch:
+        if self._memory is not None:
+            self._memory.stop()
         RECORDER.stop(self)
         self._active = False
         return self
@@ -226,8 +241,12 @@ class Watch:
         return tuple(e.event for e in self._log.entries() if _belongs_to(e, fn))
 
     def report(self) -> TraceReport:
-        """Events and per-function summaries, ready for a renderer."""
-        return report_of(self._log)
+        """Events and per-function summaries (and memory, if watched), ready for a
+        renderer."""
+        report = report_of(self._log)
+        if self._memory is not None:
+            report = dataclasses.replace(report, memory=self._memory.report())
+        return report
 
     def _repr_html_(self) -> str:
         return self.report()._repr_html_()
@@ -251,10 +270,20 @@ def _belongs_to(entry: Entry, fn: Any) -> bool:
 
 
 def watch(
-    *, max_events_per_function: int = DEFAULT_MAX_EVENTS, keep_tf_warning: bool = False
+    *,
+    max_events_per_function: int = DEFAULT_MAX_EVENTS,
+    keep_tf_warning: bool = False,
+    memory: bool = False,
+    memory_interval: float = DEFAULT_INTERVAL,
 ) -> Watch:
-    """Record every tf.function trace in the process; see :class:`Watch`."""
-    return Watch(max_events_per_function=max_events_per_function, keep_tf_warning=keep_tf_warning)
+    """Record every tf.function trace in the process; with ``memory=True`` also sample
+    resident memory and say whether retracing makes it grow. See :class:`Watch`."""
+    return Watch(
+        max_events_per_function=max_events_per_function,
+        keep_tf_warning=keep_tf_warning,
+        memory=memory,
+        memory_interval=memory_interval,
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,9 @@ Schema history (the JSON written from these records):
 * ``graphlab.tracelog/2`` (2026-11-30): every event has ``side_effects`` (Python side
   effects that ran while it traced); the document has ``findings`` (stale captured
   values); the cause kind ``recursion``. Version 1 files still load (no effects, no
-  findings).
+  findings). Later the same day, the optional ``memory`` (written by a watch with
+  ``memory=True``: RSS samples, the graphs each function kept, the verdict); documents
+  without it load as before.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from graphlab import _display, _schema
 from graphlab._text import ordinal
+from graphlab.tracing.memory import MemoryReport
 
 TRACELOG_SCHEMA = "graphlab.tracelog/2"
 #: Every tracelog version this code reads.
@@ -414,21 +417,27 @@ class TraceReport:
         summaries: One per function, in order of first trace.
         tensorflow: The TensorFlow version that produced them.
         findings: What was found looking at the whole recording (stale captures).
+        memory: Resident memory over the watch and the verdict on its growth, when the
+            watch had ``memory=True``; None otherwise (and absent from the JSON).
     """
 
     events: tuple[TraceEvent, ...]
     summaries: tuple[FunctionSummary, ...]
     tensorflow: str
     findings: tuple[Finding, ...] = ()
+    memory: MemoryReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "schema": TRACELOG_SCHEMA,
             "tensorflow": self.tensorflow,
             "events": [event.to_dict() for event in self.events],
             "summary": [summary.to_dict() for summary in self.summaries],
             "findings": [finding.to_dict() for finding in self.findings],
         }
+        if self.memory is not None:
+            data["memory"] = self.memory.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceReport:
@@ -440,6 +449,7 @@ class TraceReport:
             summaries=tuple(FunctionSummary.from_dict(s) for s in data["summary"]),
             tensorflow=data.get("tensorflow", ""),
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+            memory=MemoryReport.from_dict(data["memory"]) if data.get("memory") else None,
         )
 
     def _repr_html_(self) -> str:
