@@ -191,3 +191,18 @@ def test_objects_keyed_by_identity_retrace_per_object():
     assert kinds(w.events) == ["first_trace", "new_input_type"]
     assert w.events[1].cause.changes[0].what == "object_identity"
     assert "__tf_tracing_type__" in w.events[1].cause.advice
+
+
+def test_the_recursion_advice_applied_traces_once():
+    # The advice for recursion_fn, applied: a loop over tf.range instead of the recursion.
+    @tf.function
+    def looped_fn(n):
+        result = tf.constant(1)
+        for _ in tf.range(n):
+            result = tf.identity(result)
+        return result
+
+    with graphlab.watch() as w:
+        assert looped_fn(tf.constant(5)).numpy() == 1
+        assert looped_fn(tf.constant(50)).numpy() == 1
+    assert kinds(w.events) == ["first_trace"]
