@@ -37,6 +37,12 @@ def add_parser(sub: Any) -> None:
         metavar="N",
         help="events kept per function; older ones are folded into counts (default: 1000)",
     )
+    parser.add_argument(
+        "--compiles",
+        action="store_true",
+        help="also record every XLA compilation (duration, input shapes, whether a trace "
+        "caused it) with TensorFlow's profiler; costs while the program runs",
+    )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     parser.add_argument("script", nargs="?", help="the Python script to run")
     parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for the program")
@@ -86,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-events must be at least 1, got {args.max_events}")
 
     fmt = pick_format(args.output, args.format, FORMATS, "a trace report")
-    result = runner.run_watched(target, max_events_per_function=args.max_events)
+    result = runner.run_watched(
+        target, max_events_per_function=args.max_events, compiles=args.compiles
+    )
     if fmt == "html":  # a whole page to attach to a bug report
         text = render.render_page(result.report, include_internal=args.include_internal)
     else:

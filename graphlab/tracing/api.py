@@ -16,12 +16,17 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import tensorflow as tf
 
 from graphlab._tf import PolymorphicFunction, hook
 from graphlab._tf import functions as tf_functions
+from graphlab._tf import profiler as tf_profiler
+from graphlab.profiling import xplane
+from graphlab.profiling.records import Compilation
+from graphlab.profiling.session import Profile
 from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
 
@@ -173,6 +178,11 @@ class Watch:
     While a watch is active, TensorFlow's generic "N out of the last M calls triggered
     tf.function retracing" warning is held back (graphlab explains the same retraces);
     ``keep_tf_warning=True`` lets it through.
+
+    ``compiles=True`` also records every XLA compilation (duration, input shapes, whether
+    a trace caused it) by running TensorFlow's profiler while the watch is active: it
+    costs (every TensorFlow event is recorded), so it is off by default, and only one
+    such watch can run at a time.
     """
 
     def __init__(
@@ -180,6 +190,7 @@ class Watch:
         *,
         max_events_per_function: int = DEFAULT_MAX_EVENTS,
         keep_tf_warning: bool = False,
+        compiles: bool = False,
     ):
         if max_events_per_function < 1:
             raise ValueError(
@@ -188,8 +199,13 @@ class Watch:
         self._log = Log(max_events_per_function)
         self._active = False
         self.keep_tf_warning = keep_tf_warning
+        self.compiles = compiles
+        self._profile: Profile | None = None
+        self._compilations: tuple[Compilation, ...] | None = None
 
     def start(self) -> Watch:
+        if self.compiles:
+            self._profile = Profile(probe_calls=True).start()
         RECORDER.start(self)
         self._active = True
         return self
@@ -197,7 +213,16 @@ class Watch:
     def stop(self) -> Watch:
         RECORDER.stop(self)
         self._active = False
+        if self._profile is not None:
+            events = self._profile.stop()
+            self._profile = None
+            self._compilations = _compilations(events, self._log.entries())
         return self
+
+    @property
+    def compilations(self) -> tuple[Compilation, ...] | None:
+        """XLA compilations seen (``compiles=True``, once stopped); None otherwise."""
+        return self._compilations
 
     @property
     def active(self) -> bool:
@@ -227,7 +252,7 @@ class Watch:
 
     def report(self) -> TraceReport:
         """Events and per-function summaries, ready for a renderer."""
-        return report_of(self._log)
+        return replace(report_of(self._log), compilations=self._compilations)
 
     def _repr_html_(self) -> str:
         return self.report()._repr_html_()
@@ -235,6 +260,20 @@ class Watch:
     def __repr__(self) -> str:
         state = "active" if self._active else "stopped"
         return f"<graphlab.Watch {state}, {len(self.events)} traces>"
+
+
+def _compilations(events: list[Any], entries: list[Entry]) -> tuple[Compilation, ...]:
+    """The compilations in a profile, named as the watch's trace events name functions."""
+    names: dict[str, str] = {}
+    shapes: dict[str, tuple[Any, ...]] = {}
+    for entry in entries:
+        concrete = entry.event.concrete_function() if entry.event.concrete_function else None
+        if concrete is not None:
+            name = concrete.name
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            names[name] = entry.event.function
+            shapes[name] = tf_profiler.concrete_input_shapes(concrete)
+    return tuple(xplane.compilations(events, functions=names, traced_shapes=shapes))
 
 
 def _belongs_to(entry: Entry, fn: Any) -> bool:
@@ -251,10 +290,17 @@ def _belongs_to(entry: Entry, fn: Any) -> bool:
 
 
 def watch(
-    *, max_events_per_function: int = DEFAULT_MAX_EVENTS, keep_tf_warning: bool = False
+    *,
+    max_events_per_function: int = DEFAULT_MAX_EVENTS,
+    keep_tf_warning: bool = False,
+    compiles: bool = False,
 ) -> Watch:
     """Record every tf.function trace in the process; see :class:`Watch`."""
-    return Watch(max_events_per_function=max_events_per_function, keep_tf_warning=keep_tf_warning)
+    return Watch(
+        max_events_per_function=max_events_per_function,
+        keep_tf_warning=keep_tf_warning,
+        compiles=compiles,
+    )
 
 
 # ---------------------------------------------------------------------------

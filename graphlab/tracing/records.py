@@ -10,7 +10,9 @@ Schema history (the JSON written from these records):
 * ``graphlab.tracelog/2`` (2026-11-30): every event has ``side_effects`` (Python side
   effects that ran while it traced); the document has ``findings`` (stale captured
   values); the cause kind ``recursion``. Version 1 files still load (no effects, no
-  findings).
+  findings). Since 2026-11-30 (issue 12) a document may have ``compilations`` (every
+  XLA compilation, ``watch --compiles``) and ``compile_notes`` (derived from them); both
+  are absent when compilations were not recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 from graphlab import _display, _schema
 from graphlab._text import ordinal
+from graphlab.profiling.advice import CompileNote, notes
+from graphlab.profiling.records import Compilation
 
 TRACELOG_SCHEMA = "graphlab.tracelog/2"
 #: Every tracelog version this code reads.
@@ -414,12 +418,28 @@ class TraceReport:
         summaries: One per function, in order of first trace.
         tensorflow: The TensorFlow version that produced them.
         findings: What was found looking at the whole recording (stale captures).
+        compilations: Every XLA compilation while recording, when they were recorded
+            (``Watch(compiles=True)``); None otherwise.
     """
 
     events: tuple[TraceEvent, ...]
     summaries: tuple[FunctionSummary, ...]
     tensorflow: str
     findings: tuple[Finding, ...] = ()
+    compilations: tuple[Compilation, ...] | None = None
+
+    @property
+    def compile_notes(self) -> tuple[CompileNote, ...]:
+        """Repeated compilations and functions that asked for XLA without getting it."""
+        if self.compilations is None:
+            return ()
+        jit: dict[str, bool] = {}
+        for event in self.events:
+            if not event.internal:
+                jit[event.function] = jit.get(event.function, False) or (
+                    event.context.get("jit_compile") == "True"
+                )
+        return notes(self.compilations, jit)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -428,6 +448,14 @@ class TraceReport:
             "events": [event.to_dict() for event in self.events],
             "summary": [summary.to_dict() for summary in self.summaries],
             "findings": [finding.to_dict() for finding in self.findings],
+        } | self._compilations_dict()
+
+    def _compilations_dict(self) -> dict[str, Any]:
+        if self.compilations is None:
+            return {}
+        return {
+            "compilations": [c.to_dict() for c in self.compilations],
+            "compile_notes": [note.to_dict() for note in self.compile_notes],
         }
 
     @classmethod
@@ -440,6 +468,11 @@ class TraceReport:
             summaries=tuple(FunctionSummary.from_dict(s) for s in data["summary"]),
             tensorflow=data.get("tensorflow", ""),
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+            compilations=(
+                tuple(Compilation.from_dict(c) for c in data["compilations"])
+                if "compilations" in data
+                else None
+            ),
         )
 
     def _repr_html_(self) -> str:

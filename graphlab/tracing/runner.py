@@ -73,11 +73,14 @@ class RunResult:
     report: TraceReport
 
 
-def run_watched(program: Program, *, max_events_per_function: int = 1000) -> RunResult:
-    """Run ``program`` with a :class:`graphlab.Watch` active and return its report."""
+def run_watched(
+    program: Program, *, max_events_per_function: int = 1000, compiles: bool = False
+) -> RunResult:
+    """Run ``program`` with a :class:`graphlab.Watch` active and return its report
+    (with its XLA compilations when ``compiles``)."""
     from graphlab.tracing.api import Watch
 
-    recorder = Watch(max_events_per_function=max_events_per_function)
+    recorder = Watch(max_events_per_function=max_events_per_function, compiles=compiles)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     saved_main = sys.modules.get("__main__")
     exit_code = 0

@@ -1,0 +1,107 @@
+"""Records of what a profile shows: host events, XLA compilations.
+
+Records hold raw data, seconds inside; ``_ms`` in JSON. They never import TensorFlow.
+:class:`Compilation` is part of ``graphlab.tracelog/2`` (its optional top-level
+``compilations`` list, written by ``watch --compiles``, since 2026-11-30).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Name of the event graphlab's call probe wraps around each call of an XLA function
+#: while it records compilations; its ``input_shapes`` stat is ``[3][4x?][]``.
+CALL_EVENT = "graphlab.xla_call"
+
+#: The compilers graphlab recognises in a profile.
+COMPILERS = ("xla",)
+
+Shape = tuple[int | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One host event of a profile (a TraceMe): a span on one thread's line.
+
+    Attributes:
+        line: ``PLANE/LINE`` (``/host:CPU/python``): one per thread.
+        name: The event's name (``CpuCompiler::RunBackend``, ``f``, ``MatMul:MatMul``).
+        start_ps: Start, picoseconds since the epoch.
+        duration_ps: Length in picoseconds.
+        stats: The event's statistics (``tf_function_call``, ``name``, ...).
+    """
+
+    line: str
+    name: str
+    start_ps: int
+    duration_ps: int
+    stats: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def end_ps(self) -> int:
+        return self.start_ps + self.duration_ps
+
+
+@dataclass(frozen=True, slots=True)
+class Compilation:
+    """One compilation of a function by XLA.
+
+    Attributes:
+        function: The tf.function's name, as trace events name it.
+        compiler: One of :data:`COMPILERS`.
+        duration: Seconds, from the start of the kernel that compiled to the end of
+            XLA's backend (the run that follows is left out).
+        input_shapes: The shapes of the call's tensor inputs (None: a dimension not known,
+            when the call was made inside another graph).
+        after_trace: The call that compiled also traced (a new trace compiles once; a
+            compilation without one is XLA's own cache missing, on a new shape).
+        at: When it started, seconds after the profile began.
+    """
+
+    function: str
+    compiler: str
+    duration: float
+    input_shapes: tuple[Shape, ...]
+    after_trace: bool
+    at: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.compiler not in COMPILERS:
+            raise ValueError(f"compiler must be one of {COMPILERS}, got {self.compiler!r}")
+        if self.duration < 0:
+            raise ValueError(f"duration must be >= 0 seconds, got {self.duration}")
+
+    @property
+    def duration_ms(self) -> float:
+        return self.duration * 1e3
+
+    def shapes_text(self) -> str:
+        """``(3,), (4, 5)``."""
+        return ", ".join(_shape_text(s) for s in self.input_shapes) or "(no tensors)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "function": self.function,
+            "compiler": self.compiler,
+            "duration_ms": round(self.duration * 1e3, 4),
+            "input_shapes": [list(shape) for shape in self.input_shapes],
+            "after_trace": self.after_trace,
+            "at_s": round(self.at, 6),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Compilation:
+        return cls(
+            function=data["function"],
+            compiler=data["compiler"],
+            duration=float(data["duration_ms"]) / 1e3,
+            input_shapes=tuple(tuple(shape) for shape in data["input_shapes"]),
+            after_trace=bool(data["after_trace"]),
+            at=float(data.get("at_s", 0.0)),
+        )
+
+
+def _shape_text(shape: Shape) -> str:
+    dims = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({dims},)" if len(shape) == 1 else f"({dims})"
