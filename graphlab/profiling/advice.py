@@ -17,8 +17,9 @@ from graphlab.profiling.records import Compilation, Shape
 #: The kinds of note, in the order they are shown.
 NOTE_KINDS = ("xla_recompiles", "xla_not_used")
 
-#: The step functions Keras 3 wraps in tf.function (with ``jit_compile=model.jit_compile``).
-KERAS_STEPS = frozenset({"one_step_on_data", "one_step_on_iterator", "multi_step_on_iterator"})
+#: The step function Keras 3 wraps in ``tf.function(jit_compile=model.jit_compile)``
+#: (its loops around it, ``multi_step_on_iterator``, never use XLA).
+KERAS_STEPS = frozenset({"one_step_on_data"})
 
 
 @dataclass(frozen=True, slots=True)

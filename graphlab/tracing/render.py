@@ -237,6 +237,8 @@ def _yes(flag: bool) -> str:
 
 def _compile_heading(report: TraceReport) -> str:
     compilations = report.compilations or ()
+    if not compilations:
+        return "XLA compilations: none"
     total_ms = sum(c.duration_ms for c in compilations)
     untraced = sum(not c.after_trace for c in compilations)
     return (

@@ -1,0 +1,156 @@
+"""XLA compilations under ``watch --compiles``: how well their durations match the wall
+time of the calls that compiled, and what recording them costs. The figures for issue 12
+(goals: durations within 20% of the calls' wall time; the seed chapter under
+``watch --compiles`` at most 1.10x its time under ``watch``).
+
+Run: ``.venv/bin/python benchmarks/bench_compiles.py [--rounds N]``
+
+Every measurement runs in a fresh process (TensorFlow's caches, XLA's included, are per
+process), the modes alternated round by round (A B, then B A) so that the machine's
+drift hits both alike.
+
+1. Accuracy: the six-call example (``jit_compile=True``, a ``[None]`` signature, lengths
+   3, 4, 5, 4, 3, 6). Each call is timed with ``perf_counter``; the compilations
+   ``graphlab.watch(compiles=True)`` reports are compared with the wall time of the calls
+   that compiled, minus the trace graphlab recorded in the same call (the first).
+2. Cost: ``tests/corpus/seed_chapter.py`` (tf.functions, then a custom Keras model's
+   ``fit`` with validation, ``evaluate``, ``predict``, a ``run_eagerly`` fit) run as
+   ``graphlab watch`` runs it, with and without compiles, timed from just before the
+   watch starts to just after its report is made (TensorFlow's import left out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "tests" / "corpus" / "seed_chapter.py"
+LENGTHS = (3, 4, 5, 4, 3, 6)
+
+
+def accuracy_worker() -> dict:
+    import tensorflow as tf
+
+    import graphlab
+
+    @tf.function(jit_compile=True, input_signature=[tf.TensorSpec([None], tf.float32)])
+    def f(x):
+        return tf.reduce_sum(x * x + 1.0)
+
+    inputs = {n: tf.ones([n]) for n in set(LENGTHS)}
+    walls = []
+    with graphlab.watch(compiles=True) as w:
+        for n in LENGTHS:
+            start = time.perf_counter()
+            f(inputs[n]).numpy()
+            walls.append(time.perf_counter() - start)
+    trace = w.user_events[0].duration
+    compiled = [c for c in w.compilations if c.function == "f"]
+    first_seen = [LENGTHS.index(n) for n in dict.fromkeys(LENGTHS)]
+    rows = []
+    for compilation, call in zip(compiled, first_seen):
+        wall = walls[call] - (trace if compilation.after_trace else 0.0)
+        rows.append(
+            {
+                "length": LENGTHS[call],
+                "compile_ms": compilation.duration * 1e3,
+                "call_wall_ms": walls[call] * 1e3,
+                "wall_minus_trace_ms": wall * 1e3,
+                "ratio": compilation.duration / wall,
+            }
+        )
+    return {
+        "traces": len(w.user_events),
+        "compilations": len(compiled),
+        "shapes": [list(c.input_shapes) for c in compiled],
+        "rows": rows,
+    }
+
+
+def cost_worker(compiles: bool) -> dict:
+    import logging
+
+    import tensorflow as tf  # noqa: F401 - imported before the clock starts
+
+    from graphlab.tracing.runner import Program, run_watched
+
+    logging.getLogger("graphlab").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = run_watched(Program.script(str(SEED), []), compiles=compiles)
+        report = result.report
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "traces": len(report.events), "exit": result.exit_code}
+
+
+def run_worker(*args: str) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        kind = args.worker[0]
+        data = accuracy_worker() if kind == "accuracy" else cost_worker(kind == "compiles")
+        print(json.dumps(data))
+        return 0
+
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    print("1. compile durations vs the wall time of the calls that compiled")
+    ratios = []
+    for index in range(args.rounds):
+        data = run_worker("accuracy")
+        ratios += [row["ratio"] for row in data["rows"]]
+        cells = ", ".join(
+            f"n={r['length']}: {r['compile_ms']:.1f} / {r['wall_minus_trace_ms']:.1f} ms"
+            for r in data["rows"]
+        )
+        print(
+            f"  process {index + 1}: {data['traces']} trace, {data['compilations']} "
+            f"compilations {data['shapes']}; compile / call wall (minus trace): {cells}"
+        )
+    print(
+        f"  ratio compile/wall: min {min(ratios):.3f}, median {statistics.median(ratios):.3f}, "
+        f"max {max(ratios):.3f} (goal: within 0.80-1.20)"
+    )
+
+    print("2. seed chapter under watch, with and without --compiles (fresh processes)")
+    per_round = []
+    for index in range(args.rounds):
+        order = ("plain", "compiles") if index % 2 == 0 else ("compiles", "plain")
+        seconds = {kind: run_worker(kind)["seconds"] for kind in order}
+        per_round.append(seconds["compiles"] / seconds["plain"])
+        print(
+            f"  round {index + 1}: watch {seconds['plain']:.2f} s, "
+            f"watch --compiles {seconds['compiles']:.2f} s, ratio {per_round[-1]:.3f}"
+        )
+    print(
+        f"  median per-round ratio {statistics.median(per_round):.3f} (goal: <= 1.10); "
+        f"load average after: {os.getloadavg()[0]:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
