@@ -105,3 +105,79 @@ class Compilation:
 def _shape_text(shape: Shape) -> str:
     dims = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({dims},)" if len(shape) == 1 else f"({dims})"
+
+
+#: The phases of a first call, in the order they happen.
+PHASES = ("tracing", "graph_optimization", "xla_compile", "first_run", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class FirstCallBreakdown:
+    """Where a first call's time went (seconds; they sum to the call's wall time).
+
+    Attributes:
+        tracing: Python tracing and AutoGraph (``tf.function-graph_building``).
+        graph_optimization: Instantiating the graph for the runtime before its kernel
+            runs: Grappler's passes, placement, partitioning.
+        xla_compile: XLA compilations during the call.
+        first_run: The run itself, compilations left out (first runs allocate and
+            initialise kernels: often far slower than later ones).
+        other: The rest of the wall time (Python, argument conversion, profiler).
+    """
+
+    tracing: float
+    graph_optimization: float
+    xla_compile: float
+    first_run: float
+    other: float
+
+    @property
+    def total(self) -> float:
+        return sum(getattr(self, phase) for phase in PHASES)
+
+    def to_dict(self) -> dict[str, float]:
+        return {f"{phase}_ms": round(getattr(self, phase) * 1e3, 4) for phase in PHASES}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FirstCallBreakdown:
+        return cls(**{phase: float(data[f"{phase}_ms"]) / 1e3 for phase in PHASES})
+
+
+@dataclass(frozen=True, slots=True)
+class TopOp:
+    """One op (or fused XLA cluster) and the time it spends per call in the steady state.
+
+    Attributes:
+        op_type: The TensorFlow op type (``MatMul``), or ``XLA fusion`` / ``XLA MatMul``
+            for what XLA runs.
+        name: The op's name in the graph, or the HLO instruction's.
+        where: ``file:line`` of the user's code that made it ('' when unknown: fused
+            clusters, TensorFlow's own ops).
+        self_time: Seconds per call spent in it, nested events left out.
+        share: ``self_time`` over the step's median time per call.
+    """
+
+    op_type: str
+    name: str
+    where: str
+    self_time: float
+    share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "op_type": self.op_type,
+            "name": self.name,
+            "where": self.where,
+            "self_us": round(self.self_time * 1e6, 3),
+            "share": round(self.share, 4),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TopOp:
+        return cls(
+            data["op_type"],
+            data["name"],
+            data["where"],
+            float(data["self_us"]) / 1e6,
+            float(data["share"]),
+        )
