@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 
 from graphlab._tf import profiler as tf_profiler
 from graphlab.profiling.records import Event
@@ -25,11 +26,20 @@ class Profile:
             once read.
         probe_calls: Record the input shapes of every call of a ``jit_compile=True``
             function (see :mod:`graphlab._tf.profiler`).
+        around: Read only the events this accepts by name and those that span their
+            start (:func:`graphlab._tf.profiler.read_events`); None reads every event.
     """
 
-    def __init__(self, logdir: str | None = None, *, probe_calls: bool = False):
+    def __init__(
+        self,
+        logdir: str | None = None,
+        *,
+        probe_calls: bool = False,
+        around: Callable[[str], bool] | None = None,
+    ):
         self.logdir = logdir
         self.probe_calls = probe_calls
+        self.around = around
         self.events: list[Event] = []
         self._temporary = logdir is None
         self._running = False
@@ -55,7 +65,7 @@ class Profile:
                 tf_profiler.remove_call_probe()
         assert self.logdir is not None
         files = tf_profiler.xplane_files(self.logdir)
-        self.events = tf_profiler.read_events(files[-1]) if files else []
+        self.events = tf_profiler.read_events(files[-1], around=self.around) if files else []
         if self._temporary:
             shutil.rmtree(self.logdir, ignore_errors=True)
         return self.events

@@ -38,6 +38,11 @@ _SHAPE = re.compile(r"\[([^\]]*)\]")
 CALL_STAT = "tf_function_call"
 
 
+def is_compilation(name: str) -> bool:
+    """Whether an event's name is a compiler backend finishing an executable."""
+    return bool(_BACKEND.search(name))
+
+
 def parents(events: Sequence[Event]) -> list[int | None]:
     """For each event, the index of the innermost event that encloses it on its line."""
     order = sorted(range(len(events)), key=lambda i: (events[i].start_ps, -events[i].duration_ps))

@@ -205,7 +205,7 @@ class Watch:
 
     def start(self) -> Watch:
         if self.compiles:
-            self._profile = Profile(probe_calls=True).start()
+            self._profile = Profile(probe_calls=True, around=xplane.is_compilation).start()
         RECORDER.start(self)
         self._active = True
         return self
