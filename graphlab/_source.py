@@ -46,8 +46,13 @@ def user_call_site(frame: types.FrameType | None) -> str:
 
 
 def short_path(filename: str) -> str:
-    """A path relative to the working directory when it is below it, else from its top
-    package (``graphlab/examples.py``) when it is in one, else as it is."""
+    """An installed package's file from its top package (``keras/src/...``); else a path
+    relative to the working directory when it is below it, else from its top package
+    (``graphlab/examples.py``) when it is in one, else as it is."""
+    for marker in ("site-packages", "dist-packages"):  # an installed package, even in ./.venv
+        _, found, inside = filename.rpartition(os.sep + marker + os.sep)
+        if found:
+            return inside
     try:
         relative = os.path.relpath(filename)
     except ValueError:  # pragma: no cover - other drive on Windows

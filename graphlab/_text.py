@@ -48,6 +48,17 @@ def format_significant(value: float, figures: int) -> str:
     return f"{rounded:.{decimals}f}"
 
 
+def format_range(low: float, high: float, figures: int = 2, most: int = 6) -> tuple[str, str]:
+    """``low`` and ``high`` with ``figures`` significant digits, more (up to ``most``)
+    until the two texts differ: an interval whose ends read the same (``[10-10]``)
+    claims a certainty the data do not have."""
+    for digits in range(figures, most + 1):
+        texts = format_significant(low, digits), format_significant(high, digits)
+        if texts[0] != texts[1] or low == high:
+            return texts
+    return format_significant(low, most), format_significant(high, most)
+
+
 def time_unit(seconds: float) -> tuple[float, str]:
     """``(scale, unit)`` to show ``seconds`` in: ``(1e-3, "ms")`` for 0.0014."""
     for unit, scale in _TIME_UNITS:

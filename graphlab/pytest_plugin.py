@@ -21,7 +21,7 @@ import pytest
 from graphlab.bench.records import BUILTIN_MODES, PYTEST_SCHEMA, ComparisonRow, parse_modes
 
 _MODES = BUILTIN_MODES
-_MARKER_ARGS = frozenset({"modes", "max_traces"})
+_MARKER_ARGS = frozenset({"modes", "max_traces", "interleave"})
 _RESULTS = pytest.StashKey[list[ComparisonRow]]()
 
 
@@ -34,13 +34,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated modes for tests using graph_benchmark: "
         f"{', '.join(_MODES)} (default: eager,graph)",
     )
+    group.addoption(
+        "--graphlab-interleave",
+        action="store_true",
+        default=False,
+        help="time all modes of a graph_benchmark test inside that one test, in "
+        "alternating blocks (separate tests cannot be interleaved); default: one test "
+        "per mode, timed by pytest-benchmark",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "graphlab(modes=None, max_traces=None): modes for graph_benchmark "
-        "(eager, graph, xla); fail if tf.functions trace more than max_traces times",
+        "graphlab(modes=None, max_traces=None, interleave=None): modes for "
+        "graph_benchmark (eager, graph, xla), all of them timed in one test in turns "
+        "with interleave=True; fail if tf.functions trace more than max_traces times",
     )
     config.stash[_RESULTS] = []
     _parse_modes(config.getoption("--graphlab-modes"), "--graphlab-modes")
@@ -64,7 +73,8 @@ def _marker_kwargs(marker: pytest.Mark | None, where: str) -> dict[str, Any]:
     if unknown:
         raise pytest.UsageError(
             f"{where}: @pytest.mark.graphlab got unknown argument(s) "
-            f"{', '.join(sorted(unknown))}; it takes modes=[...] and max_traces=N"
+            f"{', '.join(sorted(unknown))}; it takes modes=[...], max_traces=N and "
+            "interleave=True"
         )
     if "modes" in marker.kwargs:
         _parse_modes(marker.kwargs["modes"], where)
@@ -79,11 +89,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     where = metafunc.definition.nodeid
     kwargs = _marker_kwargs(metafunc.definition.get_closest_marker("graphlab"), where)
+    if _interleaved(metafunc.config, kwargs):
+        return  # one test times every mode
+    metafunc.parametrize("graphlab_mode", _modes_of(metafunc.config, kwargs, where), indirect=True)
+
+
+def _interleaved(config: pytest.Config, kwargs: dict[str, Any]) -> bool:
+    return bool(kwargs.get("interleave", config.getoption("--graphlab-interleave")))
+
+
+def _modes_of(config: pytest.Config, kwargs: dict[str, Any], where: str) -> list[str]:
     if "modes" in kwargs:
-        modes = _parse_modes(kwargs["modes"], where)
-    else:
-        modes = _parse_modes(metafunc.config.getoption("--graphlab-modes"), "--graphlab-modes")
-    metafunc.parametrize("graphlab_mode", modes, ids=modes, indirect=True)
+        return _parse_modes(kwargs["modes"], where)
+    return _parse_modes(config.getoption("--graphlab-modes"), "--graphlab-modes")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -98,10 +116,22 @@ def graphlab_mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def graph_benchmark(benchmark: Any, graphlab_mode: str, request: pytest.FixtureRequest) -> Any:
-    """``graph_benchmark(fn, *args, **kwargs)``: benchmark ``fn`` in this test's mode."""
-    from graphlab.bench.fixture import GraphBenchmark
+def graph_benchmark(graphlab_mode: str, request: pytest.FixtureRequest) -> Any:
+    """``graph_benchmark(fn, *args, **kwargs)``: benchmark ``fn`` in this test's mode,
+    or in every mode in turns with ``interleave``."""
+    from graphlab.bench.fixture import GraphBenchmark, InterleavedBenchmark
 
+    where = request.node.nodeid
+    kwargs = _marker_kwargs(request.node.get_closest_marker("graphlab"), where)
+    if _interleaved(request.config, kwargs):
+        max_time = float(request.config.getoption("benchmark_max_time", 1.0) or 1.0)
+        modes = _modes_of(request.config, kwargs, where)
+        interleaved = InterleavedBenchmark(modes, _test_without_mode(request.node), max_time)
+        yield interleaved
+        request.config.stash[_RESULTS].extend(interleaved.results())
+        return
+    # pytest-benchmark's fixture only here: unused, it warns
+    benchmark = request.getfixturevalue("benchmark")
     runner = GraphBenchmark(benchmark, graphlab_mode, _test_without_mode(request.node))
     yield runner
     result = runner.result()
@@ -142,7 +172,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     from graphlab.bench.render_plugin import render_text
 
-    terminalreporter.write_sep("-", "graphlab: speedup per mode (pytest-benchmark medians)")
+    title = "graphlab: speedup per mode (pytest-benchmark medians)"
+    if any(r.measurement is not None and r.measurement.block_rounds for r in results):
+        title = "graphlab: speedup per mode (medians: pytest-benchmark's; graphlab's, interleaved)"
+    terminalreporter.write_sep("-", title)
     terminalreporter.write(render_text(results))
 
 

@@ -52,7 +52,7 @@ def test_bench_json_save_plot_and_a_failing_mode(targets, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["schema"] == "graphlab.comparison/2"
+    assert data["schema"] == "graphlab.comparison/3"
     rows = {(r["function"], r["mode"]): r for r in data["rows"]}
     assert rows[("square", "eager")]["speedup_vs_eager"] is None
     assert rows[("square", "graph")]["speedup_vs_eager"] > 0
@@ -92,16 +92,23 @@ def test_missing_target_exits_2(targets):
     assert "has no attribute 'nope'" in done.stderr
 
 
-def test_isolated_worker(targets):
+def test_processes_run_the_interleaved_measurement_in_fresh_workers(targets):
     done = run(
         "module", "bench", f"{targets}:square", "--arg", "f32[3]", "--modes", "eager,graph",
-        "--isolate", "--max-time", "0.05", "--format", "json", "--threads", "1,1",
+        "--processes", "2", "--max-time", "0.05", "--format", "json", "--threads", "1,1",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["metadata"]["isolation"] == "1 process(es) per mode"
+    assert data["metadata"]["isolation"] == "2 process(es)"
     assert data["metadata"]["intra_op_threads"] == "1"
-    assert [r["parity"] for r in data["rows"]] == ["", "ok"]
+    assert data["processes"] == 2
+    eager, graph = data["rows"]
+    assert [eager["parity"], graph["parity"]] == ["", "ok"]
+    assert graph["schedule"] == "interleaved" and graph["processes"] == 2
+    assert set(graph["block_processes"]) == {0, 1}
+    assert graph["pairs"] == len(set(zip(graph["block_processes"], graph["block_rounds"])))
+    text = Comparison.from_dict(data)
+    assert "modes interleaved in 2 worker processes" in str(text)
 
 
 @pytest.mark.parametrize("kind", ["script", "module"])
@@ -138,7 +145,7 @@ def test_the_worker_reports_a_bad_request_in_one_line(tmp_path):
     data, error = worker.run(
         str(tmp_path),
         target="no_such_module_xyz:fn",
-        mode="graph",
+        modes=["graph"],
         arg_texts=[],
         kwarg_texts=[],
         threads=None,

@@ -217,3 +217,29 @@ def test_power(graph_benchmark):
     ]
     groups = {b["group"] for b in data["benchmarks"]}
     assert groups == set(tests)
+
+
+def test_interleave_times_every_mode_in_one_test(pytester):
+    pytester.makepyfile(
+        """
+import pytest
+import tensorflow as tf
+
+def cube(x):
+    return x ** 3
+
+@pytest.mark.graphlab(interleave=True, modes=["eager", "graph"])
+def test_cube(graph_benchmark):
+    assert float(graph_benchmark(cube, tf.constant(2.0))) == 8.0
+"""
+    )
+    result = pytester.runpytest(*FAST, "-v")
+    result.assert_outcomes(passed=1)  # one test, not one per mode
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_cube PASSED*",
+            "*graphlab: speedup per mode*",
+            "test*eager median*graph median*graph vs eager*",
+            "*::test_cube*x",
+        ]
+    )

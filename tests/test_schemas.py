@@ -38,13 +38,32 @@ def test_golden_files_are_named_schema_dash_version():
         assert golden(path.name)["schema"] == f"graphlab.{name}/{version}"
 
 
-def test_comparison_matches_the_golden_file_of_schema_2():
-    assert COMPARISON_SCHEMA == "graphlab.comparison/2"
-    assert json.loads(synthetic().to_json()) == golden("comparison-2.json")
+def test_comparison_matches_the_golden_file_of_schema_3():
+    assert COMPARISON_SCHEMA == "graphlab.comparison/3"
+    assert json.loads(synthetic().to_json()) == golden("comparison-3.json")
+
+
+def test_schema_3_says_how_the_speedup_was_measured():
+    data = golden("comparison-3.json")
+    _, graph, failed = data["rows"]
+    assert data["processes"] == 1
+    assert graph["schedule"] == "interleaved" and graph["pairs"] == 7
+    assert graph["unstable"] is False and graph["processes"] == 1
+    assert graph["block_rounds"] == list(range(7)) and graph["block_processes"] == []
+    assert failed["schedule"] == "sequential" and failed["pairs"] is None
+
+
+def test_comparison_of_schema_2_still_loads_as_sequential():
+    old = Comparison.from_dict(golden("comparison-2.json"))
+    graph = old.rows[1]
+    assert graph.measurement is not None and graph.measurement.block_rounds == ()
+    assert old.paired(graph) is None  # no rounds: the ratio of medians, as it was
+    assert old.speedup(graph) == pytest.approx(5.0, rel=0.01)
+    assert old.to_dict()["rows"][1]["schedule"] == "sequential"
 
 
 def test_failed_rows_carry_the_keys_of_ok_rows():
-    ok, _, failed = golden("comparison-2.json")["rows"]
+    ok, _, failed = golden("comparison-3.json")["rows"]
     assert failed["error"] and not ok["error"]
     assert set(failed) == set(ok)
     assert set(NO_MEASUREMENT) | {"function", "mode"} <= set(failed)
@@ -75,7 +94,7 @@ def test_rundiff_matches_the_golden_file_and_loads_back():
     [
         (TraceReport, "tracelog-2.json"),
         (Inspection, "inspect-1.json"),
-        (Comparison, "comparison-2.json"),
+        (Comparison, "comparison-3.json"),
         (RunDiff, "rundiff-1.json"),
     ],
 )

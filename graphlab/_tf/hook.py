@@ -8,6 +8,7 @@ path never reaches it, so the hook costs nothing per call.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import types
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import tensorflow as tf
 from tensorflow.python.eager.polymorphic_function import tracing_compilation
 
 from graphlab._source import short_path
@@ -27,6 +29,12 @@ _XLA_ATTRIBUTE = "_XlaMustCompile"
 
 # Functions TensorFlow traces for itself around a user's tf.function.
 _INTERNAL_NAMES = frozenset({"initialize_variables", "fn_with_cond"})
+
+# TensorFlow's packages whose own tf.functions are plumbing, not the user's code.
+_TF_DIR = os.path.dirname(os.path.abspath(tf.__file__))
+_PLUMBING_DIRS = tuple(
+    os.path.join(_TF_DIR, "python", part) + os.sep for part in ("data", "distribute")
+)
 
 
 @dataclass(slots=True)
@@ -152,9 +160,15 @@ def owner_function(pending: PendingTrace) -> Any | None:
 
 
 def is_internal(options: Any) -> bool:
-    """tf.data functions and the initializers TF traces around a user's function."""
+    """tf.data functions, the initializers TF traces around a user's function, and the
+    functions of TensorFlow's own data and distribution plumbing (a distributed
+    dataset's ``_init_func`` / ``_next_func`` / ``_finalize_func``, made again for
+    every epoch's iterator)."""
     attributes = options.attributes or {}
-    return bool(attributes.get(_TF_DATA_ATTRIBUTE)) or options.name in _INTERNAL_NAMES
+    if attributes.get(_TF_DATA_ATTRIBUTE) or options.name in _INTERNAL_NAMES:
+        return True
+    code = code_of(python_target(options))
+    return code is not None and code.co_filename.startswith(_PLUMBING_DIRS)
 
 
 def jit_compile(options: Any) -> bool:

@@ -18,7 +18,8 @@ from graphlab._tf import TF_VERSION
 from graphlab.bench.modes import DEFAULT_MODES, Case, CompareError, cases, functions_of
 from graphlab.bench.parity import output_parity
 from graphlab.bench.progress import Progress, progress_line, say
-from graphlab.bench.records import Comparison, ComparisonRow, OverheadFloor
+from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
+from graphlab.bench.schedule import interleave
 from graphlab.bench.timer import Timer
 
 __all__ = ["CompareError", "compare", "describe_error", "overhead_floor", "recorder_quiet"]
@@ -51,8 +52,11 @@ def compare(
             ``"eager,graph"``), and/or a dict name -> callable of user variants timed as
             given (A/B tests of two implementations on the same arguments).
         label: Table label when ``fn`` is a single callable.
-        max_time: Budget per mode in seconds for calibration plus timed blocks.
-        precision: Stop a mode once IQR/median is at most this.
+        max_time: Budget per mode in seconds for calibration plus timed blocks. The
+            modes of a function are timed interleaved (alternating blocks, order
+            rotated each round), so that each sees the same machine; their budgets add.
+        precision: Stop once every mode's ratio to the first has IQR/median at most
+            this (after at least half the budget).
         rtol: Relative tolerance of the output parity check against the first mode.
         atol: Absolute tolerance of the parity check.
         measure_floor: Measure the dispatch-overhead floor (a bare tf.function call and
@@ -76,18 +80,21 @@ def compare(
     to_run = cases(functions, modes)
 
     rows: list[ComparisonRow] = []
-    parity = output_parity(rtol, atol)
     metadata = _runtime.environment()
-    for case in to_run:
-        say(progress, f"{case.function}/{case.mode}: timing ...")
+    for function in dict.fromkeys(case.function for case in to_run):
+        group = [case for case in to_run if case.function == function]
+        names = ", ".join(case.mode for case in group)
+        say(progress, f"{function}: timing {names} interleaved ...")
         with recorder_quiet():
-            row, output = _run_case(case, args, kwargs, max_time, precision, clock, metadata)
-        if row.ok and output is not None:
-            row = parity.apply(row, output)
-            if on_output is not None:
-                on_output(row, output)
-        rows.append(row)
-        say(progress, progress_line(row))
+            measured = _run_cases(group, args, kwargs, max_time, precision, clock, metadata)
+        parity = output_parity(rtol, atol)
+        for row, output in measured:
+            if row.ok and output is not None:
+                row = parity.apply(row, output)
+                if on_output is not None:
+                    on_output(row, output)
+            rows.append(row)
+            say(progress, progress_line(row))
     floor = None
     if measure_floor and any(row.ok for row in rows):
         say(progress, "overhead floor: timing ...")
@@ -109,18 +116,26 @@ def recorder_quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _run_case(
-    case: Case,
+def _run_cases(
+    group: list[Case],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     max_time: float,
     precision: float,
     clock: Callable[[], float],
     metadata: dict[str, str],
-) -> tuple[ComparisonRow, list[Any] | None]:
-    try:
-        callable_ = case.build()
-        timer = Timer(
+) -> list[tuple[ComparisonRow, list[Any] | None]]:
+    """Build every mode of one function and time them interleaved
+    (:func:`graphlab.bench.schedule.interleave`): each row with its first output."""
+    timers: dict[int, Timer] = {}
+    errors: dict[int, BaseException] = {}
+    for index, case in enumerate(group):
+        try:
+            callable_ = case.build()
+        except Exception as error:  # one failing mode must not hide the others
+            errors[index] = error
+            continue
+        timers[index] = Timer(
             functools.partial(callable_, *args, **kwargs),
             label=f"{case.function}/{case.mode}",
             clock=clock,
@@ -128,11 +143,23 @@ def _run_case(
             precision=precision,
             metadata=metadata,
         )
-        measurement = timer.measure()
-        output = _runtime.to_numpy_list(timer.first_output)
-    except Exception as error:  # one failing mode must not hide the others
-        return ComparisonRow(case.function, case.mode, None, error=describe_error(error)), None
-    return ComparisonRow(case.function, case.mode, measurement), output
+    results = dict(zip(timers, interleave(list(timers.values()))))
+    rows: list[tuple[ComparisonRow, list[Any] | None]] = []
+    for index, case in enumerate(group):
+        result = results.get(index)
+        output = None
+        if isinstance(result, Measurement):
+            try:
+                output = _runtime.to_numpy_list(timers[index].first_output)
+            except Exception as error:
+                result = error
+        if isinstance(result, Measurement):
+            rows.append((ComparisonRow(case.function, case.mode, result), output))
+        else:
+            error = errors.get(index, result)
+            message = describe_error(error) if error is not None else "not measured"
+            rows.append((ComparisonRow(case.function, case.mode, None, error=message), None))
+    return rows
 
 
 _XLA_UNSUPPORTED = re.compile(

@@ -1,9 +1,10 @@
-"""Isolation: every target x mode in fresh worker processes, aggregated as pyperf
-does. Thread pools can be set once per process, and one mode's caches and allocator
-state cannot leak into the next.
+"""Isolation: the whole interleaved measurement in N fresh worker processes, combined
+as pyperf does. A process's memory layout, thread pools and allocator state shift its
+figures as a whole; several processes show how much, and thread pools can be set once
+per process only.
 
 The parent never imports TensorFlow: workers (:mod:`graphlab.bench.worker`) measure
-and hand back JSON and their first output; parity is checked here.
+every mode of a target interleaved, check output parity among them and hand back JSON.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Sequence
 
 from graphlab.bench import stats, worker
 from graphlab.bench.modes import DEFAULT_MODES, CompareError
-from graphlab.bench.parity import output_parity
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 
@@ -33,10 +33,11 @@ def compare_isolated(
     atol: float = 1e-6,
     progress: Progress | None = None,
 ) -> Comparison:
-    """Run every target x mode in ``processes`` fresh worker processes
-    (:mod:`graphlab.bench.worker`) and aggregate them as pyperf does: the per-block
-    values of all workers are pooled into one sample; first and second calls are the
-    median over workers.
+    """Run the interleaved measurement of every target (all ``modes``) in ``processes``
+    fresh worker processes, one after the other, and combine them as pyperf does: the
+    blocks of all workers are pooled, each tagged with its process, so that a speedup
+    pairs rounds within a process and its interval shows how far processes disagree;
+    first and second calls are the median over workers.
 
     Workers see targets and ``--arg`` texts, not Python objects, so this takes what the
     CLI takes. Thread settings apply to each worker before TensorFlow starts.
@@ -48,44 +49,40 @@ def compare_isolated(
     metadata: dict[str, str] = {}
     tensorflow = ""
     with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
-        parity = output_parity(rtol, atol)
         for target in targets:
+            comparisons, error = [], ""
+            for index in range(processes):
+                say(progress, f"{target}: worker process {index + 1} of {processes} ...")
+                out_dir = os.path.join(scratch, f"{len(rows)}-{index}")
+                os.makedirs(out_dir)
+                data, error = worker.run(
+                    out_dir,
+                    target=target,
+                    modes=modes,
+                    arg_texts=arg_texts,
+                    kwarg_texts=kwarg_texts,
+                    threads=threads,
+                    max_time=max_time,
+                    precision=precision,
+                    rtol=rtol,
+                    atol=atol,
+                    measure_floor=not floors and index == 0,
+                )
+                if data is not None:
+                    comparisons.append(Comparison.from_dict(data))
+            name = target.rpartition(":")[2]
+            if not comparisons:
+                rows += [
+                    ComparisonRow(name, m, None, error=error or "worker failed") for m in modes
+                ]
+                continue
+            tensorflow = comparisons[0].tensorflow
+            metadata = {**comparisons[0].metadata, "isolation": f"{processes} process(es)"}
+            floors += [c.floor for c in comparisons if c.floor is not None]
             for mode in modes:
-                say(progress, f"{target}/{mode}: {processes} worker process(es) ...")
-                results, error = [], ""
-                for index in range(processes):
-                    out_dir = os.path.join(scratch, f"{len(rows)}-{index}")
-                    os.makedirs(out_dir)
-                    data, error = worker.run(
-                        out_dir,
-                        target=target,
-                        mode=mode,
-                        arg_texts=arg_texts,
-                        kwarg_texts=kwarg_texts,
-                        threads=threads,
-                        max_time=max_time,
-                        precision=precision,
-                    )
-                    if data is not None:
-                        results.append((data, out_dir))
-                if not results:
-                    name = target.rpartition(":")[2]
-                    rows.append(ComparisonRow(name, mode, None, error=error or "worker failed"))
-                    continue
-                comparisons = [Comparison.from_dict(data) for data, _ in results]
-                tensorflow = comparisons[0].tensorflow
-                metadata = {
-                    **comparisons[0].metadata,
-                    "isolation": f"{processes} process(es) per mode",
-                }
-                floors += [c.floor for c in comparisons if c.floor is not None]
-                row = _pool_rows([c.rows[0] for c in comparisons])
-                if row.ok:
-                    output = worker.load_outputs(results[0][1])
-                    if output is not None:
-                        row = parity.apply(row, output)
-                rows.append(row)
-                say(progress, progress_line(row))
+                row = _pool_rows([c.row(name, mode) for c in comparisons])
+                rows.append(row if row is not None else ComparisonRow(name, mode, None, "no data"))
+                say(progress, progress_line(rows[-1]))
     floor = None
     if floors:
         floor = OverheadFloor(
@@ -95,11 +92,16 @@ def compare_isolated(
     return Comparison(tuple(rows), tensorflow, floor, metadata)
 
 
-def _pool_rows(rows: list[ComparisonRow]) -> ComparisonRow:
-    ok = [r for r in rows if r.measurement is not None]
+def _pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
+    """One row from the same row of every process: blocks pooled and tagged with their
+    process; the first process's parity verdict (each worker checks its own)."""
+    present = [r for r in rows if r is not None]
+    ok = [(index, r) for index, r in enumerate(rows) if r is not None and r.ok]
     if not ok:
-        return rows[0]
-    ms: list[Measurement] = [r.measurement for r in ok if r.measurement is not None]
+        return present[0] if present else None
+    ms: list[Measurement] = [r.measurement for _, r in ok if r.measurement is not None]
+    processes = tuple(i for (i, _), m in zip(ok, ms) for _ in m.block_times)
+    interleaved = all(m.block_rounds for m in ms)
     pooled = Measurement(
         label=ms[0].label,
         block_times=tuple(t for m in ms for t in m.block_times),
@@ -112,8 +114,18 @@ def _pool_rows(rows: list[ComparisonRow]) -> ComparisonRow:
         op_count=ms[0].op_count,
         stop_reason=f"{len(ms)} processes",
         metadata=ms[0].metadata,
+        block_rounds=tuple(r for m in ms for r in m.block_rounds) if interleaved else (),
+        block_processes=processes,
     )
-    return ComparisonRow(ok[0].function, ok[0].mode, pooled)
+    first = ok[0][1]
+    parity_rows = [r for _, r in ok if r.parity_ok is False] or [first]
+    return ComparisonRow(
+        first.function,
+        first.mode,
+        pooled,
+        parity=parity_rows[0].parity,
+        parity_ok=parity_rows[0].parity_ok,
+    )
 
 
 def _median_or_none(values: list[float | None]) -> float | None:

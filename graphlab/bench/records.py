@@ -14,6 +14,10 @@ Schema history of the JSON written from these records:
 * ``graphlab.comparison/2`` (2026-11-30): a failed row carries every key an ok row
   has (null, empty or 0 where there is no measurement) instead of a subset. Files of
   version 1 still load.
+* ``graphlab.comparison/3`` (2026-11-30): modes timed interleaved. Rows carry each
+  block's round and worker process (``block_rounds``, ``block_processes``) and the
+  speedup's basis: ``pairs``, ``processes``, ``schedule``, ``unstable`` (its reason in
+  the notes); the document its ``processes``. Versions 1 and 2 still load.
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
   live with the diff logic in :mod:`graphlab.bench.runs`.
 * ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON.
@@ -29,11 +33,11 @@ from typing import Any
 
 from graphlab import _display, _schema
 from graphlab._text import format_significant
-from graphlab.bench import stats
+from graphlab.bench import pairing, stats
 
-COMPARISON_SCHEMA = "graphlab.comparison/2"
+COMPARISON_SCHEMA = "graphlab.comparison/3"
 #: Every comparison schema this graphlab reads.
-COMPARISON_SCHEMAS = ("graphlab.comparison/1", COMPARISON_SCHEMA)
+COMPARISON_SCHEMAS = ("graphlab.comparison/1", "graphlab.comparison/2", COMPARISON_SCHEMA)
 #: The plugin's table in pytest-benchmark's JSON (under the ``graphlab`` key).
 PYTEST_SCHEMA = "graphlab.pytest/1"
 
@@ -84,6 +88,9 @@ class Measurement:
         op_count: Ops in the traced graph (None for eager code).
         stop_reason: Why timing stopped (``precision``, ``time budget``, ``max rounds``).
         metadata: Device, thread settings, clock: what a reader needs to trust it.
+        block_rounds: Each block's round of an interleaved schedule (empty: timed
+            alone); two modes' blocks of one round are neighbours in time.
+        block_processes: Each block's worker process (empty: all in one).
     """
 
     label: str
@@ -97,8 +104,13 @@ class Measurement:
     op_count: int | None = None
     stop_reason: str = ""
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
+    block_rounds: tuple[int, ...] = ()
+    block_processes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("block_rounds", "block_processes"):
+            if getattr(self, name) and len(getattr(self, name)) != len(self.block_times):
+                raise ValueError(f"{name} must be empty or hold one value per block")
         if not self.block_times:
             raise ValueError("a Measurement needs at least one timed block")
         if len(self.block_times) != len(self.block_calls):
@@ -155,6 +167,18 @@ class Measurement:
     def significant_figures(self) -> int:
         return stats.significant_figures(self.median, self.iqr)
 
+    @property
+    def processes(self) -> int:
+        return len(set(self.block_processes)) if self.block_processes else 1
+
+    def per_round(self) -> dict[tuple[int, int], float]:
+        """Seconds per call in each (process, round); empty when not interleaved."""
+        if not self.block_rounds:
+            return {}
+        return pairing.per_round(
+            self.block_times, self.block_calls, self.block_rounds, self.block_processes
+        )
+
     def to_dict(self) -> dict[str, Any]:
         low, high = self.median_ci
         return {
@@ -176,6 +200,8 @@ class Measurement:
             "stop_reason": self.stop_reason,
             "block_times_s": list(self.block_times),
             "block_calls": list(self.block_calls),
+            "block_rounds": list(self.block_rounds),
+            "block_processes": list(self.block_processes),
             "metadata": dict(self.metadata),
         }
 
@@ -194,6 +220,8 @@ class Measurement:
             op_count=data.get("op_count"),
             stop_reason=data.get("stop_reason", ""),
             metadata=dict(data.get("metadata", {})),
+            block_rounds=tuple(int(r) for r in data.get("block_rounds", ())),
+            block_processes=tuple(int(p) for p in data.get("block_processes", ())),
         )
 
     def __str__(self) -> str:
@@ -233,6 +261,8 @@ NO_MEASUREMENT: dict[str, Any] = {
     "stop_reason": "",
     "block_times_s": [],
     "block_calls": [],
+    "block_rounds": [],
+    "block_processes": [],
     "metadata": {},
 }
 
@@ -331,8 +361,21 @@ class Comparison:
             return None
         return reference
 
+    def paired(self, row: ComparisonRow) -> pairing.PairedSpeedup | None:
+        """The speedup of ``row`` from rounds timed next to the reference's
+        (:mod:`graphlab.bench.pairing`); None when the two were not interleaved."""
+        reference = self.reference(row)
+        if reference is None or row.measurement is None or reference.measurement is None:
+            return None
+        rounds = reference.measurement.per_round(), row.measurement.per_round()
+        return pairing.paired_speedup(pairing.paired_ratios(*rounds), rounds[0])
+
     def speedup(self, row: ComparisonRow) -> float | None:
-        """Median eager time / median time of ``row`` (> 1: faster than eager)."""
+        """How many times faster than eager ``row`` runs (> 1: faster): the median of
+        paired rounds' ratios when interleaved, else median eager / median of ``row``."""
+        paired = self.paired(row)
+        if paired is not None:
+            return paired.value if math.isfinite(paired.value) else None
         reference = self.reference(row)
         if reference is None or row.measurement is None:
             return None
@@ -341,12 +384,27 @@ class Comparison:
         return value if math.isfinite(value) else None  # a zero median: no ratio to show
 
     def speedup_ci(self, row: ComparisonRow) -> tuple[float, float] | None:
-        reference = self.reference(row)
-        if reference is None or row.measurement is None:
-            return None
-        assert reference.measurement is not None
-        low, high = stats.speedup_ci(reference.measurement.times, row.measurement.times)
+        paired = self.paired(row)
+        if paired is not None:
+            low, high = paired.low, paired.high
+        else:
+            reference = self.reference(row)
+            if reference is None or row.measurement is None:
+                return None
+            assert reference.measurement is not None
+            low, high = stats.speedup_ci(reference.measurement.times, row.measurement.times)
         return (low, high) if math.isfinite(low) and math.isfinite(high) else None
+
+    def unstable(self, row: ComparisonRow) -> str:
+        """Why ``row``'s speedup cannot be trusted (drift, processes that disagree);
+        empty when it can or when it was not interleaved."""
+        paired = self.paired(row)
+        return paired.unstable if paired is not None else ""
+
+    @property
+    def processes(self) -> int:
+        """Worker processes the measurements came from (1: this one)."""
+        return max((r.measurement.processes for r in self.rows if r.measurement), default=1)
 
     def break_even(self, row: ComparisonRow) -> int | None:
         """Calls after which ``row`` has paid back its first-call cost against eager."""
@@ -376,6 +434,9 @@ class Comparison:
         if m is not None and m.retraces:
             cause = m.retrace_causes[0] if m.retrace_causes else "cause unknown"
             notes.append(f"retraced {m.retraces}x while timing: {cause}")
+        unstable = self.unstable(row)
+        if unstable:
+            notes.append(unstable)
         if self.dominated_by_overhead(row):
             notes.append("dominated by call overhead")
         if m is not None and m.rounds >= 2 and m.relative_iqr > 0.1:
@@ -384,7 +445,7 @@ class Comparison:
 
     # -- conversions --------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (``graphlab.comparison/2``)."""
+        """The JSON form (``graphlab.comparison/3``)."""
         rows = []
         for row in self.rows:
             data: dict[str, Any] = {"function": row.function, "mode": row.mode}
@@ -397,6 +458,11 @@ class Comparison:
             ci = self.speedup_ci(row)
             data["speedup_vs_eager"] = self.speedup(row)
             data["speedup_ci"] = list(ci) if ci else None
+            paired = self.paired(row)
+            data["schedule"] = "interleaved" if m is not None and m.block_rounds else "sequential"
+            data["pairs"] = paired.pairs if paired is not None else None
+            data["processes"] = m.processes if m is not None else None
+            data["unstable"] = bool(paired is not None and paired.unstable)
             data["break_even_calls"] = self.break_even(row)
             data["dominated_by_overhead"] = self.dominated_by_overhead(row)
             data["parity"] = row.parity
@@ -408,6 +474,7 @@ class Comparison:
             "schema": COMPARISON_SCHEMA,
             "tensorflow": self.tensorflow,
             "reference_mode": self.reference_mode,
+            "processes": self.processes,
             "metadata": dict(self.metadata),
             "floor": None if self.floor is None else self.floor.to_dict(),
             "rows": rows,
@@ -415,7 +482,7 @@ class Comparison:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Comparison:
-        """Load a saved comparison; every ``graphlab.comparison/<=2`` file loads."""
+        """Load a saved comparison; every ``graphlab.comparison/<=3`` file loads."""
         _schema.check(data, COMPARISON_SCHEMAS, "comparison")
         rows = []
         for item in data["rows"]:
@@ -483,6 +550,9 @@ def _flat_row(comparison: Comparison, row: ComparisonRow, data: dict[str, Any]) 
         "speedup_vs_eager": data.get("speedup_vs_eager"),
         "speedup_ci_low": ci[0],
         "speedup_ci_high": ci[1],
+        "pairs": data.get("pairs"),
+        "processes": data.get("processes"),
+        "unstable": data.get("unstable"),
         "break_even_calls": data.get("break_even_calls"),
         "retraces": data.get("retraces"),
         "op_count": data.get("op_count"),
@@ -502,7 +572,8 @@ def _training_columns(
     median_us = data.get("median_us")
     steps_per_s = 1e6 / median_us if median_us else None
     batch = int(comparison.metadata.get("batch_size", "0") or 0)
-    peak = row.measurement.metadata.get("peak_memory_bytes") if row.measurement else None
+    shared = comparison.metadata.get("peak_memory_bytes")  # of modes timed in turns
+    peak = row.measurement.metadata.get("peak_memory_bytes", shared) if row.measurement else None
     return {
         "first_step_ms": data.get("first_call_ms"),
         "median_step_us": median_us,

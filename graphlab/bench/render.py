@@ -12,10 +12,18 @@ import csv
 import html
 import io
 import json
+import math
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
-from graphlab._text import clip, format_significant, format_time, table, time_unit
+from graphlab._text import (
+    clip,
+    format_range,
+    format_significant,
+    format_time,
+    table,
+    time_unit,
+)
 from graphlab.bench import stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
@@ -39,7 +47,9 @@ _RIGHT = {"first call", "median ± IQR", "break-even", "retraces", "ops"}
 
 LEGEND = (
     "first call: tracing + compilation + one run (tracing part from the recorder). "
-    "median ± IQR: steady state per call. speedup: median eager / median of the mode. "
+    "median ± IQR: steady state per call. speedup: median ratio of eager's and the "
+    "mode's neighbouring blocks (modes timed in turns); its interval includes how far "
+    "that ratio moved during the run and between processes. "
     "break-even: calls after which the mode's total time, first call included, is "
     "below eager's ('never': it does not catch up)."
 )
@@ -56,8 +66,14 @@ def _median_iqr(row: ComparisonRow) -> str:
     figures = m.significant_figures
     scale, unit = time_unit(m.median)
     median = format_significant(m.median / scale, figures)
-    spread = format_significant(m.iqr / scale, 2) if m.iqr > 0 else "0"
-    return f"{median} ± {spread} {unit}"
+    if m.rounds < 2:
+        return f"{median} {unit} (1 block)"
+    if m.median <= 0:
+        return f"{median} {unit}"
+    if m.iqr <= 0:  # identical blocks: below the last digit shown, not zero
+        last_digit = 10.0 ** (math.floor(math.log10(m.median / scale)) - figures + 1)
+        return f"{median} ± <{format_significant(last_digit, 1)} {unit}"
+    return f"{median} ± {format_significant(m.iqr / scale, 2)} {unit}"
 
 
 def _speedup(comparison: Comparison, row: ComparisonRow) -> str:
@@ -67,11 +83,11 @@ def _speedup(comparison: Comparison, row: ComparisonRow) -> str:
     ci = comparison.speedup_ci(row)
     assert ci is not None
     low, high = ci
-    figures = max(2, min(3, stats.significant_figures(value, (high - low) / 2)))
-    return (
-        f"{format_significant(value, figures)}x "
-        f"[{format_significant(low, 2)}-{format_significant(high, 2)}]"
-    )
+    lowest = max(2, min(3, stats.significant_figures(value, (high - low) / 2)))
+    low_text, high_text = format_range(low, high, 2)
+    figures = max(lowest, len(low_text.replace(".", "").lstrip("0")), 2)
+    text = f"{format_significant(value, min(figures, 6))}x [{low_text}-{high_text}]"
+    return text + (" unstable" if comparison.unstable(row) else "")
 
 
 def _break_even(comparison: Comparison, row: ComparisonRow) -> str:
@@ -110,7 +126,17 @@ def _header(comparison: Comparison) -> str:
         parts.append(
             f"threads intra={meta['intra_op_threads']} inter={meta.get('inter_op_threads', '?')}"
         )
-    if "isolation" in meta:
+    schedules = {
+        "interleaved" if r.measurement.block_rounds else "sequential"
+        for r in comparison.rows
+        if r.measurement is not None
+    }
+    if schedules == {"interleaved"}:
+        processes = comparison.processes
+        where = "worker " if "isolation" in meta else ""
+        noun = "process" if processes == 1 else "processes"
+        parts.append(f"modes interleaved in {processes} {where}{noun}")
+    elif "isolation" in meta:
         parts.append(meta["isolation"])
     if meta.get("unit") == "training step":
         unit = f"one call = one training step of batch {meta.get('batch_size', '?')}"

@@ -124,6 +124,14 @@ class Timer:
         self.source: SampleSource = source or _Calls(self)
         #: The output of the first call, for parity checks (not kept in the record).
         self.first_output: Any = None
+        # state between the phases (warm_up, block, result)
+        self.calls = 0
+        self.deadline = 0.0
+        self.calibration_time = 0.0
+        self._first_call: float | None = None
+        self._second_call: float | None = None
+        self._first_events: list[TraceEvent] = []
+        self._later_events: list[TraceEvent] = []
 
     # -- pieces --------------------------------------------------------------
     def _sync(self) -> Sync:
@@ -175,66 +183,95 @@ class Timer:
                 wanted = math.ceil(calls * target / elapsed * 1.05)
                 calls = max(calls + 1, min(calls * 10, wanted))
 
-    # -- the measurement -----------------------------------------------------
-    def measure(self) -> Measurement:
-        """First call, second call, calibration, then timed blocks until precise."""
+    # -- the measurement, in phases a scheduler can interleave --------------------
+    def warm_up(self, watch: Any = None) -> None:
+        """First call, second call and calibration: everything before the timed blocks.
+
+        ``watch`` is a started :class:`~graphlab.tracing.api.Watch` shared by the
+        timers of one schedule; the traces of this timer's own calls are told apart by
+        their position in it.
+        """
         source = self.source
+        mark = len(_user_events(watch))
+        self._first_call, output = source.first_call()
+        self.first_output = output
+        events = _user_events(watch)
+        self._first_events = events[mark:]
+        mark = len(events)
+        self._second_call, second_output = source.second_call()
+        if second_output is not None:
+            output = second_output
+        if self.gc_between_blocks:
+            gc.collect()
+        start = self.clock()
+        self.deadline = start + self.max_time
+        self.calls = source.calls_per_block(self, output, self.deadline)
+        #: Seconds calibration took (a scheduler takes it off the timing budget).
+        self.calibration_time = self.clock() - start
+        self._later_events = _user_events(watch)[mark:]
+
+    def block(self, watch: Any = None) -> list[tuple[float, int]]:
+        """One timed block: ``(seconds, calls)`` pairs (one per step for ``fit``)."""
+        mark = len(_user_events(watch))
+        samples = self._one_block(self.calls)
+        if watch is not None:
+            self._later_events += _user_events(watch)[mark:]
+        return samples
+
+    def result(
+        self,
+        samples: Sequence[tuple[float, int]],
+        stop_reason: str,
+        rounds: Sequence[int] = (),
+    ) -> Measurement:
+        """The Measurement of the blocks timed since :meth:`warm_up`; ``rounds`` gives
+        each sample's round of an interleaved schedule (empty when timed alone)."""
+        metadata = {"clock": getattr(self.clock, "__name__", repr(self.clock))}
+        if self.sync is not None:
+            metadata["sync"] = getattr(self.sync, "__name__", repr(self.sync)).lstrip("_")
+        metadata.update(self.metadata)
+        return self.source.finish(
+            Measurement(
+                label=self.label,
+                block_times=tuple(seconds for seconds, _ in samples),
+                block_calls=tuple(calls for _, calls in samples),
+                first_call=self._first_call,
+                second_call=self._second_call,
+                stop_reason=stop_reason,
+                **trace_fields(self._first_events, self._later_events),
+                metadata=metadata,
+                block_rounds=tuple(rounds),
+            )
+        )
+
+    def measure(self) -> Measurement:
+        """First call, second call, calibration, then timed blocks until precise: this
+        timer alone (:func:`graphlab.bench.schedule.interleave` times several in turns)."""
         watch = None
         if self.record_traces:
             from graphlab.tracing.api import Watch
 
             watch = Watch().start()
         try:
-            first_call, output = source.first_call()
-            self.first_output = output
-            first_events = _user_events(watch)
-            second_call, second_output = source.second_call()
-            if second_output is not None:
-                output = second_output
-
-            if self.gc_between_blocks:
-                gc.collect()
-            deadline = self.clock() + self.max_time
-            calls = source.calls_per_block(self, output, deadline)
-
-            block_times: list[float] = []
-            block_calls: list[int] = []
+            self.warm_up(watch)
+            samples: list[tuple[float, int]] = []
             stop_reason = ""
             while not stop_reason:
-                for seconds, count in self._one_block(calls):
-                    block_times.append(seconds)
-                    block_calls.append(count)
-                per_call = [t / n for t, n in zip(block_times, block_calls)]
+                samples += self.block(watch)
+                per_call = [t / n for t, n in samples]
                 if (
-                    len(block_times) >= self.min_rounds
+                    len(samples) >= self.min_rounds
                     and stats.relative_iqr(per_call) <= self.precision
                 ):
                     stop_reason = "precision"
-                elif self.clock() >= deadline:
+                elif self.clock() >= self.deadline:
                     stop_reason = "time budget"
-                elif len(block_times) >= self.max_rounds:
+                elif len(samples) >= self.max_rounds:
                     stop_reason = "max rounds"
         finally:
             if watch is not None:
                 watch.stop()
-        all_events = _user_events(watch)
-        later = all_events[len(first_events) :]
-        metadata = {"clock": getattr(self.clock, "__name__", repr(self.clock))}
-        if self.sync is not None:
-            metadata["sync"] = getattr(self.sync, "__name__", repr(self.sync)).lstrip("_")
-        metadata.update(self.metadata)
-        return source.finish(
-            Measurement(
-                label=self.label,
-                block_times=tuple(block_times),
-                block_calls=tuple(block_calls),
-                first_call=first_call,
-                second_call=second_call,
-                stop_reason=stop_reason,
-                **trace_fields(first_events, later),
-                metadata=metadata,
-            )
-        )
+        return self.result(samples, stop_reason)
 
     def _one_block(self, calls: int) -> list[tuple[float, int]]:
         if not self.gc_between_blocks:

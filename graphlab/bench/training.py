@@ -22,7 +22,8 @@ from graphlab.bench.compare import describe_error, recorder_quiet
 from graphlab.bench.fit import FitSource
 from graphlab.bench.parity import Parity, check_losses
 from graphlab.bench.progress import say
-from graphlab.bench.records import Comparison, ComparisonRow, parse_modes
+from graphlab.bench.records import Comparison, ComparisonRow, Measurement, parse_modes
+from graphlab.bench.schedule import interleave
 from graphlab.bench.timer import Timer
 
 
@@ -255,16 +256,34 @@ def bench_training_step(
         check_steps,
         metadata,
     )
+    failed: dict[str, str] = {}
+    timers: dict[str, Timer] = {}
+    losses: dict[str, list[float]] = {}
+    for mode in modes:
+        say(progress, f"{mode}: building and checking losses ...")
+        try:
+            with recorder_quiet():
+                losses[mode], timers[mode] = plan.losses(mode), plan.timer(mode)
+        except Exception as error:  # one failing mode must not hide the others
+            failed[mode] = describe_error(error)
+    say(progress, f"timing {', '.join(timers)} interleaved ...")
+    _runtime.reset_peak_memory()
+    with recorder_quiet():
+        results = dict(zip(timers, interleave(list(timers.values()))))
     rows = []
     parity = Parity(check_losses(rtol, atol), first_label="reference")
     for mode in modes:
-        say(progress, f"{mode}: timing ...")
-        with recorder_quiet():
-            row, mode_losses = plan.run(mode)
-        if mode_losses is not None:
-            row = parity.apply(row, mode_losses)
+        result = results.get(mode)
+        if isinstance(result, Measurement):
+            row = parity.apply(ComparisonRow("train_step", mode, result), losses[mode])
+        else:
+            error = failed.get(mode) or describe_error(result or RuntimeError("not measured"))
+            row = ComparisonRow("train_step", mode, None, error=error)
         rows.append(row)
         say(progress, f"{mode}: {'done' if row.ok else row.error}")
+    peak = _runtime.peak_memory_bytes()
+    if peak is not None:  # the modes ran in turns: one peak for all of them
+        metadata["peak_memory_bytes"] = str(peak)
     return Comparison(tuple(rows), TF_VERSION, None, metadata)
 
 
@@ -359,17 +378,13 @@ class _Plan:
     def sample(self) -> tuple[Any, Any]:
         return self.x[: self.batch_size], self.y[: self.batch_size]
 
-    def run(self, mode: str) -> tuple[Any, list[float] | None]:
-        """One row: the measurement and the first losses, or the error."""
+    def losses(self, mode: str) -> list[float]:
+        """The first ``check_steps`` losses of a fresh setup (the parity check)."""
+        return self._custom_losses(mode) if mode in CUSTOM_MODES else self._fit_losses(mode)
 
-        try:
-            if mode in CUSTOM_MODES:
-                losses, measurement = self._custom_losses(mode), self._time_custom(mode)
-            else:
-                losses, measurement = self._fit_losses(mode), self._time_fit(mode)
-        except Exception as error:  # one failing mode must not hide the others
-            return ComparisonRow("train_step", mode, None, error=describe_error(error)), None
-        return ComparisonRow("train_step", mode, measurement), losses
+    def timer(self, mode: str) -> Timer:
+        """A Timer of ``mode`` on another fresh setup, ready to be interleaved."""
+        return self._time_custom(mode) if mode in CUSTOM_MODES else self._time_fit(mode)
 
     # -- the seed chapter's custom step ----------------------------------------
     def _custom_step(self, mode: str) -> Callable[..., Any]:
@@ -401,7 +416,7 @@ class _Plan:
         batches = self._custom_batches()
         return [float(step(*batches[i % len(batches)])) for i in range(self.check_steps)]
 
-    def _time_custom(self, mode: str) -> Any:
+    def _time_custom(self, mode: str) -> Timer:
         import itertools
 
         step = self._custom_step(mode)
@@ -410,7 +425,7 @@ class _Plan:
         def one_step() -> Any:
             return step(*next(batches))
 
-        return self._measure(mode, one_step)
+        return self._timer(mode, one_step)
 
     # -- Keras fit ---------------------------------------------------------------
     def _fit_losses(self, mode: str) -> list[float]:
@@ -422,7 +437,7 @@ class _Plan:
             losses.append(float(model.train_on_batch(xb, yb, return_dict=True)["loss"]))
         return losses
 
-    def _time_fit(self, mode: str) -> Any:
+    def _time_fit(self, mode: str) -> Timer:
         """Keras's ``fit`` drives its own loop: the Timer reads its steps through
         :class:`~graphlab.bench.fit.FitSource` (step stamps, setup per call kept apart)."""
         model = self.factories.keras_model(mode, self.steps_per_execution, self.sample)
@@ -431,12 +446,11 @@ class _Plan:
         )
         source = FitSource(model, dataset, self.fit_steps)
         # a fit() call is a block: the garbage Keras makes inside it counts
-        return self._measure(mode, None, source=source, gc_between_blocks=False)
+        return self._timer(mode, None, source=source, gc_between_blocks=False)
 
-    def _measure(self, mode: str, stmt: Callable[[], Any] | None, **options: Any) -> Any:
-        """One mode's Measurement by the one Timer, with the GPU's peak memory if any."""
-        _runtime.reset_peak_memory()
-        timer = Timer(
+    def _timer(self, mode: str, stmt: Callable[[], Any] | None, **options: Any) -> Timer:
+        """One mode's Timer: the one timing loop, interleaved with the other modes."""
+        return Timer(
             stmt,
             label=f"train_step/{mode}",
             max_time=self.max_time,
@@ -444,21 +458,9 @@ class _Plan:
             metadata=self.metadata,
             **options,
         )
-        return _with_peak_memory(timer.measure())
 
 
 def _batches(x: Any, y: Any, batch_size: int) -> list[tuple[Any, Any]]:
     return [
         (x[i : i + batch_size], y[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)
     ]
-
-
-def _with_peak_memory(measurement: Any) -> Any:
-    import dataclasses
-
-    peak = _runtime.peak_memory_bytes()
-    if peak is None:
-        return measurement
-    return dataclasses.replace(
-        measurement, metadata={**measurement.metadata, "peak_memory_bytes": str(peak)}
-    )

@@ -1,10 +1,10 @@
-"""The worker protocol of isolated runs: one fresh process measures one target in one
-mode, as pyperf's workers do.
+"""The worker protocol of isolated runs: one fresh process measures one target in all
+its modes (interleaved), as pyperf's workers do.
 
 The parent (:mod:`graphlab.bench.isolate`) writes ``request.json`` into a scratch
 directory and runs ``python -m graphlab.bench.worker DIR``; the worker writes
-``result.json`` (a ``graphlab.comparison`` document) and ``outputs.npz`` (its first
-output, for the parent's parity check) into the same directory. Files, not stdout: the
+``result.json`` (a ``graphlab.comparison`` document, output parity checked between its
+modes) into the same directory. Files, not stdout: the
 user's code may print. The protocol is internal; the user CLI knows nothing of it.
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 
 REQUEST = "request.json"
 RESULT = "result.json"
-OUTPUTS = "outputs.npz"
 
 
 # ---------------------------------------------------------------------------
@@ -30,23 +29,29 @@ def run(
     out_dir: str,
     *,
     target: str,
-    mode: str,
+    modes: Sequence[str],
     arg_texts: Sequence[str],
     kwarg_texts: Sequence[str],
     threads: tuple[int, int] | None,
     max_time: float,
     precision: float,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    measure_floor: bool = True,
 ) -> tuple[dict[str, Any] | None, str]:
-    """Measure ``target`` in ``mode`` in a fresh process: ``(comparison JSON, "")``, or
+    """Measure ``target`` in ``modes`` in a fresh process: ``(comparison JSON, "")``, or
     ``(None, why it failed)``."""
     request = {
         "target": target,
-        "mode": mode,
+        "modes": list(modes),
         "args": list(arg_texts),
         "kwargs": list(kwarg_texts),
         "threads": list(threads) if threads is not None else None,
         "max_time": max_time,
         "precision": precision,
+        "rtol": rtol,
+        "atol": atol,
+        "measure_floor": measure_floor,
     }
     with open(os.path.join(out_dir, REQUEST), "w", encoding="utf-8") as handle:
         json.dump(request, handle)
@@ -64,21 +69,7 @@ def run(
     except (OSError, json.JSONDecodeError):
         lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
         return None, f"worker exited {done.returncode}: {lines[-1] if lines else 'no output'}"
-    row = data["rows"][0] if data.get("rows") else {}
-    if row.get("error"):
-        return None, row["error"]
     return data, ""
-
-
-def load_outputs(out_dir: str) -> list[Any] | None:
-    """The first output a worker saved, as NumPy arrays (None if it saved none)."""
-    import numpy as np
-
-    path = os.path.join(out_dir, OUTPUTS)
-    if not os.path.exists(path):
-        return None
-    with np.load(path, allow_pickle=False) as data:
-        return [data[f"arr_{i}"] for i in range(len(data.files))]
 
 
 # ---------------------------------------------------------------------------
@@ -99,8 +90,6 @@ def measure(out_dir: str) -> None:
 
         _runtime.set_thread_settings(*threads)
 
-    import numpy as np
-
     from graphlab import inputs
     from graphlab.bench.compare import compare
 
@@ -112,17 +101,16 @@ def measure(out_dir: str) -> None:
         for name, value in (inputs.parse_kwarg(text) for text in request["kwargs"])
     }
 
-    def save_outputs(row: Any, output: list[Any]) -> None:
-        np.savez(os.path.join(out_dir, OUTPUTS), *output)
-
     comparison = compare(
         fn,
         *values,
-        modes=[request["mode"]],
+        modes=request["modes"],
         label=target.rpartition(":")[2],
         max_time=request["max_time"],
         precision=request["precision"],
-        on_output=save_outputs,
+        rtol=request["rtol"],
+        atol=request["atol"],
+        measure_floor=request["measure_floor"],
         call_kwargs=kwargs,
     )
     with open(os.path.join(out_dir, RESULT), "w", encoding="utf-8") as handle:

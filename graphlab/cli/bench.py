@@ -19,9 +19,13 @@ def add_parser(sub: Any) -> None:
         "bench",
         help="time a function eagerly, as a tf.function and with XLA, and compare",
         description="Time TARGET(*args) in each mode: first call (tracing + compilation) "
-        "apart, then calibrated blocks until IQR/median <= --precision or --max-time. "
-        "The table shows speedup vs eager with its interval, break-even calls, retraces "
-        "and op counts. Tensor specs (--arg f32[1000,1000]) become random data.",
+        "apart, calibration, then the modes in alternating blocks (round robin, order "
+        "rotated) so that all see the same machine, until the ratios' IQR/median <= "
+        "--precision or the budget (--max-time per mode) is spent. The speedup vs eager "
+        "is the median ratio of neighbouring blocks, with an interval that includes how "
+        "far it moved during the run (and between --processes); a row whose speedup "
+        "moved is marked unstable. The table also shows break-even calls, retraces and "
+        "op counts. Tensor specs (--arg f32[1000,1000]) become random data.",
     )
     parser.add_argument(
         "targets", nargs="+", metavar="TARGET", help="MODULE:FN or FILE.py:FN (several allowed)"
@@ -43,14 +47,16 @@ def add_parser(sub: Any) -> None:
         type=float,
         default=1.0,
         metavar="S",
-        help="time budget per mode in seconds, first call excluded (default: 1.0)",
+        help="time budget per mode in seconds, first call excluded; the modes' budgets "
+        "add up, as they are timed in turns (default: 1.0)",
     )
     parser.add_argument(
         "--precision",
         type=float,
         default=0.05,
         metavar="R",
-        help="stop a mode once IQR/median <= R (default: 0.05)",
+        help="stop once every mode's ratio to eager has IQR/median <= R, after half the "
+        "budget at least (default: 0.05)",
     )
     parser.add_argument("--rtol", type=float, default=1e-5, help="parity check rtol (1e-5)")
     parser.add_argument("--atol", type=float, default=1e-6, help="parity check atol (1e-6)")
@@ -72,14 +78,16 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--isolate",
         action="store_true",
-        help="run each mode in fresh worker processes (pyperf-style aggregation)",
+        help="measure in a fresh worker process even with --processes 1",
     )
     parser.add_argument(
         "--processes",
         type=int,
         default=1,
         metavar="N",
-        help="worker processes per mode with --isolate (default: 1)",
+        help="run the whole interleaved measurement in N fresh worker processes, one "
+        "after the other, and combine them (pyperf-style); the interval then includes "
+        "how far processes disagree. 1 measures in this process (default: 1)",
     )
     parser.add_argument(
         "--threads",
@@ -130,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     fmt = pick_format(args.output, args.format, FORMATS, "a comparison")
     progress = _common.progress(args)
-    if args.isolate:
+    if args.isolate or args.processes > 1:
         from graphlab.bench.isolate import compare_isolated
 
         comparison = compare_isolated(

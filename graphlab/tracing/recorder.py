@@ -518,6 +518,8 @@ def _internal_detail(name: str) -> str:
         return "TensorFlow's initializer for variables created on a first call"
     if name == "fn_with_cond":
         return "TensorFlow's conditional variable initializer"
+    if name.startswith(("_init_func", "_next_func", "_finalize_func", "_remote_")):
+        return "a function TensorFlow's distributed input pipeline traced for itself"
     return "a function tf.data traced for itself"
 
 

@@ -55,3 +55,32 @@ print(
         }
     )
 )
+
+# Keras fit with validation data, evaluate and predict under the strategy: Keras's own
+# functions and TensorFlow's distributed input pipeline, nothing avoidable.
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+with strategy.scope():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+features, targets = np.ones((64, 4), "float32"), np.ones((64, 1), "float32")
+with graphlab.watch() as watch:
+    model.fit(
+        features,
+        targets,
+        batch_size=16,
+        epochs=2,
+        validation_data=(features[:16], targets[:16]),
+        verbose=0,
+    )
+    model.evaluate(features, targets, verbose=0)
+    model.predict(features, verbose=0)
+print(
+    json.dumps(
+        {
+            "actionable": [e.message for e in watch.events if e.actionable],
+            "functions": sorted({e.function for e in watch.user_events}),
+        }
+    )
+)

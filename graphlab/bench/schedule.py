@@ -1,0 +1,135 @@
+"""Time several :class:`~graphlab.bench.timer.Timer` objects in alternating blocks.
+
+Timed one after the other, each mode gets its own window of time, and a shared machine
+that slows down in the second window makes the first mode look faster. Here every timer
+is warmed up and calibrated first (its first call, second call and block size are its
+own), then the timers take turns, one block each per round, the order rotated every
+round (round robin: A B C, B C A, C A B), and no timer ever times two blocks in a row
+(two modes simply alternate: A B A B). Blocks of one round are neighbours in time, so
+their ratio cancels the machine's drift (:mod:`graphlab.bench.pairing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graphlab.bench import stats
+from graphlab.bench.pairing import paired_ratios, per_round
+from graphlab.bench.records import Measurement
+from graphlab.bench.timer import Timer
+
+#: Rounds before the precision may stop an interleaved schedule.
+MIN_ROUNDS = 10
+#: Share of the budget an interleaved schedule spends before the precision may stop
+#: it: a run that sees only a moment of the machine cannot say how it varies.
+MIN_BUDGET_SHARE = 0.5
+
+
+def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement | Exception]:
+    """Measure ``timers`` in alternating blocks; one result per timer, in order.
+
+    The budget is the sum of the timers' ``max_time`` less the time their calibration
+    took. Timing stops when it is spent, at the smallest ``max_rounds``, or, after
+    :data:`MIN_ROUNDS` rounds and half the budget, once every timer's ratio to the
+    first (or a lone timer's per-call time) has IQR/median within its ``precision``.
+    A timer that raises is dropped from the rotation and its result is the exception;
+    the others go on.
+    """
+    if not timers:
+        return []
+    clock = timers[0].clock
+    results: list[Measurement | Exception | None] = [None] * len(timers)
+    recorder = None
+    if watch and any(t.record_traces for t in timers):
+        from graphlab.tracing.api import Watch
+
+        recorder = Watch().start()
+    samples: dict[int, list[tuple[float, int]]] = {}
+    rounds: dict[int, list[int]] = {}
+    try:
+        active = []
+        for index, timer in enumerate(timers):
+            try:
+                timer.warm_up(recorder)
+            except Exception as error:  # one failing mode must not hide the others
+                results[index] = error
+                continue
+            active.append(index)
+            samples[index], rounds[index] = [], []
+        budget = sum(timers[i].max_time - timers[i].calibration_time for i in active)
+        budget = max(budget, MIN_BUDGET_SHARE * sum(timers[i].max_time for i in active))
+        max_rounds = min((timers[i].max_rounds for i in active), default=0)
+        start = clock()
+        round_ = 0
+        stop_reason = ""
+        last = -1
+        while active and not stop_reason:
+            order = _rotated(active, round_, last)
+            for index in order:
+                try:
+                    blocks = timers[index].block(recorder)
+                except Exception as error:
+                    results[index] = error
+                    active.remove(index)
+                    continue
+                samples[index] += blocks
+                rounds[index] += [round_] * len(blocks)
+                last = index
+            round_ += 1
+            elapsed = clock() - start
+            if elapsed >= budget:
+                stop_reason = "time budget"
+            elif round_ >= max_rounds:
+                stop_reason = "max rounds"
+            elif (
+                round_ >= MIN_ROUNDS
+                and elapsed >= MIN_BUDGET_SHARE * budget
+                and _precise(timers, active, samples, rounds)
+            ):
+                stop_reason = "precision"
+    finally:
+        if recorder is not None:
+            recorder.stop()
+    reason = f"{stop_reason}, {round_} rounds interleaved" if len(samples) > 1 else stop_reason
+    for index in samples:
+        if results[index] is None:
+            results[index] = timers[index].result(samples[index], reason, rounds[index])
+    return [r if r is not None else RuntimeError("not measured") for r in results]
+
+
+def _rotated(active: list[int], round_: int, last: int) -> list[int]:
+    """This round's order: ``active`` rotated by the round number, but never starting
+    with the timer that ended the last round. Every block then follows another mode's
+    block and pays the same switch (caches, thread pools waking up): with two modes the
+    plain rotation A B, B A would give B two blocks in a row, the second one warm."""
+    shift = round_ % len(active)
+    order = active[shift:] + active[:shift]
+    if len(order) > 1 and order[0] == last:
+        order = order[1:] + order[:1]
+    return order
+
+
+def _precise(
+    timers: Sequence[Timer],
+    active: list[int],
+    samples: dict[int, list[tuple[float, int]]],
+    rounds: dict[int, list[int]],
+) -> bool:
+    """Every active timer's ratio to the first (a lone timer: its per-call time) has
+    IQR/median within the timer's precision."""
+
+    def per_call(index: int) -> dict[tuple[int, int], float]:
+        times = [t for t, _ in samples[index]]
+        calls = [n for _, n in samples[index]]
+        return per_round(times, calls, rounds[index])
+
+    if len(active) == 1:
+        index = active[0]
+        values = list(per_call(index).values())
+        return stats.relative_iqr(values) <= timers[index].precision
+    reference = per_call(active[0])
+    for index in active[1:]:
+        ratios = list(paired_ratios(reference, per_call(index)).values())
+        if stats.relative_iqr(ratios) > timers[index].precision:
+            return False
+    return True
