@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphlab import _display, _schema
 from graphlab._text import format_significant
 from graphlab.bench import pairing, stats
+from graphlab.bench.modes import BUILTIN_MODES, parse_modes  # noqa: F401 - their old home
 
 COMPARISON_SCHEMA = "graphlab.comparison/3"
 #: Every comparison schema this graphlab reads.
@@ -46,25 +46,6 @@ PYTEST_SCHEMA = "graphlab.pytest/1"
 #: (At 2x, power(x, 100) in graph mode, 100 matmuls at twice the floor, read as
 #: "dominated", which its own table contradicted.)
 OVERHEAD_FACTOR = 1.5
-
-#: Built-in modes, in table order.
-BUILTIN_MODES = ("eager", "graph", "xla", "concrete")
-
-
-def parse_modes(value: str | Sequence[str], allowed: Sequence[str]) -> list[str]:
-    """``"eager,graph"`` or a sequence -> the list of modes, in order, without repeats.
-
-    Raises:
-        ValueError: ``unknown mode(s) 'jit'; choose from eager, graph, xla`` (callers
-            prefix where the value came from).
-    """
-    raw = value.split(",") if isinstance(value, str) else list(value)
-    modes = list(dict.fromkeys(str(m).strip() for m in raw if str(m).strip()))
-    unknown = [m for m in modes if m not in allowed]
-    if not modes or unknown:
-        given = ", ".join(map(repr, unknown)) or "(none given)"
-        raise ValueError(f"unknown mode(s) {given}; choose from {', '.join(allowed)}")
-    return modes
 
 
 @dataclass(frozen=True, slots=True)
