@@ -110,12 +110,17 @@ def summarize(concrete: Any, *, lines: bool = True) -> GraphSummary:
 def op_table(concrete: Any) -> dict[str, tuple[str, str]]:
     """Op name -> ``(op type, file:line)`` for every op of a ConcreteFunction, nested
     bodies included: how a profile's op events are traced back to the user's code."""
-    graph = concrete.graph
     locations = _Locator()
-    found = {op.name: (op.type, locations.locate(op)[0]) for op in graph.get_operations()}
+
+    def where(op: Any) -> str:
+        location = locations.locate(op)[0]
+        return "" if location == FRAMEWORK_LOCATION else location
+
+    graph = concrete.graph
+    found = {op.name: (op.type, where(op)) for op in graph.get_operations()}
     for body in tf_graphs.function_bodies(graph):
         for op in _ops_by_name(body.graph).values():
-            found.setdefault(op.name, (op.type, locations.locate(op)[0]))
+            found.setdefault(op.name, (op.type, where(op)))
     return found
 
 

@@ -181,3 +181,74 @@ class TopOp:
             float(data["self_us"]) / 1e6,
             float(data["share"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RowProfile:
+    """What ``bench --profile`` adds to a row: below the timings, where they come from.
+
+    Attributes:
+        first_call_breakdown: The first call's phases (None when it was not profiled).
+        top_ops: The steady state's ops by self time per call, most first.
+        flops: Floating-point operations per call (None: unknown, or not a graph).
+        compilations: XLA compilations of the first call.
+        later_compilations: XLA compilations after it (profiled steady-state calls):
+            there should be none; each one is compile time inside the steady state.
+        profile_dir: Where the profiles were kept (``--profile-dir``; '' when not).
+    """
+
+    first_call_breakdown: FirstCallBreakdown | None = None
+    top_ops: tuple[TopOp, ...] = ()
+    flops: int | None = None
+    compilations: tuple[Compilation, ...] = ()
+    later_compilations: tuple[Compilation, ...] = ()
+    profile_dir: str = ""
+
+    def gflops_per_s(self, seconds_per_call: float | None) -> float | None:
+        """Achieved GFLOP/s at ``seconds_per_call``."""
+        if self.flops is None or not seconds_per_call:
+            return None
+        return self.flops / seconds_per_call / 1e9
+
+    def notes(self) -> tuple[str, ...]:
+        """Warnings for the row's notes, like retraces while timing."""
+        if not self.later_compilations:
+            return ()
+        shapes = "; ".join(dict.fromkeys(c.shapes_text() for c in self.later_compilations))
+        return (
+            f"XLA compiled {len(self.later_compilations)}x after the first call "
+            f"(input shapes {shapes}): compile time in the steady state",
+        )
+
+    def to_dict(self, seconds_per_call: float | None) -> dict[str, Any]:
+        """The row's JSON keys (``gflops_per_s`` derived at ``seconds_per_call``)."""
+        breakdown = self.first_call_breakdown
+        gflops = self.gflops_per_s(seconds_per_call)
+        return {
+            "first_call_breakdown": None if breakdown is None else breakdown.to_dict(),
+            "top_ops": [op.to_dict() for op in self.top_ops],
+            "flops": self.flops,
+            "gflops_per_s": None if gflops is None else round(gflops, 6),
+            "compilations": [c.to_dict() for c in self.compilations],
+            "compilations_after_first_call": [c.to_dict() for c in self.later_compilations],
+            "profile_dir": self.profile_dir,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RowProfile | None:
+        """The profile in a row's JSON, or None when the row has none."""
+        if "top_ops" not in data:
+            return None
+        breakdown = data.get("first_call_breakdown")
+        return cls(
+            first_call_breakdown=None
+            if breakdown is None
+            else FirstCallBreakdown.from_dict(breakdown),
+            top_ops=tuple(TopOp.from_dict(op) for op in data["top_ops"]),
+            flops=data.get("flops"),
+            compilations=tuple(Compilation.from_dict(c) for c in data.get("compilations", ())),
+            later_compilations=tuple(
+                Compilation.from_dict(c) for c in data.get("compilations_after_first_call", ())
+            ),
+            profile_dir=data.get("profile_dir", ""),
+        )

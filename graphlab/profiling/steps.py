@@ -23,6 +23,7 @@ from graphlab.profiling import xplane
 from graphlab.profiling.records import Event, FirstCallBreakdown, TopOp
 
 _GRAPH_BUILDING = "tf.function-graph_building"
+_EAGER_EXECUTE = "EagerLocalExecute: "
 _LOCAL_EXECUTE = "EagerLocalExecute: __inference_"
 _KERNEL_EXECUTE = "EagerKernelExecute"
 _OP = re.compile(r"^([^\s:]+):([A-Za-z][A-Za-z0-9_]*)$")
@@ -33,9 +34,21 @@ _RUNS_BODIES = frozenset(
 )  # fmt: skip
 
 
-def first_call_breakdown(events: Sequence[Event], wall: float) -> FirstCallBreakdown:
-    """The phases of one call, profiled alone, whose wall time was ``wall`` seconds."""
+def first_call_breakdown(
+    events: Sequence[Event], wall: float, *, window: float | None = None
+) -> FirstCallBreakdown:
+    """The phases of one call, profiled alone, whose wall time was ``wall`` seconds.
+
+    ``window``: only the first ``window`` seconds of the profile count (Keras ``fit``'s
+    first call is its first step, while the profile holds the whole first ``fit``)."""
+    if window is not None and events:
+        end = min(e.start_ps for e in events) + int(window * 1e12)
+        events = [e for e in events if e.start_ps < end]
     parent = xplane.parents(events)
+    kernels: dict[int, int] = defaultdict(int)  # execute event -> its kernel's duration
+    for index, event in enumerate(events):
+        if event.name == _KERNEL_EXECUTE and parent[index] is not None:
+            kernels[parent[index]] += event.duration_ps
     tracing = optimization = run = 0.0
     for index, event in enumerate(events):
         outer = [events[i].name for i in xplane.ancestors(index, parent)]
@@ -43,14 +56,14 @@ def first_call_breakdown(events: Sequence[Event], wall: float) -> FirstCallBreak
             continue  # work done while tracing is tracing
         if event.name == _GRAPH_BUILDING:
             tracing += event.duration_ps / 1e12
-        elif event.name.startswith(_LOCAL_EXECUTE) and not any(
-            name.startswith(_LOCAL_EXECUTE) for name in outer
+        elif not event.name.startswith(_EAGER_EXECUTE) or any(
+            name.startswith(_EAGER_EXECUTE) for name in outer
         ):
-            kernel = sum(
-                e.duration_ps
-                for i, e in enumerate(events)
-                if parent[i] == index and e.name == _KERNEL_EXECUTE
-            )
+            continue
+        elif not event.name.startswith(_LOCAL_EXECUTE):
+            run += event.duration_ps / 1e12  # an eager op: all of it is running it
+        else:
+            kernel = kernels.get(index, 0)
             optimization += (event.duration_ps - kernel) / 1e12
             run += kernel / 1e12
     compile_time = sum(c.duration for c in xplane.compilations(events))
