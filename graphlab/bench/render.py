@@ -27,6 +27,7 @@ from graphlab._text import (
 from graphlab.bench import stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
+from graphlab.profiling import render as profile_render
 
 FORMATS = ("text", "md", "json", "csv", "html")
 #: Formats of a run diff (``compare-runs --format``).
@@ -164,21 +165,34 @@ def render(comparison: Comparison, fmt: str = "text") -> str:
         return _csv(comparison)
     rows = table_rows(comparison, notes_width=100 if fmt == "text" else None)
     align = ["right" if h in _RIGHT else "left" for h in HEADERS]
+    profiled = profiled_rows(comparison)
     if fmt == "text":
         body = table(rows, HEADERS, "simple", align)
-        return f"{_header(comparison)}\n\n{body}\n\n{_wrap(LEGEND)}\n"
+        extra = "\n" + profile_render.render_text(profiled) if profiled else ""
+        return f"{_header(comparison)}\n\n{body}\n\n{_wrap(LEGEND)}\n{extra}"
     if fmt == "md":
         body = table(rows, HEADERS, "github", align)
         header = _header(comparison).replace("\n", "  \n")
-        return f"{header}\n\n{body}\n\n{LEGEND}\n"
+        extra = "\n" + profile_render.render_text(profiled, "md") if profiled else ""
+        return f"{header}\n\n{body}\n\n{LEGEND}\n{extra}"
     if fmt == "html":
         body = table(rows, HEADERS, "html", align)
         header = html.escape(_header(comparison)).replace("\n", "<br>")
         return (
             f"<div class='graphlab-comparison'><p>{header}</p>{body}"
-            f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}</div>\n"
+            f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}"
+            f"{profile_render.render_html(profiled)}</div>\n"
         )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def profiled_rows(comparison: Comparison) -> list[profile_render.ProfiledRow]:
+    """``(function · mode, median, profile)`` of every row measured with ``--profile``."""
+    return [
+        (f"{row.function} · {row.mode}", row.measurement.median, row.measurement.profile)
+        for row in comparison.rows
+        if row.measurement is not None and row.measurement.profile is not None
+    ]
 
 
 def render_page(comparison: Comparison) -> str:
