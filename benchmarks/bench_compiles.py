@@ -18,6 +18,9 @@ drift hits both alike.
    ``fit`` with validation, ``evaluate``, ``predict``, a ``run_eagerly`` fit) run as
    ``graphlab watch`` runs it, with and without compiles, timed from just before the
    watch starts to just after its report is made (TensorFlow's import left out).
+3. ``bench --profile`` cost: a default ``python -m graphlab bench`` run (three modes,
+   1 s budget each) of ``graphlab.examples:cube`` on a 100x100 tensor, with and without
+   ``--profile``: the wall time of the whole command, fresh processes alternated.
 """
 
 from __future__ import annotations
@@ -152,7 +155,31 @@ def main(argv: list[str] | None = None) -> int:
         f"  median per-round ratio {statistics.median(per_round):.3f} (goal: <= 1.10); "
         f"load average after: {os.getloadavg()[0]:.2f}"
     )
+
+    print("3. a default bench run with and without --profile (fresh processes)")
+    extra = []
+    for index in range(args.rounds):
+        order = (False, True) if index % 2 == 0 else (True, False)
+        seconds = {profile: bench_seconds(profile) for profile in order}
+        extra.append(seconds[True] - seconds[False])
+        print(
+            f"  round {index + 1}: bench {seconds[False]:.2f} s, bench --profile "
+            f"{seconds[True]:.2f} s, +{extra[-1]:.2f} s"
+        )
+    print(
+        f"  median added {statistics.median(extra):.2f} s (goal: <= 2 s); "
+        f"load average after: {os.getloadavg()[0]:.2f}"
+    )
     return 0
+
+
+def bench_seconds(profile: bool) -> float:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "graphlab", "bench", "graphlab.examples:cube"]
+    command += ["--arg", "f32[100,100]", "-q", "-o", os.devnull]
+    start = time.perf_counter()
+    subprocess.run(command + (["--profile"] if profile else []), env=env, check=True, cwd=ROOT)
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
