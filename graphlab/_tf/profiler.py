@@ -6,7 +6,7 @@ The profiler itself is public (``tf.profiler.experimental.start/stop``); what it
 (``tensorflow.tsl.profiler.protobuf.xplane_pb2``, private). Host events (the plane
 ``/host:CPU``) hold tf.function calls, eager kernels and XLA's compiler passes, one line
 per thread; they come back as :class:`graphlab.profiling.records.Event`, with times in
-picoseconds since the epoch. If TensorFlow moves the protobuf, :func:`read_events`
+picoseconds on the profile's clock. If TensorFlow moves the protobuf, :func:`read_events`
 returns no events (every figure built from them is then empty, never wrong).
 
 XLA compiles per concrete input shape, but no event says for which shapes. While

@@ -27,7 +27,7 @@ class Event:
     Attributes:
         line: ``PLANE/LINE`` (``/host:CPU/python``): one per thread.
         name: The event's name (``CpuCompiler::RunBackend``, ``f``, ``MatMul:MatMul``).
-        start_ps: Start, picoseconds since the epoch.
+        start_ps: Start, picoseconds on the profile's clock (only differences mean anything).
         duration_ps: Length in picoseconds.
         stats: The event's statistics (``tf_function_call``, ``name``, ...).
     """
