@@ -71,6 +71,23 @@ def test_a_jit_function_called_inside_a_graph_is_named_with_its_traced_shapes():
     assert compilation.after_trace
 
 
+def test_the_profiler_starts_only_once_xla_is_used():
+    @tf.function
+    def plain(x):
+        return x + 1.0
+
+    f = make_xla_function()
+    f(tf.ones([3]))  # traced and compiled before the watch
+    with graphlab.watch(compiles=True) as w:
+        plain(tf.ones([2]))
+        assert not tf_profiler.profiler_running()  # no XLA yet: nothing profiled
+        f(tf.ones([7]))  # a new length: XLA compiles, no trace
+        assert tf_profiler.profiler_running()
+    assert not tf_profiler.profiler_running()
+    (compilation,) = w.compilations
+    assert compilation.input_shapes == ((7,),) and not compilation.after_trace
+
+
 def test_without_compiles_nothing_is_profiled_and_the_json_has_no_compilations():
     f = make_xla_function()
     with graphlab.watch() as w:

@@ -14,7 +14,17 @@ CORPUS = Path(__file__).parent / "corpus"
 def watch_json(script: Path, tmp_path: Path) -> dict:
     out = tmp_path / "report.json"
     result = subprocess.run(
-        [sys.executable, "-m", "graphlab", "watch", "--format", "json", "-o", str(out), str(script)],
+        [
+            sys.executable,
+            "-m",
+            "graphlab",
+            "watch",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            str(script),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -11,9 +11,10 @@ returns no events (every figure built from them is then empty, never wrong).
 
 XLA compiles per concrete input shape, but no event says for which shapes. While
 :func:`install_call_probe` is active, every call of a ``jit_compile=True`` tf.function
-runs inside an extra event, :data:`CALL_EVENT`, whose ``input_shapes`` stat lists them
-(``[3][4x?][]``: TraceMe metadata cannot hold commas). Other calls pay one attribute
-test; without the probe, nothing.
+notes its input shapes (a thread-local stack, :func:`current_call_shapes`) and, while
+the profiler runs, runs inside an extra event, :data:`CALL_EVENT`, whose
+``input_shapes`` stat lists them (``[3][4x?][]``: TraceMe metadata cannot hold commas).
+Other calls pay one attribute test; without the probe, nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def start(logdir: str) -> None:
             "TensorFlow's profiler is already running in this process (one session at a "
             "time): stop it, or do not ask graphlab to profile at the same time"
         ) from error
+
+
+def profiler_running() -> bool:
+    """Whether a profiler session (anyone's) records TraceMe events now."""
+    return bool(profiler_trace.enabled())
 
 
 def stop() -> None:
@@ -152,11 +158,40 @@ def _input_shapes(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return encode_shapes(shapes)
 
 
+_calls = threading.local()
+
+
+def current_call_shapes() -> str | None:
+    """The input shapes of the XLA call running on this thread (innermost), as
+    :func:`encode_shapes` writes them; None outside one. For a profile started in the
+    middle of a call, whose own event it missed."""
+    stack = getattr(_calls, "stack", None)
+    return stack[-1] if stack else None
+
+
+#: Called (no arguments) on a call of an XLA function while the profiler is off: a
+#: recording that starts the profiler only once XLA is used sets it.
+xla_call_listener: Callable[[], None] | None = None
+
+
 def _probed_call(self: Any, *args: Any, **kwds: Any) -> Any:
-    if not getattr(self, "_jit_compile", None) or not profiler_trace.enabled():
+    if not getattr(self, "_jit_compile", None):
         return _ORIGINAL_CALL(self, *args, **kwds)
-    with tf.profiler.experimental.Trace(CALL_EVENT, input_shapes=_input_shapes(args, kwds)):
-        return _ORIGINAL_CALL(self, *args, **kwds)
+    listener = xla_call_listener
+    if listener is not None and not profiler_trace.enabled():
+        listener()
+    shapes = _input_shapes(args, kwds)
+    stack = getattr(_calls, "stack", None)
+    if stack is None:
+        stack = _calls.stack = []
+    stack.append(shapes)
+    try:
+        if not profiler_trace.enabled():
+            return _ORIGINAL_CALL(self, *args, **kwds)
+        with tf.profiler.experimental.Trace(CALL_EVENT, input_shapes=shapes):
+            return _ORIGINAL_CALL(self, *args, **kwds)
+    finally:
+        stack.pop()
 
 
 def install_call_probe() -> None:

@@ -34,9 +34,6 @@ _KERNEL = re.compile(r"^[^\s:]+:[^\s:]+$")
 _MODULE_FUNCTION = re.compile(r"inference_(.+?_\d+)(?:__|$)")
 _SHAPE = re.compile(r"\[([^\]]*)\]")
 
-#: The stat TensorFlow sets on each tf.function call event.
-CALL_STAT = "tf_function_call"
-
 
 def is_compilation(name: str) -> bool:
     """Whether an event's name is a compiler backend finishing an executable."""
@@ -94,8 +91,13 @@ def compilations(
     *,
     functions: Mapping[str, str] | None = None,
     traced_shapes: Mapping[str, tuple[Shape, ...]] | None = None,
+    pending_shapes: Mapping[str, tuple[Shape, ...]] | None = None,
+    traced: set[str] | None = None,
 ) -> list[Compilation]:
     """Every XLA compilation in a profile, in order.
+
+    A concrete function's first compilation is the one its trace caused
+    (``after_trace``); later ones are XLA's cache missing on a new input shape.
 
     Args:
         events: The profile's host events.
@@ -103,15 +105,22 @@ def compilations(
             other functions are named from the module (``f``).
         traced_shapes: ``__inference_f_12`` -> the input shapes of that trace, for
             compilations no call probe saw (made inside another graph).
+        pending_shapes: ``__inference_f_12`` -> the shapes of the call that was running
+            when the profile started (its probe event was missed): they go to that
+            function's first compilation without a probe event.
+        traced: The concrete functions traced while recording, when known: a first
+            compilation of any other is not ``after_trace`` (it was traced before).
     """
     functions = functions or {}
     traced_shapes = traced_shapes or {}
+    pending = dict(pending_shapes or {})
     parent = parents(events)
     origin = min((e.start_ps for e in events), default=0)
-    calls = [e for e in events if e.name == CALL_EVENT or CALL_STAT in e.stats]
+    probes = [e for e in events if e.name == CALL_EVENT]
     found = []
+    seen: set[str] = set()
     last_end: dict[int, int] = {}  # kernel event -> end of its last compilation
-    for index, event in enumerate(events):
+    for index, event in sorted(enumerate(events), key=lambda item: item[1].start_ps):
         if not _BACKEND.search(event.name):
             continue
         chain = ancestors(index, parent)
@@ -122,10 +131,11 @@ def compilations(
         inference = function_of_module(str(event.stats.get("name", "")))
         if not inference and kernel is not None:
             inference = events[kernel].name.split(":")[0]
-        probe = _innermost(calls, event.start_ps, lambda e: e.name == CALL_EVENT)
-        call = _innermost(calls, event.start_ps, lambda e: CALL_STAT in e.stats)
-        if probe is not None and "input_shapes" in probe.stats:
+        probe = _innermost(probes, event.start_ps, lambda e: "input_shapes" in e.stats)
+        if probe is not None:
             shapes = parse_shapes(str(probe.stats["input_shapes"]))
+        elif inference in pending:
+            shapes = pending.pop(inference)
         else:
             shapes = traced_shapes.get(inference, ())
         found.append(
@@ -134,10 +144,11 @@ def compilations(
                 compiler="xla",
                 duration=(event.end_ps - start) / 1e12,
                 input_shapes=shapes,
-                after_trace=call is not None and str(call.stats[CALL_STAT]).startswith("traced"),
+                after_trace=inference not in seen and (traced is None or inference in traced),
                 at=(start - origin) / 1e12,
             )
         )
+        seen.add(inference)
     found.sort(key=lambda c: c.at)
     return found
 

@@ -13,6 +13,8 @@ Two entry points share one recorder (:mod:`graphlab.tracing.recorder`):
 
 from __future__ import annotations
 
+import logging
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,9 +28,11 @@ from graphlab._tf import functions as tf_functions
 from graphlab._tf import profiler as tf_profiler
 from graphlab.profiling import xplane
 from graphlab.profiling.records import Compilation
-from graphlab.profiling.session import Profile
+from graphlab.profiling.session import Profile, ProfilerBusy
 from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
+
+logger = logging.getLogger("graphlab")
 
 
 class RetraceError(AssertionError):
@@ -201,11 +205,20 @@ class Watch:
         self.keep_tf_warning = keep_tf_warning
         self.compiles = compiles
         self._profile: Profile | None = None
+        self._profile_lock = threading.Lock()
+        self._pending: dict[str, tuple[Any, ...]] = {}
+        self._profile_failed = False
         self._compilations: tuple[Compilation, ...] | None = None
 
     def start(self) -> Watch:
         if self.compiles:
-            self._profile = Profile(probe_calls=True, around=xplane.is_compilation).start()
+            if tf_profiler.xla_call_listener is not None or tf_profiler.profiler_running():
+                raise ProfilerBusy(
+                    "TensorFlow's profiler is already running in this process (another "
+                    "watch(compiles=True), bench --profile, or tf.profiler): one at a time"
+                )
+            tf_profiler.install_call_probe()
+            tf_profiler.xla_call_listener = self._start_profile
         RECORDER.start(self)
         self._active = True
         return self
@@ -213,11 +226,47 @@ class Watch:
     def stop(self) -> Watch:
         RECORDER.stop(self)
         self._active = False
-        if self._profile is not None:
-            events = self._profile.stop()
-            self._profile = None
-            self._compilations = _compilations(events, self._log.entries())
+        if self.compiles:
+            with self._profile_lock:
+                profile, self._profile = self._profile, None
+            events = profile.stop() if profile is not None else []
+            if tf_profiler.xla_call_listener == self._start_profile:
+                tf_profiler.xla_call_listener = None
+            tf_profiler.remove_call_probe()
+            if not self._profile_failed:
+                self._compilations = _compilations(events, self._log.entries(), self._pending)
         return self
+
+    def _record(self, entry: Entry) -> None:
+        """Keep a trace event; with ``compiles``, the first trace that asks for XLA
+        starts the profiler (nothing compiles before one: a program without XLA is not
+        profiled at all, and the cost starts with the first XLA function)."""
+        self._log.add(entry)
+        if not self.compiles or entry.event.context.get("jit_compile") != "True":
+            return
+        if self._start_profile():  # the call that traced is running: note its shapes
+            shapes = tf_profiler.current_call_shapes()
+            concrete = entry.event.concrete_function
+            function = concrete() if concrete is not None else None
+            if shapes is not None and function is not None:
+                self._pending[_name_of(function)] = xplane.parse_shapes(shapes)
+
+    def _start_profile(self) -> bool:
+        """Start the profiler unless it runs; True when this call started it. Before a
+        call of an XLA function (the call probe asks), or when one traces (inside
+        another graph, it is never called from Python)."""
+        with self._profile_lock:
+            if self._profile is not None or not self._active or self._profile_failed:
+                return False
+            profile = Profile(probe_calls=False, around=xplane.is_compilation)
+            try:
+                profile.start()
+            except ProfilerBusy:  # the program runs its own: never break it over a report
+                logger.warning("graphlab: the program's profiler is running: no compilations")
+                self._profile_failed = True
+                return False
+            self._profile = profile
+            return True
 
     @property
     def compilations(self) -> tuple[Compilation, ...] | None:
@@ -262,18 +311,28 @@ class Watch:
         return f"<graphlab.Watch {state}, {len(self.events)} traces>"
 
 
-def _compilations(events: list[Any], entries: list[Entry]) -> tuple[Compilation, ...]:
+def _compilations(
+    events: list[Any], entries: list[Entry], pending: dict[str, tuple[Any, ...]]
+) -> tuple[Compilation, ...]:
     """The compilations in a profile, named as the watch's trace events name functions."""
     names: dict[str, str] = {}
     shapes: dict[str, tuple[Any, ...]] = {}
     for entry in entries:
         concrete = entry.event.concrete_function() if entry.event.concrete_function else None
         if concrete is not None:
-            name = concrete.name
-            name = name.decode() if isinstance(name, bytes) else str(name)
+            name = _name_of(concrete)
             names[name] = entry.event.function
             shapes[name] = tf_profiler.concrete_input_shapes(concrete)
-    return tuple(xplane.compilations(events, functions=names, traced_shapes=shapes))
+    found = xplane.compilations(
+        events, functions=names, traced_shapes=shapes, pending_shapes=pending, traced=set(names)
+    )
+    return tuple(found)
+
+
+def _name_of(concrete: Any) -> str:
+    """``__inference_f_12``: the name XLA's compilations carry."""
+    name = concrete.name
+    return name.decode() if isinstance(name, bytes) else str(name)
 
 
 def _belongs_to(entry: Entry, fn: Any) -> bool:
