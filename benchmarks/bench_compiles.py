@@ -17,7 +17,10 @@ drift hits both alike.
 2. Cost: ``tests/corpus/seed_chapter.py`` (tf.functions, then a custom Keras model's
    ``fit`` with validation, ``evaluate``, ``predict``, a ``run_eagerly`` fit) run as
    ``graphlab watch`` runs it, with and without compiles, timed from just before the
-   watch starts to just after its report is made (TensorFlow's import left out).
+   watch starts to just after its report is made (TensorFlow's import left out). It uses
+   no XLA (Keras's ``jit_compile="auto"`` is off on a CPU), so ``--compiles`` never
+   starts the profiler there; 2b is a Keras ``fit`` with ``jit_compile=True``, profiled
+   from its first step on.
 3. ``bench --profile`` cost: a default ``python -m graphlab bench`` run (three modes,
    1 s budget each) of ``graphlab.examples:cube`` on a 100x100 tensor, with and without
    ``--profile``: the wall time of the whole command, fresh processes alternated. On a
@@ -112,17 +115,37 @@ def profile_cost_worker() -> dict:
     return {**spent, "total": time.perf_counter() - start}
 
 
-def cost_worker(compiles: bool) -> dict:
+XLA_FIT = """
+import keras
+import numpy as np
+
+x = np.random.default_rng(0).normal(size=(2048, 8)).astype("float32")
+y = x.sum(axis=1, keepdims=True)
+model = keras.Sequential(
+    [keras.Input((8,)), keras.layers.Dense(30, activation="relu"), keras.layers.Dense(1)]
+)
+model.compile(optimizer="nadam", loss="mse", jit_compile=True)
+model.fit(x, y, epochs=3, batch_size=32, validation_split=0.1, verbose=0)
+"""
+
+
+def cost_worker(compiles: bool, xla: bool = False) -> dict:
     import logging
+    import tempfile
 
     import tensorflow as tf  # noqa: F401 - imported before the clock starts
 
     from graphlab.tracing.runner import Program, run_watched
 
     logging.getLogger("graphlab").setLevel(logging.ERROR)
+    script = str(SEED)
+    if xla:
+        script = os.path.join(tempfile.mkdtemp(), "xla_fit.py")
+        with open(script, "w") as file:
+            file.write(XLA_FIT)
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        result = run_watched(Program.script(str(SEED), []), compiles=compiles)
+        result = run_watched(Program.script(script, []), compiles=compiles)
         report = result.report
     elapsed = time.perf_counter() - start
     return {"seconds": elapsed, "traces": len(report.events), "exit": result.exit_code}
@@ -153,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         elif kind == "profile_cost":
             data = profile_cost_worker()
         else:
-            data = cost_worker(kind == "compiles")
+            data = cost_worker(kind.endswith("compiles"), xla=kind.startswith("xla"))
         print(json.dumps(data))
         return 0
 
@@ -178,20 +201,25 @@ def main(argv: list[str] | None = None) -> int:
             f"{statistics.median(ratios):.3f}, max {max(ratios):.3f} (goal: within 0.80-1.20)"
         )
 
-    print("2. seed chapter under watch, with and without --compiles (fresh processes)")
-    per_round = []
-    for index in range(args.rounds):
-        order = ("plain", "compiles") if index % 2 == 0 else ("compiles", "plain")
-        seconds = {kind: run_worker(kind)["seconds"] for kind in order}
-        per_round.append(seconds["compiles"] / seconds["plain"])
+    for title, prefix in (
+        ("2. seed chapter (no XLA) under watch, with and without --compiles", ""),
+        ("2b. a Keras fit with jit_compile=True (3 epochs of 58 steps), likewise", "xla_"),
+    ):
+        print(title + " (fresh processes)")
+        per_round = []
+        for index in range(args.rounds):
+            kinds = (prefix + "plain", prefix + "compiles")
+            order = kinds if index % 2 == 0 else kinds[::-1]
+            seconds = {kind: run_worker(kind)["seconds"] for kind in order}
+            per_round.append(seconds[kinds[1]] / seconds[kinds[0]])
+            print(
+                f"  round {index + 1}: watch {seconds[kinds[0]]:.2f} s, "
+                f"watch --compiles {seconds[kinds[1]]:.2f} s, ratio {per_round[-1]:.3f}"
+            )
         print(
-            f"  round {index + 1}: watch {seconds['plain']:.2f} s, "
-            f"watch --compiles {seconds['compiles']:.2f} s, ratio {per_round[-1]:.3f}"
+            f"  median per-round ratio {statistics.median(per_round):.3f} (goal: <= 1.10); "
+            f"load average after: {os.getloadavg()[0]:.2f}"
         )
-    print(
-        f"  median per-round ratio {statistics.median(per_round):.3f} (goal: <= 1.10); "
-        f"load average after: {os.getloadavg()[0]:.2f}"
-    )
 
     print("3. a default bench run with and without --profile (fresh processes)")
     extra = []
