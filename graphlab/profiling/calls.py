@@ -20,8 +20,8 @@ from graphlab.profiling import steps, xplane
 from graphlab.profiling.records import Compilation, Event, FirstCallBreakdown, RowProfile, TopOp
 from graphlab.profiling.session import Profile
 
-#: Steady-state calls profiled for the top ops: at least this many blocks' worth, and
-#: no more once ~0.1 s is spent (each profile also costs its start, stop and reading).
+#: Profiled steady-state blocks stop once they hold this many calls or ~0.1 s is spent
+#: (one block at least; each profile also costs its start, stop and reading).
 STEADY_CALLS = 20
 STEADY_BUDGET = 0.1
 
@@ -94,7 +94,7 @@ def steady_state(
     return SteadyState(
         calls=calls,
         top_ops=steps.top_ops(events, calls=calls, step_time=step_time, ops=ops, limit=limit),
-        compilations=tuple(xplane.compilations(events)),
+        compilations=tuple(xplane.compilations(events, traced=set())),  # warm: no traces
     )
 
 
