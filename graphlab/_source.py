@@ -5,6 +5,7 @@ lines and tracebacks, and paths as a user reads them. No TensorFlow needed.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import types
 
@@ -85,3 +86,32 @@ def is_framework_file(filename: str) -> bool:
         or "__autograph_generated_file" in filename
         or filename.endswith(("contextlib.py", "threading.py", "functools.py"))
     )
+
+
+_USER_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
+
+
+def error_origin(error: BaseException) -> tuple[str, str]:
+    """``(file:line, reason)`` of an error raised in the user's code: the line from
+    TensorFlow's "in user code:" block (AutoGraph maps generated code back), else the
+    innermost frame of the traceback outside the frameworks; the reason is the error's
+    own last line (``ValueError: user boom``), not TensorFlow's "in user code:"."""
+    message = str(error)
+    location = ""
+    if "in user code:" in message:
+        frames = _USER_FRAME.findall(message.split("in user code:", 1)[1])
+        if frames:
+            filename, lineno, _ = frames[-1]
+            location = f"{short_path(filename)}:{lineno}"
+    if not location:
+        tb = error.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if not is_framework_file(filename):
+                location = f"{short_path(filename)}:{tb.tb_lineno}"
+            tb = tb.tb_next
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    reason = lines[-1] if lines else type(error).__name__
+    if not reason.startswith(type(error).__name__) and not re.match(r"[A-Za-z_][\w.]*: ", reason):
+        reason = f"{type(error).__name__}: {reason}"
+    return location, reason

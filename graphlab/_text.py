@@ -7,6 +7,9 @@ tables. Pure functions of their arguments; no TensorFlow, no records.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -96,15 +99,112 @@ def format_shape(shape: Sequence[int | None] | None) -> str:
     return "(" + ", ".join(dim(d) for d in shape) + ")"
 
 
+def terminal_width(stream: Any = None) -> int:
+    """Columns to fit text into: ``$COLUMNS``, else the terminal's width when ``stream``
+    (stdout by default) is one, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    stream = stream if stream is not None else sys.stdout
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        pass
+    return 80
+
+
+def wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` wrapped to ``width`` columns with ``indent``. An ``input_signature``
+    decorator is split after its brackets and commas, so that it stays valid Python to
+    copy; another line of code (no spaces) is kept whole."""
+    lines: list[str] = []
+    for line in text.splitlines() or [""]:
+        if line.startswith("@") and len(indent + line) > width and "=[" in line:
+            head, _, specs = line.partition("=[")
+            lines.append(f"{indent}{head}=[")
+            for spec in specs.removesuffix("])").split("), "):
+                lines.append(f"{indent}    {spec.removesuffix(')')}),")
+            lines.append(f"{indent}])")
+        elif line.startswith("@") or " " not in line.strip():
+            lines.append(indent + line)
+        else:
+            lines += textwrap.wrap(
+                line, width, initial_indent=indent, subsequent_indent=indent + "  "
+            ) or [indent]
+    return lines
+
+
+def md_escape(text: Any) -> str:
+    """A markdown table cell or inline text: ``|`` would end the cell, ``<lambda>`` would
+    be read as an HTML tag, a newline would end the row."""
+    return (
+        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+    )
+
+
+def _word(word: str) -> int:
+    return min(len(word), 14)
+
+
+def _fit(rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int) -> list[int | None]:
+    """Per-column widths that make a ``simple`` table fit ``width`` columns, narrowing the
+    widest columns first (cells and headers are wrapped, never cut; no column gets
+    narrower than its longest word up to 14 characters, or 6: longer words are broken);
+    None where a column keeps its natural width."""
+    cells = [max([0, *(len(str(r[i])) for r in rows)]) for i in range(len(headers))]
+    natural = [max(c, len(str(h))) for c, h in zip(cells, headers)]
+    floor = [
+        min(
+            n,
+            max(
+                [6, *map(len, str(h).split()), *(_word(w) for r in rows for w in str(r[i]).split())]
+            ),
+        )
+        for i, (n, h) in enumerate(zip(natural, headers))
+    ]
+
+    def shown(i: int, w: int) -> int:  # tabulate pads a simple header by 2
+        return max(min(cells[i], w), min(len(str(headers[i])), w) + 2)
+
+    widths = list(natural)
+    gaps = 2 * (len(headers) - 1)
+    while sum(shown(i, w) for i, w in enumerate(widths)) + gaps > width:
+        shrinkable = [i for i, w in enumerate(widths) if w > floor[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: shown(i, widths[i]))
+        widths[widest] -= 1
+    return [w if w < n else None for w, n in zip(widths, natural)]
+
+
 def table(
     rows: Sequence[Sequence[Any]],
     headers: Sequence[str],
     tablefmt: str = "simple",
     colalign: Sequence[str] | None = None,
+    width: int | None = None,
 ) -> str:
     """Rows as a ``tabulate`` table (``simple``, ``github``, ``html``); cells are shown as
-    given, never re-parsed as numbers. tabulate is imported on first use, so that
-    ``graphlab --help`` does not pay for it."""
+    given, never re-parsed as numbers. A ``simple`` table is fitted to ``width`` columns
+    by wrapping its widest cells; ``github`` cells are escaped for markdown. tabulate is
+    imported on first use, so that ``graphlab --help`` does not pay for it."""
     from tabulate import tabulate
 
-    return tabulate(rows, headers, tablefmt=tablefmt, disable_numparse=True, colalign=colalign)
+    maxcolwidths: list[int | None] | None = None
+    if tablefmt == "github":
+        rows = [[md_escape(cell) for cell in row] for row in rows]
+        headers = [md_escape(h) for h in headers]
+    elif tablefmt == "simple" and width and rows:
+        fitted = _fit(rows, headers, width)
+        if any(w is not None for w in fitted):
+            maxcolwidths = fitted
+    return tabulate(
+        rows,
+        headers,
+        tablefmt=tablefmt,
+        disable_numparse=True,
+        colalign=colalign,
+        maxcolwidths=maxcolwidths,
+        maxheadercolwidths=maxcolwidths,
+    )

@@ -2,6 +2,12 @@
 
 Each section returns text; the CLI writes it. Later chapters (inspection, benchmarks)
 add sections here.
+
+Schema history of ``demo --format json``:
+
+* ``graphlab.demo/1`` (2026-11-30): ``{"schema", "traces", "inspection", "bench",
+  "training"}``, each section the document its own command writes (tracelog,
+  inspect, comparison, comparison).
 """
 
 from __future__ import annotations
@@ -129,6 +135,15 @@ def training_section(fmt: str = "text", max_time: float = 0.3) -> tuple[str, dic
     )
 
 
+#: The schema of ``demo --format json``.
+DEMO_SCHEMA = "graphlab.demo/1"
+
+
+def document(sections: dict[str, dict]) -> dict[str, object]:
+    """The JSON document of the walkthrough: its schema, then each section's own."""
+    return {"schema": DEMO_SCHEMA, **sections}
+
+
 def run(fmt: str = "text") -> str:
     """The whole walkthrough as one string in ``fmt`` (text, md or json)."""
     quiet = logging.getLogger("graphlab")
@@ -148,6 +163,6 @@ def run(fmt: str = "text") -> str:
             "bench": bench_data,
             "training": training_data,
         }
-        return json.dumps(sections, indent=2) + "\n"
+        return json.dumps(document(sections), indent=2) + "\n"
     header = "graphlab demo: what tf.function does to the seed chapter's code\n\n"
     return "\n".join([header + text, inspect_text, bench_text, training_text])

@@ -15,9 +15,11 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import inspect as pyinspect
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +137,10 @@ def _parse_dims(dims: str, text: str) -> tuple[int | None, ...]:
         elif part.isdigit():
             shape.append(int(part))
         else:
-            raise InputError(f"bad dimension {part!r} in {text!r}: dimensions are integers or None")
+            raise InputError(
+                f"bad dimension {part!r} in {text!r}: a dimension is a size >= 0, or None "
+                "(also written ? or -1) when unknown"
+            )
     return tuple(shape)
 
 
@@ -180,7 +185,6 @@ def to_spec(arg: InputArg) -> Any:
 
 def to_value(arg: InputArg, *, seed: int = 0) -> Any:
     """For running: a spec becomes random data of that dtype and shape."""
-    import tensorflow as tf
 
     if isinstance(arg, ExpressionArg):
         return evaluate(arg)
@@ -189,8 +193,36 @@ def to_value(arg: InputArg, *, seed: int = 0) -> Any:
     if not arg.fully_defined:
         raise InputError(
             f"{arg.text!r} has an unknown dimension; running needs concrete sizes, "
-            f"e.g. {arg.text.replace('None', '32')}"
+            f"e.g. {arg.text.partition('[')[0]}"
+            f"[{','.join('32' if d is None else str(d) for d in arg.shape)}]"
         )
+    try:
+        return _random_data(arg, seed)
+    except Exception as error:  # a shape too large for memory: ResourceExhaustedError
+        reason = (getattr(error, "message", "") or str(error)).strip().splitlines()[0]
+        reason = re.sub(r"\{\{[^}]*\}\}\s*", "", reason)[:200]
+        raise InputError(
+            f"cannot make random data for {arg.text!r}: {type(error).__name__}: {reason}"
+        ) from None
+
+
+def check_call(function: Any, args: Sequence[Any], kwargs: dict[str, Any], label: str) -> None:
+    """A usage error now, not one failed row per mode, when the arguments cannot be bound
+    to the Python function's parameters (one ``--arg`` too many, a missing one)."""
+    python_function = getattr(function, "python_function", function)
+    try:
+        signature = pyinspect.signature(python_function)
+    except (TypeError, ValueError):
+        return  # a builtin or an object without a readable signature: let the call say
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as error:
+        raise InputError(f"{label}{signature}: {error}") from None
+
+
+def _random_data(arg: TensorSpecArg, seed: int) -> Any:
+    import tensorflow as tf
+
     dtype = tf.as_dtype(arg.dtype)
     generator = tf.random.Generator.from_seed(seed)
     if dtype.is_floating:
@@ -212,6 +244,11 @@ def to_value(arg: InputArg, *, seed: int = 0) -> Any:
 def load_target(target: str) -> Any:
     """Import ``module:fn``, ``module:obj.attr`` or ``path/file.py:fn``."""
     module_part, sep, attr_path = target.rpartition(":")
+    if ":" in module_part:
+        raise InputError(
+            f"target {target!r} has more than one ':'; write MODULE:FUNCTION or "
+            "MODULE:OBJ.METHOD (a dot between attributes)"
+        )
     if not sep or not module_part or not attr_path:
         raise InputError(
             f"target {target!r} must be MODULE:FUNCTION, MODULE:OBJ.METHOD or FILE.py:FUNCTION"
@@ -229,7 +266,9 @@ def load_target(target: str) -> Any:
         obj = getattr(obj, name)
         walked = f"{walked}.{name}" if walked != module_part else f"{module_part}:{name}"
     if not callable(obj):
-        raise InputError(f"{target} is a {type(obj).__name__}, not a function")
+        kind = type(obj).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
+        raise InputError(f"{target} is {article} {kind}, not a function")
     return obj
 
 
@@ -249,7 +288,7 @@ def _import_module(name: str) -> Any:
             )
         try:
             return importlib.import_module(name)
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             raise InputError(_import_failure(name, error)) from error
     finally:
         if added:
@@ -269,7 +308,7 @@ def _load_file(path: str) -> Any:
     sys.path.insert(0, directory)
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         del sys.modules[name]
         raise InputError(_import_failure(path, error)) from error
     finally:
@@ -283,6 +322,11 @@ def _import_failure(what: str, error: BaseException) -> str:
     import traceback
 
     where = ""
+    if isinstance(error, SystemExit):
+        return (
+            f"importing {what} called sys.exit({error.code!r}): give a module that defines "
+            "the function without running a program (guard it with if __name__ == '__main__')"
+        )
     if isinstance(error, SyntaxError) and error.filename:
         where = f" at {error.filename}:{error.lineno}"
     else:

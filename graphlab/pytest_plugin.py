@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from graphlab.bench.records import BUILTIN_MODES, PYTEST_SCHEMA, ComparisonRow, parse_modes
+from graphlab.bench.modenames import BUILTIN_MODES, parse_modes
+from graphlab.bench.records import PYTEST_SCHEMA, ComparisonRow
 
 _MODES = BUILTIN_MODES
 _MARKER_ARGS = frozenset({"modes", "max_traces", "interleave"})

@@ -30,8 +30,10 @@ ENTRY_POINTS = {
 def run_cli(
     entry: str, *args: str, cwd: str | os.PathLike[str] | None = ROOT, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``graphlab ARGS`` through one entry point and capture its output."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
+    """Run ``graphlab ARGS`` through one entry point and capture its output, as in a
+    terminal 200 columns wide (off a terminal reports fit 80 columns and wrap: the
+    tests of what reports say should not depend on where lines break)."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT, "COLUMNS": "200"}
     return subprocess.run(
         [*ENTRY_POINTS[entry], *args],
         capture_output=True,

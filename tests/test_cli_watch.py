@@ -191,3 +191,21 @@ def test_only_the_watch_subcommand_splits_off_program_arguments():
         ["--debug", "watch", "-o", "r.json", "s.py"],
         ["-x"],
     )
+
+
+def test_watch_holds_back_tensorflows_generic_retracing_warning_unless_asked(tmp_path):
+    script = tmp_path / "shapes.py"
+    script.write_text(
+        "import tensorflow as tf\n"
+        "@tf.function\n"
+        "def f(x):\n"
+        "    return x + 1\n"
+        "for n in range(1, 8):\n"
+        "    f(tf.ones([n]))\n"
+    )
+    held = run("watch", str(script), cwd=tmp_path)
+    kept = run("watch", "--keep-tf-warning", str(script), cwd=tmp_path)
+    assert held.returncode == kept.returncode == 0
+    assert "triggered tf.function retracing" not in held.stderr
+    assert "triggered tf.function retracing" in kept.stderr
+    assert "7 traces of 1 function, 6 avoidable retraces" in held.stderr  # graphlab explains

@@ -138,8 +138,11 @@ def test_renderers():
     from graphlab.bench import render as renderer
 
     c = synthetic()
-    text = renderer.render(c, "text")
+    text = renderer.render(c, "text", width=200)
     assert "speedup vs eager" in text and "5.0x" in text and "XLA cannot compile" in text
+    narrow = renderer.render(c, "text", width=80)
+    assert max(len(line) for line in narrow.splitlines()) <= 85  # headers pad by 2
+    assert "xla: failed: InvalidArgumentError: XLA cannot compile" in narrow  # never cut
     assert "| function" in renderer.render(c, "md")
     assert renderer.render(c, "csv").splitlines()[0].startswith("function,mode,first_call_ms")
     assert "<table>" in c._repr_html_()

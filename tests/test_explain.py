@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import random
 
 import pytest
 
@@ -10,13 +11,16 @@ from graphlab.tracing.explain import (
     Context,
     Key,
     Lineage,
+    SignatureMerge,
     TypeNode,
     accepts,
+    closest,
     diff_types,
     explain,
     render_type,
     synthesize_input_signature,
 )
+from graphlab.tracing.keyindex import KeyIndex
 from graphlab.tracing.records import Cause, Change
 
 
@@ -144,8 +148,49 @@ def test_synthesized_signature_is_valid_python_and_most_specific():
     )
     ast.parse(text + "\ndef f(x, y): pass")
     ranks = [key(x=tensor("float32", 2)), key(x=tensor("float32", 2, 2))]
-    assert "shape=None" in synthesize_input_signature(ranks)
+    assert synthesize_input_signature(ranks) == ""  # no one signature takes both ranks
+    assert SignatureMerge(ranks).why_not == "x was called with ranks 1 and 2"
     assert synthesize_input_signature([key(x=tensor("float32")), key(x=tensor("int32"))]) == ""
+
+
+def test_signature_counts_python_numbers_as_the_tensors_they_become():
+    mixed = [
+        key(x=tensor("float32", 2), n=literal(1)),
+        key(x=tensor("float32", 3), n=literal(2)),
+        key(x=tensor("float32", 3), n=tensor("float32")),
+    ]
+    assert synthesize_input_signature(mixed) == (
+        "@tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.float32), "
+        "tf.TensorSpec(shape=[], dtype=tf.float32)])"
+    )
+    sizes = [key(n=literal(1)), key(n=literal(2))]
+    assert "dtype=tf.int32" in synthesize_input_signature(sizes)
+    assert synthesize_input_signature([key(n=tensor("int32")), key(n=literal(2.5))]) == ""
+    obj = TypeNode("identity", value="<Foo>", key=1)
+    assert synthesize_input_signature([key(x=obj)]) == ""
+
+
+def _random_key(rng: random.Random) -> Key:
+    params = {"x": tensor("float32", rng.choice([1, 2, 3, None]), rng.choice([1, 2]))}
+    if rng.random() < 0.5:
+        params["n"] = literal(rng.choice([1, 2, 3]))
+    else:
+        params["n"] = tensor(rng.choice(["float32", "int32"]), *([2] * rng.choice([0, 1])))
+    return key(rng.choice(["NO_SCOPE", "NO_SCOPE", "OTHER"]), **params)
+
+
+def test_key_index_finds_what_a_full_scan_finds():
+    rng = random.Random(15)
+    for _ in range(40):
+        index = KeyIndex()
+        keys: list[Key] = []
+        for _ in range(rng.randint(0, 30)):
+            new = _random_key(rng)
+            same = [k for k in keys if k.context == new.context]
+            assert index.closest(new) == closest(same, new)
+            assert index.merge_with(new).signature() == synthesize_input_signature([*same, new])
+            index.add(new)
+            keys.append(new)
 
 
 def test_render_type_forms():

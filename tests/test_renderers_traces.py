@@ -28,7 +28,7 @@ def test_json_matches_the_golden_file_of_schema_2():
 
 
 def test_text_report():
-    text = traces.render(make_report(), "text")
+    text = traces.render(make_report(), "text", width=120)
     assert text.splitlines()[0] == (
         "graphlab trace report: 2 traces of 1 function, 1 avoidable retrace (TensorFlow 2.21.0)"
     )
@@ -39,6 +39,11 @@ def test_text_report():
     assert "! marks a retrace you can avoid" in text
     assert "What to do:\n  tf_cube (train.py:8):\n    @tf.function(input_signature=" in text
     assert "wrapped_fn" in traces.render(make_report(), "text", include_internal=True)
+    narrow = traces.render(make_report(), "text", width=80)
+    assert narrow.splitlines()[:2] == [
+        "graphlab trace report: 2 traces of 1 function, 1 avoidable retrace",
+        "  (TensorFlow 2.21.0)",
+    ]
 
 
 def test_markdown_and_html():

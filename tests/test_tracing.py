@@ -537,3 +537,17 @@ def test_stopping_watches_while_other_threads_trace_never_breaks_their_calls():
             t.join()
     assert errors == []
     assert tracing.active_watches() == []
+
+
+def test_every_trace_is_recorded_when_new_caches_reuse_the_ids_of_dead_ones():
+    """The recorder keeps each cache's keys by id(cache); a collected cache's id comes
+    back for a new, smaller cache (tf.function re-created in a loop)."""
+    sizes = [3, 1] * 10
+    with graphlab.watch() as watch:
+        for calls in sizes:
+            fn = tf.function(lambda x: x + 1)
+            for size in range(1, calls + 1):
+                fn(tf.ones([size]))
+            del fn
+            gc.collect()
+    assert len(watch.report().events) == sum(sizes)

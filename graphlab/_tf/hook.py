@@ -8,6 +8,7 @@ path never reaches it, so the hook costs nothing per call.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import threading
@@ -134,13 +135,23 @@ def _make_context(options: Any) -> Any:  # pragma: no cover - fallback only
 
 def cached_keys(options: Any) -> list[tuple[Any, Any]]:
     """``(context, function_type)`` of every entry in the function's cache, oldest first."""
+    return newest_cached_keys(options)[1]
+
+
+def newest_cached_keys(
+    options: Any, newest: int | None = None
+) -> tuple[int, list[tuple[Any, Any]]]:
+    """How many entries the function's cache holds, and ``(context, function_type)`` of
+    the ``newest`` of them (all by default), oldest first. Only those are read: walking a
+    whole OrderedDict hashes every key, and a FunctionType's hash is slow, so reading the
+    whole cache on every trace would cost more with every cached graph."""
     cache = options.function_cache
-    if cache is None:
-        return []
-    primary = getattr(cache, "_primary", None)
+    primary = getattr(cache, "_primary", None) if cache is not None else None
     if primary is None:  # pragma: no cover - TF changed
-        return []
-    return list(primary.keys())
+        return 0, []
+    size = len(primary)
+    count = size if newest is None else min(newest, size)
+    return size, list(itertools.islice(reversed(primary), count))[::-1]
 
 
 def owner_function(pending: PendingTrace) -> Any | None:

@@ -121,9 +121,12 @@ def describe_key(function_context: Any, function_type: Any, context: Context | N
     )
 
 
-def describe_keys(pairs: list[tuple[Any, Any]]) -> list[Key]:
-    """Many cache keys at once; entries share few contexts, so each is described once."""
-    contexts: dict[Any, Context] = {}
+def describe_keys(
+    pairs: list[tuple[Any, Any]], contexts: dict[Any, Context] | None = None
+) -> list[Key]:
+    """Many cache keys at once; entries share few contexts, so each is described once
+    (``contexts`` carries those descriptions from call to call)."""
+    contexts = {} if contexts is None else contexts
     keys = []
     for function_context, function_type in pairs:
         context = contexts.get(function_context)

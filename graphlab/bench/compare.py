@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from graphlab import _runtime
+from graphlab import _runtime, _source
 from graphlab._text import clip
 from graphlab._tf import TF_VERSION
 from graphlab.bench.modes import DEFAULT_MODES, Case, CompareError, cases, functions_of
@@ -81,6 +82,11 @@ def compare(
         A :class:`~graphlab.bench.records.Comparison`, one row per function x mode. A mode that
         fails does not stop the others: its row says why.
     """
+    for name, value in (("max_time", max_time), ("precision", precision)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{name} must be a number, got {value!r}")
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     kwargs = {**kwargs, **dict(call_kwargs or {})}
     functions = functions_of(fn)
     if label is not None and len(functions) == 1:
@@ -191,6 +197,9 @@ _XLA_UNSUPPORTED = re.compile(
 
 def describe_error(error: BaseException) -> str:
     """One readable line: TensorFlow's messages run to pages of graph context."""
+    if "in user code:" in str(error):  # graph and XLA: the user's error and line
+        location, reason = _source.error_origin(error)
+        return clip(f"{reason} (at {location})" if location else reason, 240)
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
     first = lines[0] if lines else ""
     match = _XLA_UNSUPPORTED.search(first)

@@ -8,29 +8,11 @@ with this module: the parent of isolated workers uses its names without loading 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Built-in modes, in table order.
-BUILTIN_MODES = ("eager", "graph", "xla", "concrete")
-
-
-def parse_modes(value: str | Sequence[str], allowed: Sequence[str]) -> list[str]:
-    """``"eager,graph"`` or a sequence -> the list of modes, in order, without repeats.
-
-    Raises:
-        ValueError: ``unknown mode(s) 'jit'; choose from eager, graph, xla`` (callers
-            prefix where the value came from).
-    """
-    raw = value.split(",") if isinstance(value, str) else list(value)
-    modes = list(dict.fromkeys(str(m).strip() for m in raw if str(m).strip()))
-    unknown = [m for m in modes if m not in allowed]
-    if not modes or unknown:
-        given = ", ".join(map(repr, unknown)) or "(none given)"
-        raise ValueError(f"unknown mode(s) {given}; choose from {', '.join(allowed)}")
-    return modes
-
+from graphlab.bench.modenames import BUILTIN_MODES
 
 #: The modes ``compare`` and ``bench`` run when none are given.
 DEFAULT_MODES = ("eager", "graph", "xla")

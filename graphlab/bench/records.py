@@ -35,7 +35,6 @@ from typing import Any
 from graphlab import _display, _schema
 from graphlab._text import format_significant
 from graphlab.bench import pairing, stats
-from graphlab.bench.modes import BUILTIN_MODES, parse_modes  # noqa: F401 - their old home
 from graphlab.profiling.records import RowProfile
 
 COMPARISON_SCHEMA = "graphlab.comparison/3"
@@ -194,9 +193,14 @@ class Measurement:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:
         """Rebuild from :meth:`to_dict` output (derived fields are recomputed)."""
+        block_times = tuple(float(t) for t in data["block_times_s"])
+        if not all(math.isfinite(t) and t > 0 for t in block_times):
+            raise ValueError(
+                f"{data.get('label') or 'a row'}: block_times_s must be finite seconds > 0"
+            )
         return cls(
             label=data.get("label", ""),
-            block_times=tuple(float(t) for t in data["block_times_s"]),
+            block_times=block_times,
             block_calls=tuple(int(n) for n in data["block_calls"]),
             first_call=_seconds(data.get("first_call_ms")),
             second_call=_seconds(data.get("second_call_ms")),
@@ -472,8 +476,14 @@ class Comparison:
     def from_dict(cls, data: dict[str, Any]) -> Comparison:
         """Load a saved comparison; every ``graphlab.comparison/<=3`` file loads."""
         _schema.check(data, COMPARISON_SCHEMAS, "comparison")
+        if not isinstance(data.get("rows"), list):
+            raise ValueError("its 'rows' must be a list of rows")
         rows = []
         for item in data["rows"]:
+            if not isinstance(item, dict) or not all(
+                isinstance(item.get(k), str) for k in ("function", "mode")
+            ):
+                raise ValueError(f"a row must be an object with function and mode, got {item!r}")
             measurement = None
             if item.get("block_times_s"):
                 measurement = Measurement.from_dict(

@@ -22,8 +22,10 @@ from graphlab._text import (
     format_significant,
     format_time,
     table,
+    terminal_width,
     time_unit,
 )
+from graphlab._text import wrap as wrap_lines
 from graphlab.bench import stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
@@ -157,19 +159,31 @@ def _header(comparison: Comparison) -> str:
 # Formats
 
 
-def render(comparison: Comparison, fmt: str = "text") -> str:
-    """Render a comparison as ``text``, ``md``, ``json``, ``csv`` or ``html``."""
+def render(comparison: Comparison, fmt: str = "text", *, width: int | None = None) -> str:
+    """Render a comparison as ``text``, ``md``, ``json``, ``csv`` or ``html``; text fits
+    ``width`` columns (default: the terminal's, 80 when not a terminal)."""
     if fmt == "json":
         return comparison.to_json()
     if fmt == "csv":
         return _csv(comparison)
-    rows = table_rows(comparison, notes_width=100 if fmt == "text" else None)
+    rows = table_rows(comparison)
     align = ["right" if h in _RIGHT else "left" for h in HEADERS]
     profiled = profiled_rows(comparison)
-    if fmt == "text":
-        body = table(rows, HEADERS, "simple", align)
+    if fmt == "text":  # notes below the table, where they can run the whole width
+        width = width or terminal_width()
+        notes = [
+            line
+            for row, cells in zip(comparison.rows, rows)
+            if cells[-1]
+            for line in wrap_lines(f"{row.function}/{row.mode}: {cells[-1]}", width, "  ")
+        ]
+        rows = [cells[:-1] for cells in rows]
+        body = table(rows, HEADERS[:-1], "simple", align[:-1], width)
+        if notes:
+            body += "\n\nnotes:\n" + "\n".join(notes)
+        legend = _wrap(LEGEND, min(96, width or terminal_width()))
         extra = "\n" + profile_render.render_text(profiled) if profiled else ""
-        return f"{_header(comparison)}\n\n{body}\n\n{_wrap(LEGEND)}\n{extra}"
+        return f"{_header(comparison)}\n\n{body}\n\n{legend}\n{extra}"
     if fmt == "md":
         body = table(rows, HEADERS, "github", align)
         header = _header(comparison).replace("\n", "  \n")
@@ -311,7 +325,7 @@ def render_png(comparison: Comparison) -> bytes:
 DIFF_HEADERS = ["function", "mode", "old", "new", "time change", "p", "speedup old -> new"]
 
 
-def render_diff(diff: RunDiff, fmt: str = "text") -> str:
+def render_diff(diff: RunDiff, fmt: str = "text", *, width: int | None = None) -> str:
     """Render ``compare-runs`` output as ``text``, ``md`` or ``json``."""
     if fmt == "json":
         return json.dumps(diff.to_dict(), indent=2) + "\n"
@@ -339,7 +353,7 @@ def render_diff(diff: RunDiff, fmt: str = "text") -> str:
     if tablefmt is None:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(DIFF_FORMATS)}")
     lines = [f"graphlab compare-runs: {diff.old} -> {diff.new}", ""]
-    lines.append(table(rows, DIFF_HEADERS, tablefmt))
+    lines.append(table(rows, DIFF_HEADERS, tablefmt, width=width or terminal_width()))
     lines.append("")
     lines.append(
         "time change: new/old median per call; p: two-sided Mann-Whitney U on the raw "

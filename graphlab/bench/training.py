@@ -20,9 +20,10 @@ from graphlab._tf import TF_VERSION
 from graphlab._tf import functions as tf_functions
 from graphlab.bench.compare import describe_error, recorder_quiet
 from graphlab.bench.fit import FitSource
+from graphlab.bench.modenames import parse_modes
 from graphlab.bench.parity import Parity, check_losses
 from graphlab.bench.progress import say
-from graphlab.bench.records import Comparison, ComparisonRow, Measurement, parse_modes
+from graphlab.bench.records import Comparison, ComparisonRow, Measurement
 from graphlab.bench.schedule import interleave
 from graphlab.bench.timer import Timer
 from graphlab.profiling.calls import profiling_for

@@ -4,6 +4,8 @@ format, progress on stderr."""
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,6 +32,41 @@ def write_output(text: str, path: str | None, stream: Any = None) -> None:
         return
     (stream or sys.stdout).write(text)
     (stream or sys.stdout).flush()
+
+
+def check_writable(
+    path: str | None, option: str, *, directory: bool = False, make_dirs: bool = False
+) -> None:
+    """Fail before the work, not after it: a usage error unless ``path`` can be written.
+    ``directory``: the path is a folder to write into (``--export tensorboard``);
+    ``make_dirs``: missing folders above it are made when writing (``--save``)."""
+    if not path:
+        return
+    if os.path.isdir(path) and not directory:
+        raise UsageError(f"cannot write {option} {path}: it is a directory")
+    if os.path.exists(path) and not os.path.isdir(path) and directory:
+        raise UsageError(f"cannot write {option} {path}: it is a file, not a directory")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise UsageError(f"cannot write {option} {path}: permission denied")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(parent) and not (make_dirs or directory):
+        raise UsageError(f"cannot write {option} {path}: no such directory {parent}")
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise UsageError(f"cannot write {option} {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"cannot write {option} {path}: {parent} is not writable")
+
+
+def check_finite(value: float | None, option: str, *, minimum: float = 0.0) -> None:
+    """``--max-time nan`` would run forever or not at all: numbers must be finite."""
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise UsageError(f"{option} must be a finite number, got {value}")
+    if value < minimum:
+        raise UsageError(f"{option} must be >= {minimum:g}, got {value:g}")
 
 
 def pick_format(path: str | None, explicit: str | None, formats: Sequence[str], what: str) -> str:

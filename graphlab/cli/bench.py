@@ -7,11 +7,20 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from graphlab.bench.records import BUILTIN_MODES
+from graphlab.bench.modenames import BUILTIN_MODES
 from graphlab.bench.render import FORMATS
 from graphlab.bench.runs import RUNS_DIR, save_path
 from graphlab.cli import _common
-from graphlab.cli._common import EXIT_FAILURE, EXIT_OK, UsageError, note, pick_format, write_output
+from graphlab.cli._common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UsageError,
+    check_finite,
+    check_writable,
+    note,
+    pick_format,
+    write_output,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -112,7 +121,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _parse_modes(text: str) -> list[str]:
-    from graphlab.bench.records import parse_modes
+    from graphlab.bench.modenames import parse_modes
 
     try:
         return parse_modes(text, BUILTIN_MODES)
@@ -130,10 +139,12 @@ def _parse_threads(text: str | None) -> tuple[int, int] | None:
 
 
 def _check_bench_numbers(args: argparse.Namespace) -> None:
-    if args.max_time <= 0:
-        raise UsageError(f"--max-time must be > 0 seconds, got {args.max_time:g}")
-    if args.precision <= 0:
-        raise UsageError(f"--precision must be > 0, got {args.precision:g}")
+    for option, value in (("--max-time", args.max_time), ("--precision", args.precision)):
+        check_finite(value, option)
+        if value <= 0:
+            raise UsageError(f"{option} must be > 0, got {value:g}")
+    check_finite(args.rtol, "--rtol")
+    check_finite(args.atol, "--atol")
     if args.processes < 1:
         raise UsageError(f"--processes must be >= 1, got {args.processes}")
     if args.profile_dir and not args.profile:
@@ -154,6 +165,9 @@ def run(args: argparse.Namespace) -> int:
     except inputs.InputError as error:
         raise UsageError(str(error)) from error
     fmt = pick_format(args.output, args.format, FORMATS, "a comparison")
+    check_writable(args.output, "-o")  # before the benchmark, not after it
+    check_writable(args.plot, "--plot")
+    check_writable(save_path(args.save) if args.save else None, "--save", make_dirs=True)
     progress = _common.progress(args)
     if args.isolate or args.processes > 1:
         from graphlab.bench.isolate import compare_isolated
@@ -196,6 +210,8 @@ def _bench_in_process(
             raise UsageError(f"--threads: {error} (use --isolate)") from error
     try:
         functions = [(t.rpartition(":")[2], inputs.load_target(t)) for t in args.targets]
+        for label, fn in functions:
+            inputs.check_call(fn, arg_values, dict(kwarg_values), label)
         values = [inputs.to_value(v) for v in arg_values]
         kwargs = {name: inputs.to_value(v) for name, v in kwarg_values}
     except inputs.InputError as error:
@@ -233,8 +249,11 @@ def _write_bench(comparison: Any, fmt: str, args: argparse.Namespace) -> None:
     if args.save:
         path = save_path(args.save)
         directory = os.path.dirname(path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
+        try:
+            if directory:
+                os.makedirs(directory, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot write --save {path}: {error.strerror}") from error
         write_output(comparison.to_json(), path)
         note(args, f"run saved to {path}")
     if args.plot:

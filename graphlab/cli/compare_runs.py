@@ -13,6 +13,8 @@ from graphlab.cli._common import (
     EXIT_FAILURE,
     EXIT_OK,
     UsageError,
+    check_finite,
+    check_writable,
     pick_format,
     write_output,
 )
@@ -43,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from graphlab.bench import render
     from graphlab.bench.runs import diff_runs
 
-    if args.fail_if_slower is not None and args.fail_if_slower < 0:
-        raise UsageError(f"--fail-if-slower must be >= 0 percent, got {args.fail_if_slower:g}")
+    check_finite(args.fail_if_slower, "--fail-if-slower (percent)")
     fmt = pick_format(args.output, args.format, DIFF_FORMATS, "a run comparison")
+    check_writable(args.output, "-o")
     old_path, old = _load_run(args.old)
     new_path, new = _load_run(args.new)
     diff = diff_runs(
@@ -65,5 +67,12 @@ def _load_run(name: str) -> Any:
         raise UsageError(f"no such run: {name!r} (looked for {path})") from None
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-        raise UsageError(f"{path} is not a graphlab comparison: {error}") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{path} is not JSON: {error}") from None
+    except KeyError as error:
+        raise UsageError(f"{path} is not a graphlab comparison: no {error} key") from None
+    except (TypeError, ValueError) as error:
+        reason = str(error)
+        if reason.startswith("not a graphlab"):
+            raise UsageError(f"{path} is {reason}") from None
+        raise UsageError(f"{path} is not a graphlab comparison: {reason}") from None

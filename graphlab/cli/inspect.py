@@ -7,7 +7,14 @@ import subprocess
 import sys
 from typing import Any
 
-from graphlab.cli._common import EXIT_FAILURE, EXIT_OK, UsageError, pick_format, write_output
+from graphlab.cli._common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UsageError,
+    check_writable,
+    pick_format,
+    write_output,
+)
 from graphlab.graphs.render import FORMATS
 
 
@@ -116,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--export {export_format} needs -o PATH (where to write it)")
     report_path = None if export_format else args.output
     fmt = pick_format(report_path, args.format, FORMATS, "an inspection")
+    check_writable(args.output, "-o", directory=export_format == "tensorboard")
+
+    import tensorflow as tf
 
     from graphlab.graphs import export, inspection, render
     from graphlab.graphs.records import Export
@@ -142,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             concrete = _last_concrete(target, calls)
             try:
                 exports.append(export.export_graph(concrete, export_format, args.output))
-            except (OSError, subprocess.CalledProcessError) as error:
+            except (OSError, subprocess.CalledProcessError, tf.errors.OpError) as error:
                 reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
                 raise UsageError(f"cannot write {args.output}: {reason}") from None
     except (inputs.InputError, inspection.InspectError) as error:

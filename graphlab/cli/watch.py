@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from graphlab.cli._common import UsageError, pick_format, write_output
+from graphlab.cli._common import UsageError, check_writable, pick_format, write_output
 from graphlab.tracing.render import FORMATS
 
 
@@ -41,7 +45,13 @@ def add_parser(sub: Any) -> None:
         "--compiles",
         action="store_true",
         help="also record every XLA compilation (duration, input shapes, whether a trace "
-        "caused it) with TensorFlow's profiler; costs while the program runs",
+        "caused it) with TensorFlow's profiler, started once XLA is first used",
+    )
+    parser.add_argument(
+        "--keep-tf-warning",
+        action="store_true",
+        help="let TensorFlow's generic 'N out of the last M calls triggered tf.function "
+        "retracing' warning through (held back by default: graphlab explains each retrace)",
     )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     parser.add_argument("script", nargs="?", help="the Python script to run")
@@ -92,14 +102,68 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-events must be at least 1, got {args.max_events}")
 
     fmt = pick_format(args.output, args.format, FORMATS, "a trace report")
-    result = runner.run_watched(
-        target, max_events_per_function=args.max_events, compiles=args.compiles
-    )
-    if fmt == "html":  # a whole page to attach to a bug report
-        text = render.render_page(result.report, include_internal=args.include_internal)
-    else:
-        text = render.render(result.report, fmt, include_internal=args.include_internal)
-    write_output(text, args.output, sys.stderr)
-    if args.output:
-        print(f"graphlab: trace report written to {args.output}", file=sys.stderr)
+    check_writable(args.output, "-o")  # before the program runs, not after
+    stderr = sys.stderr  # the program may replace or close its own
+
+    def report(result: runner.RunResult) -> None:
+        if fmt == "html":  # a whole page to attach to a bug report
+            text = render.render_page(result.report, include_internal=args.include_internal)
+        else:
+            text = render.render(result.report, fmt, include_internal=args.include_internal)
+        stream = _usable(stderr)
+        try:
+            write_output(text, args.output, stream)
+        except UsageError as error:  # the program ran: keep its report and its exit code
+            print(f"graphlab watch: error: {error}; the report follows", file=stream)
+            write_output(text, None, stream)
+            return
+        if args.output:
+            print(f"graphlab: trace report written to {args.output}", file=stream)
+
+    def hard_exit(result: runner.RunResult) -> None:
+        print(
+            f"graphlab: the program ended the process with os._exit({result.exit_code}); "
+            "here is the report so far",
+            file=_usable(stderr),
+        )
+        report(result)
+
+    quiet = fmt == "json" and not args.output  # live warnings would break the JSON
+    with _held_back(quiet):
+        result = runner.run_watched(
+            target,
+            max_events_per_function=args.max_events,
+            keep_tf_warning=args.keep_tf_warning,
+            compiles=args.compiles,
+            on_hard_exit=hard_exit,
+        )
+    report(result)
     return result.exit_code
+
+
+def _usable(stream: Any) -> Any:
+    """``stream``, or a new handle on file descriptor 2 when the program closed it."""
+    if not getattr(stream, "closed", True):
+        return stream
+    try:
+        return open(os.dup(2), "w", encoding="utf-8", errors="replace")
+    except OSError:
+        return sys.__stderr__ or stream
+
+
+@contextlib.contextmanager
+def _held_back(quiet: bool) -> Iterator[None]:
+    """Hold graphlab's live retrace warnings back (the report has every one of them)."""
+    if not quiet:
+        yield
+        return
+    logger = logging.getLogger("graphlab")
+
+    def drop(record: logging.LogRecord) -> bool:
+        return record.levelno > logging.WARNING
+
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)

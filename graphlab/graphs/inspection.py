@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect as pyinspect
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -144,30 +143,9 @@ def trace(function: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         raise _trace_failure(function, error) from error
 
 
-_USER_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
-
-
 def _trace_failure(function: Any, error: BaseException) -> TraceFailure:
-    """Find the user's line: TensorFlow's "in user code:" block (AutoGraph-mapped), else
-    the innermost frame of the traceback outside TensorFlow."""
-    message = str(error)
-    location = ""
-    if "in user code:" in message:
-        frames = _USER_FRAME.findall(message.split("in user code:", 1)[1])
-        if frames:
-            filename, lineno, _ = frames[-1]
-            location = f"{_source.short_path(filename)}:{lineno}"
-    if not location:
-        tb = error.__traceback__
-        while tb is not None:
-            filename = tb.tb_frame.f_code.co_filename
-            if not _source.is_framework_file(filename):
-                location = f"{_source.short_path(filename)}:{tb.tb_lineno}"
-            tb = tb.tb_next
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    reason = lines[-1] if lines else type(error).__name__
-    if not reason.startswith(type(error).__name__):
-        reason = f"{type(error).__name__}: {reason}"
+    """The error with the user's line that raised it (see :func:`_source.error_origin`)."""
+    location, reason = _source.error_origin(error)
     where = f" at {location}" if location else ""
     return TraceFailure(
         f"{function.__name__} raised while tracing{where}: {reason}", location, error

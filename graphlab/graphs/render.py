@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from graphlab import _display, _html
 from graphlab._html import highlight
-from graphlab._text import clip, dims, table
+from graphlab._text import dims, md_escape, table, terminal_width
 from graphlab.graphs.records import Export, GraphSummary, Inspection
 
 FORMATS = ("text", "md", "json", "html")
@@ -74,7 +74,7 @@ def _header(inspection: Inspection, md: bool) -> str:
         f"graphlab inspect: {inspection.function} ({inspection.defined_at}), {count} {noun}, "
         f"TensorFlow {inspection.tensorflow}"
     )
-    return f"# {text}" if md else text
+    return f"# {md_escape(text)}" if md else text
 
 
 def _summary(inspection: Inspection, md: bool, annotate: bool) -> str:
@@ -101,7 +101,10 @@ def _summary(inspection: Inspection, md: bool, annotate: bool) -> str:
         if summary.stateful_ops:
             lines.append("stateful ops: " + _counts(summary.stateful_ops, 6))
         if md:
-            blocks.append(f"## {lines[0]}\n\n" + "\n".join(f"- {line}" for line in lines[1:]))
+            blocks.append(
+                f"## {md_escape(lines[0])}\n\n"
+                + "\n".join(f"- {md_escape(line)}" for line in lines[1:])
+            )
         else:
             blocks.append(lines[0] + "\n" + "\n".join(f"   {line}" for line in lines[1:]))
     for diff_index, diff in enumerate(inspection.diffs, 1):
@@ -165,7 +168,7 @@ def _lines(inspection: Inspection, md: bool, annotate: bool) -> str:
                 line.op_count,
                 "?" if line.flops is None else line.flops,
                 _counts(line.ops_by_type, 4),
-                clip(line.source, 50),
+                line.source,
             ]
             for line in summary.lines
         ]
@@ -297,13 +300,15 @@ _SECTION_RENDERERS = {
 
 
 def _heading(title: str, md: bool) -> str:
-    return f"## {title}\n\n" if md else f"{title}\n{'-' * min(len(title), 78)}\n"
+    return f"## {md_escape(title)}\n\n" if md else f"{title}\n{'-' * min(len(title), 78)}\n"
 
 
 def _table(rows: list[list[object]], headers: list[str], md: bool) -> str:
     numeric = {"#", "ops", "top level", "total", "before", "after", "change"}
     align = ["right" if h in numeric else "left" for h in headers]
-    return table(rows, headers, "github" if md else "simple", align)
+    if md:
+        return table(rows, headers, "github", align)
+    return table(rows, headers, "simple", align, terminal_width())
 
 
 def _code_block(text: str, md: bool, language: str = "python") -> str:

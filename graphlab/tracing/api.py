@@ -374,12 +374,23 @@ def expect_traces(
     ``max`` times inside the block. TensorFlow-internal traces do not count. With
     ``allow_side_effects=False`` it also fails when a trace ran a Python side effect
     (``print``, Python/NumPy random numbers, changes to outside objects or globals)."""
+    if isinstance(max, bool) or not isinstance(max, int):
+        raise TypeError(f"max must be an int (a number of traces), got {max!r}")
     if max < 0:
         raise ValueError(f"max must be >= 0, got {max}")
+    if fn is not None and not callable(fn):
+        raise TypeError(f"expect_traces watches a tf.function, got {type(fn).__name__} {fn!r}")
     recorder = Watch()
     with recorder:
         yield recorder
     events = recorder.events_for(fn) if fn is not None else recorder.events
+    if fn is not None and not events and not isinstance(fn, PolymorphicFunction):
+        code = getattr(fn, "__code__", None)
+        if code is None or not RECORDER.traced_code(code):
+            raise TypeError(
+                f"expect_traces got {getattr(fn, '__name__', repr(fn))}, a Python callable "
+                "that no tf.function has traced: pass the tf.function object itself"
+            )
     events = tuple(e for e in events if not e.internal)
     target = getattr(fn, "__name__", "a tf.function") if fn is not None else "tf.functions"
     if len(events) > max:

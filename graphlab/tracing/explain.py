@@ -231,15 +231,20 @@ _WEIGHTS = {
 }
 
 
+def score(changes: Sequence[Change]) -> tuple[int, int]:
+    """How far apart two keys are (lower is closer)."""
+    return sum(_WEIGHTS[c.what] for c in changes), len(changes)
+
+
 def closest(cached: Sequence[Key], new: Key) -> tuple[Key, list[Change]] | None:
     """The cached key with the fewest changed parameters (the newest on ties)."""
     best: tuple[Key, list[Change]] | None = None
     best_score: tuple[int, int] | None = None
     for key in cached:
         changes = diff_keys(key, new)
-        score = (sum(_WEIGHTS[c.what] for c in changes), len(changes))
-        if best_score is None or score <= best_score:
-            best, best_score = (key, changes), score
+        key_score = score(changes)
+        if best_score is None or key_score <= best_score:
+            best, best_score = (key, changes), key_score
     return best
 
 
@@ -299,6 +304,8 @@ def explain(
     *,
     traced_as: Key | None = None,
     lineage: Lineage = Lineage(),
+    match: tuple[Key, list[Change]] | None = None,
+    merge: SignatureMerge | None = None,
     situation: Situation = Situation(),
 ) -> Cause:
     """Explain why ``new`` missed a cache that held ``cached``.
@@ -308,19 +315,25 @@ def explain(
         cached: Keys already in the function's cache when it traced.
         traced_as: The key actually traced, when ``reduce_retracing`` generalized ``new``.
         lineage: Other tf.function objects of the same code (for an empty cache).
+        match: The closest cached key and its changes, when the caller indexed the cache
+            (``cached`` then needs only the newest key of each context, newest last).
+        merge: The signature over every cached key of ``new``'s context and ``new``.
         situation: What else is known about the call (framework code, nesting, recursion).
     """
     same_context = [k for k in cached if k.context == new.context]
     if same_context:
-        match = closest(same_context, new)
+        match = match or closest(same_context, new)
         assert match is not None
         _, changes = match
-        return _explain_new_input(new, same_context, changes, traced_as, situation)
+        return _explain_new_input(new, same_context, changes, traced_as, situation, merge)
     if situation.recursion_depth:
         return _recursion(changes=(), depth=situation.recursion_depth)
     if cached:
-        if new.context.scope == NO_VARIABLE_CREATION and any(
-            k.context.scope == VARIABLE_CREATION for k in cached
+        saving = bool(dict(new.context.fields).get("saving"))
+        if (
+            new.context.scope == NO_VARIABLE_CREATION
+            and not saving  # tf.saved_model.save's trace is explained below
+            and any(k.context.scope == VARIABLE_CREATION for k in cached)
         ):
             return Cause(
                 "variable_creation",
@@ -371,6 +384,7 @@ def _explain_new_input(
     changes: list[Change],
     traced_as: Key | None,
     situation: Situation,
+    merge: SignatureMerge | None = None,
 ) -> Cause:
     if situation.recursion_depth:
         return _recursion(tuple(changes), situation.recursion_depth)
@@ -405,7 +419,9 @@ def _explain_new_input(
             "one trace per form",
             expected=True,
         )
-    return Cause("new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new]))
+    return Cause(
+        "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new], merge)
+    )
 
 
 def _recursion(changes: tuple[Change, ...], depth: int) -> Cause:
@@ -422,33 +438,42 @@ def _recursion(changes: tuple[Change, ...], depth: int) -> Cause:
 # Advice
 
 
-def _advice(changes: Sequence[Change], keys: Sequence[Key]) -> str:
+#: How shape advice starts; a function's report keeps only its newest such advice
+#: (each one covers every call so far).
+SIGNATURE_ADVICE = "Fix the signature so that every call shares one graph:"
+GENERALIZE_ADVICE = "Let one graph serve every call"
+PYTHON_VALUE_ADVICE = "Pass a tensor instead of a Python value for"
+
+
+def _advice(
+    changes: Sequence[Change], keys: Sequence[Key], merge: SignatureMerge | None = None
+) -> str:
     whats = {c.what for c in changes}
     lines: list[str] = []
-    if whats & {"shape", "dtype"}:
-        signature = synthesize_input_signature(keys)
-        if signature and "dtype" not in whats:
-            lines.append("Fix the signature so that every shape shares one graph:")
+    if whats & {"shape", "dtype", "type"}:
+        merge = merge if merge is not None else SignatureMerge(keys)
+        signature = merge.signature()
+        if signature:
+            lines.append(SIGNATURE_ADVICE)
             lines.append(signature)
         elif "dtype" in whats:
             lines.append(
                 "Cast inputs to one dtype before the call (each dtype needs its own graph)."
             )
-        else:
-            shapes = sorted({c.param for c in changes if c.what == "shape"})
+        elif whats & {"shape", "type"}:
             lines.append(
-                "Let one graph serve every size of "
-                + ", ".join(shapes)
-                + ": pass reduce_retracing=True to tf.function, or an input_signature with "
-                "None for the dimensions that vary (or pad / drop the smaller last batch)."
+                f"{GENERALIZE_ADVICE}: no single input_signature accepts every call "
+                f"({merge.why_not or 'the calls differ in kind'}); pass reduce_retracing=True "
+                "to tf.function so that TensorFlow generalizes the shapes that vary, or pass "
+                "arguments of one kind and rank (pad / drop a smaller last batch)."
             )
     if "python_value" in whats:
-        params = sorted({c.param for c in changes if c.what == "python_value"})
-        lines.append(
-            "Pass a tensor instead of a Python value for "
-            + ", ".join(params)
-            + " (tf.constant(...)): Python values are part of the trace key."
-        )
+        merge = merge if merge is not None else SignatureMerge(keys)
+        for param in sorted({c.param for c in changes if c.what == "python_value"}):
+            lines.append(
+                f"{PYTHON_VALUE_ADVICE} {param} ({merge.tensor_hint(param.split('[')[0])}): "
+                "Python values are part of the trace key."
+            )
     if "object_identity" in whats:
         lines.append(
             "Custom objects are keyed by weak reference: a call matches a trace only while "
@@ -460,38 +485,108 @@ def _advice(changes: Sequence[Change], keys: Sequence[Key]) -> str:
     return "\n".join(lines)
 
 
-def _supertype(nodes: Sequence[TypeNode]) -> TypeNode | None:
-    first = nodes[0]
-    if first.kind != "tensor" or any(n.kind != "tensor" or n.dtype != first.dtype for n in nodes):
-        return None
-    shapes = [n.shape for n in nodes]
-    if any(s is None for s in shapes) or len({len(s) for s in shapes if s is not None}) != 1:
-        return TypeNode("tensor", dtype=first.dtype, shape=None)
-    merged = tuple(
-        dims[0] if len(set(dims)) == 1 else None
-        for dims in zip(*[s for s in shapes if s is not None])
-    )
-    return TypeNode("tensor", dtype=first.dtype, shape=merged)
+# Python values TensorFlow converts to a tensor of a spec's dtype, per dtype family.
+_CONVERTIBLE = {"float": {"int", "float", "bool"}, "int": {"int"}, "bool": {"bool"}}
+
+
+class SignatureMerge:
+    """The most specific ``input_signature`` that accepts every key added, built one key
+    at a time (the recorder keeps one per function instead of re-reading its cache).
+
+    Python numbers count as the scalar tensors they become once passed as tensors (or
+    converted by the signature): ints as int32, floats as float32. There is no signature
+    when the calls bind different parameters, when a parameter is not a tensor or a
+    number, or when its dtypes or ranks differ; :attr:`why_not` then says which.
+    """
+
+    __slots__ = ("dtypes", "labels", "names", "shapes", "why_not")
+
+    def __init__(self, keys: Sequence[Key] = ()) -> None:
+        self.names: list[str] | None = None
+        self.dtypes: list[set[str]] = []
+        self.labels: list[set[str]] = []
+        self.shapes: list[tuple[int | None, ...] | bool | None] = []  # False: none seen
+        self.why_not = ""
+        for key in keys:
+            self.add(key)
+
+    def add(self, key: Key) -> None:
+        if self.why_not:
+            return
+        names = [name for name, _ in key.params]
+        if self.names is None:
+            self.names = names
+            self.dtypes = [set() for _ in names]
+            self.labels = [set() for _ in names]
+            self.shapes = [False for _ in names]
+        elif names != self.names:
+            self.why_not = "the calls bind different parameters"
+            return
+        for index, (name, node) in enumerate(key.params):
+            if node.kind in ("tensor", "variable"):
+                self.dtypes[index].add(node.dtype)
+                shape = node.shape
+            elif node.kind == "literal" and node.label in ("int", "float", "bool"):
+                self.labels[index].add(node.label)
+                shape = ()
+            else:
+                self.why_not = f"{name} is {describe_kind(node)}, not a tensor"
+                return
+            known = self.shapes[index]
+            if known is False or known is None or shape is None:
+                self.shapes[index] = shape if known is False else None
+            elif len(known) != len(shape):
+                self.why_not = f"{name} was called with ranks {len(known)} and {len(shape)}"
+                return
+            else:
+                self.shapes[index] = tuple(a if a == b else None for a, b in zip(known, shape))
+
+    def dtype_of(self, index: int) -> tuple[str, str]:
+        """The dtype of a parameter's spec, or '' and why there is none. A Python
+        number with float tensors of one dtype around it takes that dtype, as TensorFlow
+        converts it when it meets them (``x * 2``); otherwise ints are int32."""
+        dtypes, labels = self.dtypes[index], self.labels[index]
+        name = (self.names or [])[index]
+        if len(dtypes) > 1:
+            return "", f"{name} was called with dtypes {' and '.join(sorted(dtypes))}"
+        floats = {d for tensor_dtypes in self.dtypes for d in tensor_dtypes if "float" in d}
+        if dtypes:
+            dtype = next(iter(dtypes))
+        elif labels <= {"bool"}:
+            dtype = "bool"
+        elif len(floats) == 1:
+            dtype = next(iter(floats))
+        elif labels <= {"int"}:
+            dtype = "int32"
+        else:
+            dtype = "float32"
+        family = "bool" if dtype == "bool" else "float" if "float" in dtype else "int"
+        if not labels <= _CONVERTIBLE.get(family, set()):
+            return "", f"{name} mixes {dtype} tensors and Python {', '.join(sorted(labels))}"
+        return dtype, ""
+
+    def signature(self) -> str:
+        """``@tf.function(input_signature=[...])`` as valid Python, or ''."""
+        if self.why_not or not self.names:
+            return ""
+        specs = []
+        for index, shape in enumerate(self.shapes):
+            dtype, self.why_not = self.dtype_of(index)
+            if not dtype:
+                return ""
+            text = dims(shape if shape is not False else None, sep=", ", unknown_rank="None")
+            specs.append(f"tf.TensorSpec(shape={text}, dtype=tf.{dtype})")
+        return f"@tf.function(input_signature=[{', '.join(specs)}])"
+
+    def tensor_hint(self, name: str) -> str:
+        """How to pass parameter ``name`` as a tensor the signature accepts."""
+        if self.why_not or not self.names or name not in self.names:
+            return "tf.constant(...)"
+        dtype, _ = self.dtype_of(self.names.index(name))
+        return f"tf.constant({name}, dtype=tf.{dtype})" if dtype else "tf.constant(...)"
 
 
 def synthesize_input_signature(keys: Sequence[Key]) -> str:
-    """An ``input_signature`` covering every observed all-tensor key, as valid Python.
-
-    Keys with non-tensor parameters are left out (pass tensors for those). Returns ''
-    when a parameter's dtype varies: the most specific common supertype keeps known
-    dimensions and relaxes the others.
-    """
-    keys = [k for k in keys if all(node.kind == "tensor" for _, node in k.params)]
-    if not keys or not keys[0].params:
-        return ""
-    names = [name for name, _ in keys[0].params]
-    if any([name for name, _ in key.params] != names for key in keys):
-        return ""
-    specs = []
-    for index in range(len(names)):
-        merged = _supertype([key.params[index][1] for key in keys])
-        if merged is None:
-            return ""
-        shape = dims(merged.shape, sep=", ", unknown_rank="None")
-        specs.append(f"tf.TensorSpec(shape={shape}, dtype=tf.{merged.dtype})")
-    return f"@tf.function(input_signature=[{', '.join(specs)}])"
+    """The most specific ``input_signature`` accepting every key, or '' (see
+    :class:`SignatureMerge`)."""
+    return SignatureMerge(keys).signature()

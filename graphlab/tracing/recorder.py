@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 import threading
 import time
 import weakref
@@ -19,11 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphlab import _source, _tf
+from graphlab import _source, _text, _tf
 from graphlab._tf import graphs as tf_graphs
-from graphlab._tf import hook, trace_types
+from graphlab._tf import hook
 from graphlab.tracing import effects
-from graphlab.tracing.explain import Lineage, Situation, explain, render_type
+from graphlab.tracing.cache import CacheIndexes, CacheView
+from graphlab.tracing.explain import (
+    GENERALIZE_ADVICE,
+    PYTHON_VALUE_ADVICE,
+    SIGNATURE_ADVICE,
+    Lineage,
+    Situation,
+    explain,
+    render_type,
+)
 from graphlab.tracing.records import Cause, Finding, FunctionSummary, TraceEvent, TraceReport
 
 logger = logging.getLogger("graphlab")
@@ -71,10 +81,11 @@ class _FunctionLog:
         self.total_tracing += entry.event.duration
         if entry.event.actionable:
             self.actionable += 1
-            advice = entry.event.cause.advice
-            if advice and advice not in self.advice:
-                self.advice.append(advice)
-                del self.advice[:-4]
+            for item in advice_items(entry.event.cause.advice):
+                topic = _topic(item)  # the newest advice on a topic covers every call so far
+                self.advice = [a for a in self.advice if _topic(a) != topic]
+                self.advice.append(item)
+            del self.advice[:-6]
 
     def summary(self) -> FunctionSummary:
         last = self.entries[-1].event
@@ -171,13 +182,15 @@ class _Trace:
     name: str
     qualname: str
     defined_at: str
-    cached: list[Any]
+    cache: CacheView  # the function's cache as the trace found it
     situation: Situation
     scopes: list[Any]
     observer: effects.Observer | None
 
     @classmethod
-    def start(cls, pending: hook.PendingTrace, owner: Any, *, observe: bool) -> _Trace:
+    def start(
+        cls, pending: hook.PendingTrace, owner: Any, cache: CacheView, *, observe: bool
+    ) -> _Trace:
         options = pending.tracing_options
         target = hook.python_target(options)
         name, qualname, defined_at = hook.names_of(target, options.name)
@@ -190,7 +203,7 @@ class _Trace:
         code = hook.code_of(target)
         situation = Situation(
             framework=code is not None and _source.is_framework_file(code.co_filename),
-            outer_retrace=outer.name if outer is not None and outer.cached else "",
+            outer_retrace=outer.name if outer is not None and outer.cache.count else "",
             recursion_depth=sum(1 for t in running if owner_id and t.owner_id == owner_id),
         )
         scopes: list[Any] = []
@@ -199,7 +212,6 @@ class _Trace:
             arguments = hook.call_arguments(pending)
             scopes = effects.user_scopes(target, hook.bound_instance(target), arguments)
             observer = effects.Observer(scopes, _locate)
-        cached = hook.cached_keys(options)
         return cls(
             next(_sequence),
             owner_id,
@@ -207,7 +219,7 @@ class _Trace:
             name,
             qualname,
             defined_at,
-            cached,
+            cache,
             situation,
             scopes,
             observer,
@@ -234,6 +246,7 @@ class _Recorder:
         self._code_owners: dict[Any, _CodeSeen] = {}
         # (qualname, defined_at) -> retrace warnings logged so far.
         self._warnings: dict[tuple[str, str], int] = {}
+        self._caches = CacheIndexes()  # each function cache's keys, described once
         self._filter_added = False
 
     # -- activation -------------------------------------------------------
@@ -276,6 +289,11 @@ class _Recorder:
             if not self._watches and not self.live_functions():
                 hook.uninstall_trace_hook()
 
+    def traced_code(self, code: Any) -> bool:
+        """Whether a tf.function object has traced this Python code."""
+        with self._lock:
+            return code in self._code_owners
+
     def live_functions(self) -> int:
         # Iterating a WeakSet skips referents that died but whose removal is pending.
         return sum(1 for _ in self._functions)
@@ -289,7 +307,8 @@ class _Recorder:
         if not watches and recorded_owner is None:
             return run()
         try:
-            trace = _Trace.start(pending, owner, observe=self.observe_effects)
+            cache = self._caches.view(pending)
+            trace = _Trace.start(pending, owner, cache, observe=self.observe_effects)
         except Exception:  # never break the user's program over a report
             logger.debug("graphlab could not look at a trace", exc_info=True)
             return run()
@@ -348,8 +367,10 @@ class _Recorder:
         if count > MAX_WARNINGS_PER_FUNCTION:
             logger.debug("%s", event.message)
             return
-        advice = event.cause.advice.replace("\n", "\n    ")
-        logger.warning("%s%s", event.message, f"\n    {advice}" if advice else "")
+        width = _text.terminal_width(sys.stderr)  # warnings go to stderr
+        advice = "\n".join(_text.wrap(event.cause.advice, width, "    "))
+        message = "\n".join(_text.wrap(event.message, width))
+        logger.warning("%s%s", message, f"\n{advice}" if advice else "")
         if count == MAX_WARNINGS_PER_FUNCTION:
             logger.warning(
                 "%s: further retrace warnings are not shown; every trace is still recorded "
@@ -369,25 +390,25 @@ class _Recorder:
         """The event, the Python code object that was traced (for matching) and the
         plain values it read (for stale-capture findings)."""
         options = pending.tracing_options
-        lookup_type, function_context = hook.lookup_and_context(pending)
-        new_key = trace_types.describe_key(function_context, lookup_type)
-        traced_as = (
-            trace_types.describe_key(function_context, pending.function_type)
-            if pending.function_type is not lookup_type
-            else None
-        )
-        cached = trace_types.describe_keys(trace.cached)
+        view = trace.cache  # read when the trace started, before the graph was built
+        new_key, traced_as, cached = view.new_key, view.traced_as, view.newest
         target = trace.target
         internal = hook.is_internal(options)
 
         call_site = _source.user_call_site(pending.caller)
         lineage = Lineage()
         code = hook.code_of(target)
-        if code is not None and owner is not None and not cached:
+        if code is not None and owner is not None and not view.count:
             lineage = self._note_code(target, owner, hook.bound_instance(target), call_site)
 
         cause = explain(
-            new_key, cached, traced_as=traced_as, lineage=lineage, situation=trace.situation
+            new_key,
+            cached,
+            traced_as=traced_as,
+            lineage=lineage,
+            situation=trace.situation,
+            match=view.match,
+            merge=view.merge,
         )
         if internal:
             cause = Cause(
@@ -404,7 +425,7 @@ class _Recorder:
             qualname=trace.qualname,
             defined_at=trace.defined_at,
             call_site=call_site,
-            trace_index=len(cached) + trace.situation.recursion_depth + 1,
+            trace_index=view.count + trace.situation.recursion_depth + 1,
             timestamp=timestamp,
             duration=duration,
             signature={p: render_type(node) for p, node in shown_key.params},
@@ -453,6 +474,25 @@ class _Recorder:
                     same_site = True  # the same instance got a new function object
                 seen.add_instance(instance)
             return Lineage(others, new_instance, same_site)
+
+
+def _topic(item: str) -> str:
+    if item.startswith((SIGNATURE_ADVICE, GENERALIZE_ADVICE)):
+        return "shapes"
+    if item.startswith(PYTHON_VALUE_ADVICE):
+        return item.split(" (")[0]
+    return item
+
+
+def advice_items(advice: str) -> list[str]:
+    """An event's advice as separate items; a signature stays with its heading."""
+    items: list[str] = []
+    for line in advice.splitlines():
+        if items and items[-1] == SIGNATURE_ADVICE:
+            items[-1] += "\n" + line
+        elif line:
+            items.append(line)
+    return items
 
 
 # Functions (fingerprints) remembered; past it the oldest are forgotten.

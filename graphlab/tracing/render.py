@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
-from graphlab._text import clip, plural, table
+from graphlab._text import md_escape, plural, table, terminal_width, wrap
 from graphlab.tracing.records import Finding, FunctionSummary, SideEffect, TraceEvent, TraceReport
 
 FORMATS = ("text", "md", "json", "html")
@@ -19,15 +19,23 @@ _SUMMARY_HEADERS = ["function", "defined at", "traces", "actionable", "tracing m
 _EVENT_HEADERS = ["#", "function", "call site", "ms", "ops", "cause"]
 
 
-def render(report: TraceReport, fmt: str = "text", *, include_internal: bool = False) -> str:
+def render(
+    report: TraceReport,
+    fmt: str = "text",
+    *,
+    include_internal: bool = False,
+    width: int | None = None,
+) -> str:
     """Render a trace report. JSON always holds every event; ``include_internal`` shows
-    TensorFlow-internal functions (tf.data, variable initializers) in the other views."""
+    TensorFlow-internal functions (tf.data, variable initializers) in the other views;
+    text fits ``width`` columns (default: the terminal's, 80 when not a terminal)."""
     if fmt == "json":
         return json.dumps(report.to_dict(), indent=2) + "\n"
     summaries = [s for s in report.summaries if include_internal or not s.internal]
     events = [e for e in report.events if include_internal or not e.internal]
     if fmt == "text":
-        return _text(summaries, events, report) + _compile_text(report, "text")
+        text = _text(summaries, events, report, width or terminal_width())
+        return text + _compile_text(report, "text")
     if fmt == "md":
         return _markdown(summaries, events, report.findings) + _compile_text(report, "md")
     if fmt == "html":
@@ -44,7 +52,7 @@ def _summary_rows(summaries: list[FunctionSummary]) -> list[list[object]]:
             s.traces,
             s.actionable_retraces,
             f"{s.total_tracing * 1e3:.1f}",
-            clip(s.last_cause, 70),
+            s.last_cause,
         ]
         for s in summaries
     ]
@@ -58,7 +66,7 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
             e.call_site,
             f"{e.duration_ms:.1f}",
             e.op_count,
-            ("! " if e.actionable else "") + clip(e.cause.summary(), 70),
+            ("! " if e.actionable else "") + e.cause.summary(),
         ]
         for e in events
     ]
@@ -127,27 +135,33 @@ def _effect_lines(events: list[TraceEvent], findings: tuple[Finding, ...]) -> li
     return lines
 
 
-def _table(rows: list[list[object]], headers: list[str], fmt: str) -> str:
+def _table(rows: list[list[object]], headers: list[str], fmt: str, width: int | None = None) -> str:
     numeric = {"traces", "actionable", "tracing ms", "#", "ms", "ops"}
     align = ["right" if h in numeric else "left" for h in headers]
-    return table(rows, headers, fmt, align)
+    return table(rows, headers, fmt, align, width)
 
 
-def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport) -> str:
+def _text(
+    summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport, width: int
+) -> str:
     if not summaries:
         hidden = len(report.events)
         extra = f" ({hidden} TensorFlow-internal, shown with --include-internal)" if hidden else ""
         return f"graphlab: no tf.function traces recorded{extra}.\n"
     total = sum(s.traces for s in summaries)
     actionable = sum(s.actionable_retraces for s in summaries)
-    out = [
+    title = (
         f"graphlab trace report: {plural(total, 'trace')} of "
-        f"{plural(len(summaries), 'function')}, "
-        f"{plural(actionable, 'avoidable retrace')} (TensorFlow {report.tensorflow})",
+        f"{plural(len(summaries), 'function')}, {plural(actionable, 'avoidable retrace')}"
+    )
+    version = f"(TensorFlow {report.tensorflow})"
+    fits = len(title) + 1 + len(version) <= width
+    out = [
+        *([f"{title} {version}"] if fits else [*wrap(title, width), f"  {version}"]),
         "",
-        _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple"),
+        _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple", width),
         "",
-        _table(_event_rows(events), _EVENT_HEADERS, "simple"),
+        _table(_event_rows(events), _EVENT_HEADERS, "simple", width),
     ]
     if any(e.actionable for e in events):
         out.append("(! marks a retrace you can avoid)")
@@ -156,8 +170,10 @@ def _text(summaries: list[FunctionSummary], events: list[TraceEvent], report: Tr
         out += ["", "What to do:"]
         for s in advised:
             out.append(f"  {s.function} ({s.defined_at}):")
-            out += [f"    {line}" for line in s.advice.splitlines()]
-    out += _effect_lines(events, report.findings)
+            out += wrap(s.advice, width, "    ")
+    for line in _effect_lines(events, report.findings):
+        body = line.lstrip(" ")
+        out += wrap(body, width, line[: len(line) - len(body)]) if body else [line]
     folded = sum(s.folded for s in summaries)
     if folded:
         out += ["", f"({folded} older events folded into the counts above)"]
@@ -175,17 +191,31 @@ def _markdown(
     if advised:
         out += ["", "## What to do", ""]
         for s in advised:
-            out += [f"**{s.function}** (`{s.defined_at}`):", "", "```python", s.advice, "```", ""]
+            out += [
+                f"**{md_escape(s.function)}** (`{s.defined_at}`):",
+                "",
+                "```python",
+                s.advice,
+                "```",
+                "",
+            ]
     groups = side_effect_groups(events)
     if groups:
         out += ["", "## Python side effects while tracing", ""]
-        out += [f"- {g.what} at `{g.effect.where}` in {', '.join(g.functions)}" for g in groups]
+        out += [
+            f"- {md_escape(g.what)} at `{g.effect.where}` in {md_escape(', '.join(g.functions))}"
+            for g in groups
+        ]
         out += [""] + [
             f"Fix for {_EFFECT_FIXES[k]}" for k in dict.fromkeys(g.effect.kind for g in groups)
         ]
     if findings:
         out += ["", "## Stale values", ""]
-        out += [f"- **{f.name}** in {f.function} (`{f.where}`): {f.message}" for f in findings]
+        out += [
+            f"- **{md_escape(f.name)}** in {md_escape(f.function)} (`{f.where}`): "
+            f"{md_escape(f.message)}"
+            for f in findings
+        ]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -226,7 +256,7 @@ _COMPILE_HEADERS = ["function", "input shapes", "ms", "after a trace"]
 
 def _compile_rows(report: TraceReport) -> list[list[object]]:
     return [
-        [c.function, clip(c.shapes_text(), 50), f"{c.duration_ms:.1f}", _yes(c.after_trace)]
+        [c.function, c.shapes_text(), f"{c.duration_ms:.1f}", _yes(c.after_trace)]
         for c in report.compilations or ()
     ]
 

@@ -12,6 +12,7 @@ import os
 import runpy
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from graphlab import _source
@@ -74,16 +75,42 @@ class RunResult:
 
 
 def run_watched(
-    program: Program, *, max_events_per_function: int = 1000, compiles: bool = False
+    program: Program,
+    *,
+    max_events_per_function: int = 1000,
+    keep_tf_warning: bool = False,
+    compiles: bool = False,
+    on_hard_exit: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Run ``program`` with a :class:`graphlab.Watch` active and return its report
-    (with its XLA compilations when ``compiles``)."""
+    (with its XLA compilations when ``compiles``).
+
+    ``on_hard_exit`` gets the result when the program ends the process with
+    ``os._exit`` (which skips everything else), just before the process ends.
+    """
     from graphlab.tracing.api import Watch
 
-    recorder = Watch(max_events_per_function=max_events_per_function, compiles=compiles)
+    recorder = Watch(
+        max_events_per_function=max_events_per_function,
+        keep_tf_warning=keep_tf_warning,
+        compiles=compiles,
+    )
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     saved_main = sys.modules.get("__main__")
     exit_code = 0
+    real_exit, our_pid = os._exit, os.getpid()
+
+    def hard_exit(code: int) -> None:
+        if os.getpid() == our_pid and on_hard_exit is not None:  # not in a forked child
+            os._exit = real_exit
+            recorder.stop()
+            try:
+                on_hard_exit(RunResult(code, recorder.report()))
+            except BaseException:  # the process ends either way
+                pass
+        real_exit(code)
+
+    os._exit = hard_exit
     recorder.start()
     try:
         if program.path is not None:
@@ -101,6 +128,7 @@ def run_watched(
         _print_user_traceback(error, program)
         exit_code = 130 if isinstance(error, KeyboardInterrupt) else 1
     finally:
+        os._exit = real_exit
         recorder.stop()
         sys.argv = saved_argv
         if saved_path0 is not None:
