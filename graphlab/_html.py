@@ -186,3 +186,98 @@ def highlight(text: str, language: str = "python") -> str:
         return f"<pre class='graphlab-code'>{html.escape(text)}</pre>"
     formatter = HtmlFormatter(noclasses=True, nobackground=False, cssclass="graphlab-code")
     return pygments_highlight(text, get_lexer_by_name(language), formatter)
+
+
+# ---------------------------------------------------------------------------
+# Line charts over time, as inline SVG, for quantities sampled during a run.
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One series of a line chart: ``(x, y)`` points, drawn against its own y axis (the
+    first line's axis on the left, the second's on the right).
+
+    Attributes:
+        name: The legend entry (``RSS (MB)``).
+        points: ``(x, y)`` in x order.
+        unit: Written after the axis' figures (``MB``).
+    """
+
+    name: str
+    points: Sequence[tuple[float, float]]
+    unit: str = ""
+
+
+def line_chart(
+    lines: Sequence[Line],
+    title: str,
+    x_unit: str = "s",
+    width: int = 720,
+    height: int = 240,
+    bands: Sequence[tuple[float, float]] = (),
+    band_label: str = "",
+) -> str:
+    """Up to two series over a shared x axis, each scaled to its own range, over shaded
+    ``bands`` of x (spans of time when something happened); an empty string when there
+    is nothing to draw."""
+    lines = [line for line in lines[:2] if line.points]
+    if not lines:
+        return ""
+    left, right, top, bottom = 64, 64, 48, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    xs = [x for line in lines for x, _ in line.points]
+    x0, x1 = min(xs), max(xs)
+    x_span = (x1 - x0) or 1.0
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="graphlab-chart" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="sans-serif" font-size="12">',
+        f"<title>{html.escape(title)}</title>",
+        f'<text x="0" y="16" font-size="14" font-weight="bold">{html.escape(title)}</text>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+        'stroke="#d0d0d0"/>',
+        f'<text x="{left}" y="{height - 8}">{_axis(x0, x_span)} {html.escape(x_unit)}</text>',
+        f'<text x="{left + plot_w}" y="{height - 8}" text-anchor="end">'
+        f"{x1:.3g} {html.escape(x_unit)}</text>",
+    ]
+    for start, end in bands:
+        a = left + (max(start, x0) - x0) / x_span * plot_w
+        b = left + (min(end, x1) - x0) / x_span * plot_w
+        if b > a:
+            parts.append(
+                f'<rect x="{a:.1f}" y="{top}" width="{max(b - a, 1.0):.1f}" height="{plot_h}" '
+                'fill="#eeeeee"/>'
+            )
+    legend_x = 0
+    for index, line in enumerate(lines):
+        colour = PALETTE[index % len(PALETTE)]
+        ys = [y for _, y in line.points]
+        y0, y1 = min(ys), max(ys)
+        y_span = (y1 - y0) or 1.0
+        coords = " ".join(
+            f"{left + (x - x0) / x_span * plot_w:.1f},{top + plot_h - (y - y0) / y_span * plot_h:.1f}"
+            for x, y in line.points
+        )
+        parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.6"/>'
+        )
+        axis_x, anchor = (left - 4, "end") if index == 0 else (left + plot_w + 4, "start")
+        for value, y in ((y1, top + 10), (y0, top + plot_h)):
+            parts.append(
+                f'<text x="{axis_x}" y="{y}" text-anchor="{anchor}" fill="{colour}">'
+                f"{value:,.4g} {html.escape(line.unit)}".rstrip()
+                + "</text>"
+            )
+        parts.append(f'<rect x="{legend_x}" y="26" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="35">{html.escape(line.name)}</text>')
+        legend_x += 24 + 7 * len(line.name)
+    if bands and band_label:
+        parts.append(f'<rect x="{legend_x}" y="26" width="10" height="10" fill="#dddddd"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="35">{html.escape(band_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _axis(value: float, span: float) -> str:
+    """An axis end: ``0`` for a start a hair above zero (the first sample's clock)."""
+    return "0" if abs(value) < span * 1e-3 else f"{value:.3g}"

@@ -78,6 +78,16 @@ def format_time(seconds: float | None, figures: int = 3) -> str:
     return f"{format_significant(seconds / scale, figures)} {unit}"
 
 
+def format_bytes(size: int) -> str:
+    """``312 B``, ``56.7 KB``, ``45.0 MB``, ``1.2 GB`` (powers of 1024)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if abs(value) < 1024:
+            return f"{size} B" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} GB"
+
+
 def dim(d: int | None) -> str:
     """One dimension: ``28``, or ``None`` when unknown."""
     return "None" if d is None else str(d)

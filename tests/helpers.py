@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
+from graphlab.tracing.memory import FunctionMemory, MemoryReport, MemorySample
 from graphlab.tracing.records import (
     Cause,
     Change,
@@ -169,3 +170,21 @@ PRINT_MESSAGE = (
     "print() ran while tracing: it prints once per trace, not on every call. "
     "Use tf.print to print on every call."
 )
+
+
+def make_memory(verdict_growth: str = "retrace") -> MemoryReport:
+    """A memory record from numbers: RSS growing 4 MB a second for 10 s with a trace
+    every 0.1 s (``retrace``), the same growth without traces (``python``), or a
+    warm-up step and then flat (``stable``)."""
+    samples = []
+    for i in range(51):
+        t = i * 0.2
+        if verdict_growth == "stable":
+            rss, traces = (500.0 if t < 1 else 540.0), (2 if t >= 0.2 else 0)
+        else:
+            rss = 500.0 + 4.0 * t
+            traces = 2 * i if verdict_growth == "retrace" else 1
+        samples.append(MemorySample(t, rss, traces))
+    functions = (FunctionMemory("tf_cube", "train.py:8", 100, 100, 204_800, 400, 100),)
+    tracing = ((0.1, 10.0),) if verdict_growth == "retrace" else ()
+    return MemoryReport.of(tuple(samples), functions, 0.2, cost=0.012, tracing=tracing)

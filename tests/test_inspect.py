@@ -12,7 +12,7 @@ import graphlab
 from graphlab import examples
 from graphlab.graphs import export, inspection
 from graphlab.graphs import render as inspection_renderer
-from graphlab.graphs.records import INSPECT_SCHEMA, GraphSummary
+from graphlab.graphs.records import INSPECT_SCHEMA, GraphSummary, Inspection
 
 SCALAR = tf.TensorSpec([], tf.float32)
 
@@ -213,3 +213,28 @@ def test_xla_hlo_and_unsupported_op():
     assert error.value.unsupported_ops == ("AsString",)
     with pytest.raises(inspection.InspectError, match="unknown XLA stage"):
         graphlab.compiler_ir(examples.cube, tf.constant(1.0), stage="llvm")
+
+
+def test_the_size_of_cached_graphs_is_shown():
+    cube = tf.function(examples.cube)
+    for n in range(1, 21):  # a new shape every call: twenty cached graphs
+        cube(tf.zeros([n]))
+    result = graphlab.inspect(cube)
+    sizes = [s.graph_bytes for s in result.concrete_functions]
+    assert len(sizes) == 20 and all(size > 100 for size in sizes)
+    assert result.graph_bytes == sum(sizes)
+    header = str(result).splitlines()[0]
+    assert "20 concrete functions (" in header and " KB of graphs)" in header
+    data = result.to_dict()
+    assert data["graph_bytes"] == sum(sizes)
+    assert data["concrete_functions"][0]["graph_bytes"] == sizes[0]
+    assert Inspection.from_dict(data).graph_bytes == sum(sizes)
+    older = {
+        **data,
+        "concrete_functions": [
+            {k: v for k, v in c.items() if k != "graph_bytes"} for c in data["concrete_functions"]
+        ],
+    }
+    del older["graph_bytes"]
+    assert Inspection.from_dict(older).graph_bytes is None  # files from before still load
+    assert "of graphs" not in str(Inspection.from_dict(older))

@@ -29,6 +29,15 @@ def count_ops(graph: Any) -> int:
     return len(graph.get_operations()) + sum(len(b.node_defs) for b in function_bodies(graph))
 
 
+def graph_def_size(graph: Any) -> tuple[int, int]:
+    """``(bytes, nodes)`` of a graph serialized as a GraphDef, the bodies of nested
+    functions included (they are in its library): what ``graphlab.inspect`` and a
+    memory watch report as a graph's size. Public API (``Graph.as_graph_def``)."""
+    graph_def = graph.as_graph_def()
+    nodes = len(graph_def.node) + sum(len(f.node_def) for f in graph_def.library.function)
+    return graph_def.ByteSize(), nodes
+
+
 @dataclass(frozen=True, slots=True)
 class Body:
     """One function in a graph's library: its nodes and, when known, its FuncGraph."""

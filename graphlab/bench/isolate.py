@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from graphlab.bench import stats, worker
 from graphlab.bench.modes import DEFAULT_MODES, CompareError
+from graphlab.bench.peak import pooled_peaks
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 
@@ -113,7 +114,7 @@ def _pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
         retrace_causes=tuple(c for m in ms for c in m.retrace_causes),
         op_count=ms[0].op_count,
         stop_reason=f"{len(ms)} processes",
-        metadata=ms[0].metadata,
+        metadata=pooled_peaks(ms),
         block_rounds=tuple(r for m in ms for r in m.block_rounds) if interleaved else (),
         block_processes=processes,
     )

@@ -35,6 +35,7 @@ from typing import Any
 from graphlab import _display, _schema
 from graphlab._text import format_significant
 from graphlab.bench import pairing, stats
+from graphlab.bench.peak import peak_columns
 from graphlab.profiling.records import RowProfile
 
 COMPARISON_SCHEMA = "graphlab.comparison/3"
@@ -557,6 +558,7 @@ def _flat_row(comparison: Comparison, row: ComparisonRow, data: dict[str, Any]) 
         "parity": row.parity,
         "error": row.error,
         "notes": "; ".join(data.get("notes", [])),
+        **peak_columns(row.measurement.metadata if row.measurement is not None else {}),
     }
     if comparison.metadata.get("unit") == "training step":
         flat.update(_training_columns(comparison, row, data))

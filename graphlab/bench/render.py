@@ -26,7 +26,7 @@ from graphlab._text import (
     time_unit,
 )
 from graphlab._text import wrap as wrap_lines
-from graphlab.bench import stats
+from graphlab.bench import peak, stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
 from graphlab.profiling import render as profile_render
@@ -169,6 +169,7 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
     rows = table_rows(comparison)
     align = ["right" if h in _RIGHT else "left" for h in HEADERS]
     profiled = profiled_rows(comparison)
+    peaks = peak_memory_line(comparison)
     if fmt == "text":  # notes below the table, where they can run the whole width
         width = width or terminal_width()
         notes = [
@@ -181,16 +182,20 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         body = table(rows, HEADERS[:-1], "simple", align[:-1], width)
         if notes:
             body += "\n\nnotes:\n" + "\n".join(notes)
-        legend = _wrap(LEGEND, min(96, width or terminal_width()))
+        if peaks:
+            body += "\n\n" + "\n".join(wrap_lines(peaks, width, "  "))
+        legend = _wrap(LEGEND, min(96, width))
         extra = "\n" + profile_render.render_text(profiled) if profiled else ""
         return f"{_header(comparison)}\n\n{body}\n\n{legend}\n{extra}"
     if fmt == "md":
         body = table(rows, HEADERS, "github", align)
+        body += f"\n\n{peaks}" if peaks else ""
         header = _header(comparison).replace("\n", "  \n")
         extra = "\n" + profile_render.render_text(profiled, "md") if profiled else ""
         return f"{header}\n\n{body}\n\n{LEGEND}\n{extra}"
     if fmt == "html":
         body = table(rows, HEADERS, "html", align)
+        body += f"<p>{html.escape(peaks)}</p>" if peaks else ""
         header = html.escape(_header(comparison)).replace("\n", "<br>")
         return (
             f"<div class='graphlab-comparison'><p>{header}</p>{body}"
@@ -207,6 +212,29 @@ def profiled_rows(comparison: Comparison) -> list[profile_render.ProfiledRow]:
         for row in comparison.rows
         if row.measurement is not None and row.measurement.profile is not None
     ]
+
+
+def peak_memory_line(comparison: Comparison) -> str:
+    """``peak memory per mode (RSS rise while it ran, in-process): eager +1.2 MB, ...``;
+    empty when no row has the figures (older files, synthetic records)."""
+    several = len({row.function for row in comparison.rows}) > 1
+    rss, gpu, hows = [], [], {}
+    for row in comparison.rows:
+        metadata = row.measurement.metadata if row.measurement is not None else {}
+        name = f"{row.function}/{row.mode}" if several else row.mode
+        rise, device = peak.peak_rss_mb(metadata), peak.peak_gpu_mb(metadata)
+        if rise is not None:
+            rss.append(f"{name} +{rise:,.1f} MB")
+            hows[metadata.get(peak.PEAK_RSS_HOW_KEY, peak.IN_PROCESS)] = None
+        if device is not None:
+            gpu.append(f"{name} {device:,.1f} MB")
+    parts = []
+    if rss:
+        how = ", ".join(hows)
+        parts.append(f"peak memory per mode (RSS rise while it ran, {how}): " + ", ".join(rss))
+    if gpu:
+        parts.append("GPU peak (TensorFlow's allocator): " + ", ".join(gpu))
+    return "; ".join(parts)
 
 
 def render_page(comparison: Comparison) -> str:

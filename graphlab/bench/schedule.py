@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from graphlab.bench import stats
 from graphlab.bench.pairing import paired_ratios, per_round
+from graphlab.bench.peak import PeakTracker, gpu_probes, with_peak
 from graphlab.bench.records import Measurement
 from graphlab.bench.timer import Timer
 
@@ -46,11 +47,14 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
         recorder = Watch().start()
     samples: dict[int, list[tuple[float, int]]] = {}
     rounds: dict[int, list[int]] = {}
+    peaks = [PeakTracker() for _ in timers]  # each mode's peak memory, over its spans
+    gpu = gpu_probes()
     try:
         active = []
         for index, timer in enumerate(timers):
             try:
-                timer.warm_up(recorder)
+                with peaks[index].span(*gpu):
+                    timer.warm_up(recorder)
             except Exception as error:  # one failing mode must not hide the others
                 results[index] = error
                 continue
@@ -67,7 +71,8 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
             order = _rotated(active, round_, last)
             for index in order:
                 try:
-                    blocks = timers[index].block(recorder)
+                    with peaks[index].span(*gpu):
+                        blocks = timers[index].block(recorder)
                 except Exception as error:
                     results[index] = error
                     active.remove(index)
@@ -93,7 +98,8 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
     reason = f"{stop_reason}, {round_} rounds interleaved" if len(samples) > 1 else stop_reason
     for index in samples:
         if results[index] is None:
-            results[index] = timers[index].result(samples[index], reason, rounds[index])
+            result = timers[index].result(samples[index], reason, rounds[index])
+            results[index] = with_peak(result, peaks[index])
     return [r if r is not None else RuntimeError("not measured") for r in results]
 
 

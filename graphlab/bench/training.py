@@ -277,8 +277,7 @@ def bench_training_step(
         except Exception as error:  # one failing mode must not hide the others
             failed[mode] = describe_error(error)
     say(progress, f"timing {', '.join(timers)} interleaved ...")
-    _runtime.reset_peak_memory()
-    with recorder_quiet():
+    with recorder_quiet():  # each mode's peak memory comes with its measurement
         results = dict(zip(timers, interleave(list(timers.values()))))
     rows = []
     parity = Parity(check_losses(rtol, atol), first_label="reference")
@@ -291,9 +290,6 @@ def bench_training_step(
             row = ComparisonRow("train_step", mode, None, error=error)
         rows.append(row)
         say(progress, f"{mode}: {'done' if row.ok else row.error}")
-    peak = _runtime.peak_memory_bytes()
-    if peak is not None:  # the modes ran in turns: one peak for all of them
-        metadata["peak_memory_bytes"] = str(peak)
     return Comparison(tuple(rows), TF_VERSION, None, metadata)
 
 

@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from graphlab.bench.peak import measured_in_worker
+
 REQUEST = "request.json"
 RESULT = "result.json"
 
@@ -114,7 +116,7 @@ def measure(out_dir: str) -> None:
         call_kwargs=kwargs,
     )
     with open(os.path.join(out_dir, RESULT), "w", encoding="utf-8") as handle:
-        handle.write(comparison.to_json())
+        handle.write(measured_in_worker(comparison).to_json())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -53,6 +53,19 @@ def add_parser(sub: Any) -> None:
         help="let TensorFlow's generic 'N out of the last M calls triggered tf.function "
         "retracing' warning through (held back by default: graphlab explains each retrace)",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also sample the process's resident memory (RSS), count the graphs each "
+        "function keeps alive, and say whether memory grew and whether retracing is why",
+    )
+    parser.add_argument(
+        "--memory-interval",
+        type=float,
+        default=0.1,
+        metavar="SECONDS",
+        help="seconds between memory samples, with --memory (default: 0.1)",
+    )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     parser.add_argument("script", nargs="?", help="the Python script to run")
     parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for the program")
@@ -61,7 +74,7 @@ def add_parser(sub: Any) -> None:
 
 # Options of `watch` that take a value; everything after the script (or -m MODULE)
 # belongs to the user's program, as with `python script.py ...`.
-_WATCH_VALUE_OPTIONS = {"--format", "-o", "--output", "--max-events"}
+_WATCH_VALUE_OPTIONS = {"--format", "-o", "--output", "--max-events", "--memory-interval"}
 
 
 def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -100,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     if args.max_events < 1:
         raise UsageError(f"--max-events must be at least 1, got {args.max_events}")
+    if not args.memory_interval > 0:
+        raise UsageError(f"--memory-interval must be positive, got {args.memory_interval}")
 
     fmt = pick_format(args.output, args.format, FORMATS, "a trace report")
     check_writable(args.output, "-o")  # before the program runs, not after
@@ -135,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
             max_events_per_function=args.max_events,
             keep_tf_warning=args.keep_tf_warning,
             compiles=args.compiles,
+            memory=args.memory,
+            memory_interval=args.memory_interval,
             on_hard_exit=hard_exit,
         )
     report(result)

@@ -6,7 +6,9 @@ Records hold raw data and never know how they are shown (``str()`` and Jupyter a
 
 Schema history of ``graphlab.inspect`` JSON:
 
-* ``graphlab.inspect/1`` (2026-11-26): first version.
+* ``graphlab.inspect/1`` (2026-11-26): first version. 2026-11-30: the optional
+  ``graph_bytes`` (serialized size) of each concrete function and of all of them; files
+  without it still load.
 """
 
 from __future__ import annotations
@@ -163,6 +165,9 @@ class GraphSummary:
             ``flops_note``.
         flops_by_type: Op type -> FLOPs, most first (empty when ``flops`` is None).
         flops_note: Why ``flops`` is None, or which op types were not counted.
+        graph_bytes: The graph's size serialized as a GraphDef, nested bodies included;
+            None when unknown (files written before it was added). In memory a graph
+            takes several times this.
     """
 
     name: str
@@ -180,6 +185,7 @@ class GraphSummary:
     flops: int | None = None
     flops_by_type: tuple[tuple[str, int], ...] = ()
     flops_note: str = ""
+    graph_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if self.op_count_total < self.op_count:
@@ -214,6 +220,7 @@ class GraphSummary:
             "flops": self.flops,
             "flops_by_type": dict(self.flops_by_type),
             "flops_note": self.flops_note,
+            **({"graph_bytes": self.graph_bytes} if self.graph_bytes is not None else {}),
         }
 
     @classmethod
@@ -235,6 +242,7 @@ class GraphSummary:
             flops=data.get("flops"),
             flops_by_type=tuple(data.get("flops_by_type", {}).items()),
             flops_note=data.get("flops_note", ""),
+            graph_bytes=data.get("graph_bytes"),
         )
 
 
@@ -326,6 +334,15 @@ class Inspection:
     diffs: tuple[GraphDiff, ...] = ()
     tensorflow: str = ""
 
+    @property
+    def graph_bytes(self) -> int | None:
+        """What every concrete function's graph weighs serialized (None if unknown): a
+        function with a thousand cached graphs shows it here."""
+        sizes = [s.graph_bytes for s in self.concrete_functions]
+        if not sizes or any(size is None for size in sizes):
+            return None
+        return sum(size for size in sizes if size is not None)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``graphlab.inspect/1``; see docs/inspect.md)."""
         return {
@@ -337,6 +354,7 @@ class Inspection:
             "autograph_code": self.autograph_code,
             "concrete_functions": [summary.to_dict() for summary in self.concrete_functions],
             "diffs": [diff.to_dict() for diff in self.diffs],
+            **({"graph_bytes": self.graph_bytes} if self.graph_bytes is not None else {}),
         }
 
     @classmethod

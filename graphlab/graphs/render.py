@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from graphlab import _display, _html
 from graphlab._html import highlight
-from graphlab._text import dims, md_escape, table, terminal_width
+from graphlab._text import dims, format_bytes, md_escape, table, terminal_width
 from graphlab.graphs.records import Export, GraphSummary, Inspection
 
 FORMATS = ("text", "md", "json", "html")
@@ -70,9 +70,11 @@ def render(
 def _header(inspection: Inspection, md: bool) -> str:
     count = len(inspection.concrete_functions)
     noun = "concrete function" if count == 1 else "concrete functions"
+    size = inspection.graph_bytes
+    weight = f" ({format_bytes(size)} of graphs)" if size is not None else ""
     text = (
-        f"graphlab inspect: {inspection.function} ({inspection.defined_at}), {count} {noun}, "
-        f"TensorFlow {inspection.tensorflow}"
+        f"graphlab inspect: {inspection.function} ({inspection.defined_at}), {count:,} {noun}"
+        f"{weight}, TensorFlow {inspection.tensorflow}"
     )
     return f"# {md_escape(text)}" if md else text
 
@@ -85,6 +87,7 @@ def _summary(inspection: Inspection, md: bool, annotate: bool) -> str:
         lines.append(
             f"ops: {summary.op_count} top level, {summary.op_count_total} in total"
             + (f" ({nested} nested bodies)" if nested else "")
+            + (f"; graph {format_bytes(summary.graph_bytes)}" if summary.graph_bytes else "")
         )
         lines.append("op types: " + _counts(summary.ops_by_type, 8))
         if summary.flops is None or summary.flops:
@@ -255,12 +258,21 @@ def _html_view(inspection: Inspection) -> str:
             "?" if summary.flops is None else f"{summary.flops:,}",
             "; ".join(_control_flow(summary)) or "-",
             len(summary.captures),
+            format_bytes(summary.graph_bytes) if summary.graph_bytes is not None else "-",
         ]
         for index, summary in enumerate(inspection.concrete_functions, 1)
     ]
     headers = [
-        "#", "signature", "top level", "total", "op types", "FLOPs", "control flow", "captures"
-    ]  # fmt: skip
+        "#",
+        "signature",
+        "top level",
+        "total",
+        "op types",
+        "FLOPs",
+        "control flow",
+        "captures",
+        "graph",
+    ]
     parts = [
         f"<div class='graphlab-inspection'><p>{html.escape(_header(inspection, False))}</p>",
         table(rows, headers, "html"),

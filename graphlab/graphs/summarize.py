@@ -104,6 +104,7 @@ def summarize(concrete: Any, *, lines: bool = True) -> GraphSummary:
         flops=flops.total,
         flops_by_type=_sorted(flops.by_type),
         flops_note=flops.note,
+        graph_bytes=tf_graphs.graph_def_size(graph)[0],
     )
 
 

@@ -13,12 +13,12 @@ Two entry points share one recorder (:mod:`graphlab.tracing.recorder`):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import tensorflow as tf
@@ -31,6 +31,7 @@ from graphlab.profiling.records import Compilation
 from graphlab.profiling.session import Profile, ProfilerBusy
 from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
+from graphlab.tracing.sampler import DEFAULT_INTERVAL, MemoryMonitor
 
 logger = logging.getLogger("graphlab")
 
@@ -187,6 +188,10 @@ class Watch:
     a trace caused it) by running TensorFlow's profiler while the watch is active: it
     costs (every TensorFlow event is recorded), so it is off by default, and only one
     such watch can run at a time.
+    With ``memory=True`` it also samples the process's resident memory every
+    ``memory_interval`` seconds in a background thread and follows the concrete
+    functions each trace keeps alive; the report then says whether memory grew and
+    whether retracing is to blame (:mod:`graphlab.tracing.memory`).
     """
 
     def __init__(
@@ -195,12 +200,16 @@ class Watch:
         max_events_per_function: int = DEFAULT_MAX_EVENTS,
         keep_tf_warning: bool = False,
         compiles: bool = False,
+        memory: bool = False,
+        memory_interval: float = DEFAULT_INTERVAL,
     ):
         if max_events_per_function < 1:
             raise ValueError(
                 f"max_events_per_function must be at least 1, got {max_events_per_function}"
             )
-        self._log = Log(max_events_per_function)
+        self._memory = MemoryMonitor(memory_interval) if memory else None
+        on_add = self._memory.note_trace if self._memory is not None else None
+        self._log = Log(max_events_per_function, on_add)
         self._active = False
         self.keep_tf_warning = keep_tf_warning
         self.compiles = compiles
@@ -221,9 +230,13 @@ class Watch:
             tf_profiler.xla_call_listener = self._start_profile
         RECORDER.start(self)
         self._active = True
+        if self._memory is not None:
+            self._memory.start()
         return self
 
     def stop(self) -> Watch:
+        if self._memory is not None:
+            self._memory.stop()
         RECORDER.stop(self)
         self._active = False
         if self.compiles:
@@ -300,8 +313,12 @@ class Watch:
         return tuple(e.event for e in self._log.entries() if _belongs_to(e, fn))
 
     def report(self) -> TraceReport:
-        """Events and per-function summaries, ready for a renderer."""
-        return replace(report_of(self._log), compilations=self._compilations)
+        """Events and per-function summaries (and memory, if watched; XLA compilations,
+        if recorded), ready for a renderer."""
+        report = dataclasses.replace(report_of(self._log), compilations=self._compilations)
+        if self._memory is not None:
+            report = dataclasses.replace(report, memory=self._memory.report())
+        return report
 
     def _repr_html_(self) -> str:
         return self.report()._repr_html_()
@@ -353,12 +370,18 @@ def watch(
     max_events_per_function: int = DEFAULT_MAX_EVENTS,
     keep_tf_warning: bool = False,
     compiles: bool = False,
+    memory: bool = False,
+    memory_interval: float = DEFAULT_INTERVAL,
 ) -> Watch:
-    """Record every tf.function trace in the process; see :class:`Watch`."""
+    """Record every tf.function trace in the process; with ``memory=True`` also sample
+    resident memory and say whether retracing makes it grow; with ``compiles=True``
+    record XLA compilations. See :class:`Watch`."""
     return Watch(
         max_events_per_function=max_events_per_function,
         keep_tf_warning=keep_tf_warning,
         compiles=compiles,
+        memory=memory,
+        memory_interval=memory_interval,
     )
 
 

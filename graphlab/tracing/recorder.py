@@ -106,10 +106,11 @@ class _FunctionLog:
 class Log:
     """Events grouped per function (qualified name + definition site)."""
 
-    def __init__(self, max_events: int):
+    def __init__(self, max_events: int, on_add: Callable[[Entry], None] | None = None):
         self._max_events = max_events
         self._functions: dict[tuple[str, str], _FunctionLog] = {}
         self._lock = threading.Lock()
+        self._on_add = on_add  # told of each trace (a watch's memory monitor)
 
     def add(self, entry: Entry) -> None:
         key = (entry.event.qualname, entry.event.defined_at)
@@ -118,6 +119,8 @@ class Log:
             if log is None:
                 log = self._functions[key] = _FunctionLog(self._max_events)
             log.add(entry)
+        if self._on_add is not None:
+            self._on_add(entry)
 
     def entries(self) -> list[Entry]:
         with self._lock:

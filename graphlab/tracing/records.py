@@ -10,7 +10,9 @@ Schema history (the JSON written from these records):
 * ``graphlab.tracelog/2`` (2026-11-30): every event has ``side_effects`` (Python side
   effects that ran while it traced); the document has ``findings`` (stale captured
   values); the cause kind ``recursion``. Version 1 files still load (no effects, no
-  findings). Since 2026-11-30 (issue 12) a document may have ``compilations`` (every
+  findings). Later the same day, the optional ``memory`` (written by a watch with
+  ``memory=True``: RSS samples, the graphs each function kept, the verdict); documents
+  without it load as before. Also (issue 12) ``compilations`` (every
   XLA compilation, ``watch --compiles``) and ``compile_notes`` (derived from them); both
   are absent when compilations were not recorded.
 """
@@ -25,6 +27,7 @@ from graphlab import _display, _schema
 from graphlab._text import ordinal
 from graphlab.profiling.advice import CompileNote, notes
 from graphlab.profiling.records import Compilation
+from graphlab.tracing.memory import MemoryReport
 
 TRACELOG_SCHEMA = "graphlab.tracelog/2"
 #: Every tracelog version this code reads.
@@ -420,12 +423,15 @@ class TraceReport:
         findings: What was found looking at the whole recording (stale captures).
         compilations: Every XLA compilation while recording, when they were recorded
             (``Watch(compiles=True)``); None otherwise.
+        memory: Resident memory over the watch and the verdict on its growth, when the
+            watch had ``memory=True``; None otherwise (and absent from the JSON).
     """
 
     events: tuple[TraceEvent, ...]
     summaries: tuple[FunctionSummary, ...]
     tensorflow: str
     findings: tuple[Finding, ...] = ()
+    memory: MemoryReport | None = None
     compilations: tuple[Compilation, ...] | None = None
 
     @property
@@ -442,13 +448,16 @@ class TraceReport:
         return notes(self.compilations, jit)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "schema": TRACELOG_SCHEMA,
             "tensorflow": self.tensorflow,
             "events": [event.to_dict() for event in self.events],
             "summary": [summary.to_dict() for summary in self.summaries],
             "findings": [finding.to_dict() for finding in self.findings],
         } | self._compilations_dict()
+        if self.memory is not None:
+            data["memory"] = self.memory.to_dict()
+        return data
 
     def _compilations_dict(self) -> dict[str, Any]:
         if self.compilations is None:
@@ -473,6 +482,7 @@ class TraceReport:
                 if "compilations" in data
                 else None
             ),
+            memory=MemoryReport.from_dict(data["memory"]) if data.get("memory") else None,
         )
 
     def _repr_html_(self) -> str:

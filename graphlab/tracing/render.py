@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
 from graphlab._text import md_escape, plural, table, terminal_width, wrap
+from graphlab.tracing import render_memory
 from graphlab.tracing.records import Finding, FunctionSummary, SideEffect, TraceEvent, TraceReport
 
 FORMATS = ("text", "md", "json", "html")
@@ -37,9 +38,9 @@ def render(
         text = _text(summaries, events, report, width or terminal_width())
         return text + _compile_text(report, "text")
     if fmt == "md":
-        return _markdown(summaries, events, report.findings) + _compile_text(report, "md")
+        return _markdown(summaries, events, report) + _compile_text(report, "md")
     if fmt == "html":
-        fragment = _fragment(summaries, events, report.findings)
+        fragment = _fragment(summaries, events, report)
         return fragment.removesuffix("</div>") + _compile_html(report) + "</div>"
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
@@ -147,7 +148,10 @@ def _text(
     if not summaries:
         hidden = len(report.events)
         extra = f" ({hidden} TensorFlow-internal, shown with --include-internal)" if hidden else ""
-        return f"graphlab: no tf.function traces recorded{extra}.\n"
+        out = [f"graphlab: no tf.function traces recorded{extra}."]
+        if report.memory is not None:
+            out += render_memory.text_lines(report.memory)
+        return "\n".join(out) + "\n"
     total = sum(s.traces for s in summaries)
     actionable = sum(s.actionable_retraces for s in summaries)
     title = (
@@ -177,12 +181,15 @@ def _text(
     folded = sum(s.folded for s in summaries)
     if folded:
         out += ["", f"({folded} older events folded into the counts above)"]
+    if report.memory is not None:
+        out += render_memory.text_lines(report.memory)
     return "\n".join(out) + "\n"
 
 
 def _markdown(
-    summaries: list[FunctionSummary], events: list[TraceEvent], findings: tuple[Finding, ...]
+    summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport
 ) -> str:
+    findings = report.findings
     out = ["## Traces per function", ""]
     out.append(_table(_summary_rows(summaries), _SUMMARY_HEADERS, "github"))
     out += ["", "## Trace events", ""]
@@ -216,12 +223,15 @@ def _markdown(
             f"{md_escape(f.message)}"
             for f in findings
         ]
+    if report.memory is not None:
+        out += render_memory.markdown_lines(report.memory)
     return "\n".join(out).rstrip() + "\n"
 
 
 def _fragment(
-    summaries: list[FunctionSummary], events: list[TraceEvent], findings: tuple[Finding, ...]
+    summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport
 ) -> str:
+    findings = report.findings
     summary_table = _table(_summary_rows(summaries), _SUMMARY_HEADERS, "html")
     event_table = _table(_event_rows(events), _EVENT_HEADERS, "html")
     advice = "".join(
@@ -245,6 +255,8 @@ def _fragment(
     )
     if stale:
         advice += f"<h4>Stale values</h4><ul>{stale}</ul>"
+    if report.memory is not None:
+        advice += render_memory.fragment(report.memory)
     return (
         "<div class='graphlab-traces'><h4>Traces per function</h4>"
         f"{summary_table}{chart(events)}<h4>Trace events</h4>{event_table}{advice}</div>"
@@ -362,6 +374,8 @@ def render_page(report: TraceReport, *, include_internal: bool = False) -> str:
             "--include-internal)."
         )
     body = [f"<p class='summary{' bad' if avoidable else ''}'>{html.escape(sentence)}</p>"]
+    if not summaries and report.memory is not None:
+        body.append(render_memory.fragment(report.memory))
     if summaries:
         body.append(render(report, "html", include_internal=include_internal))
         body.append("<h2>Every trace and its cause</h2>")

@@ -80,10 +80,13 @@ def run_watched(
     max_events_per_function: int = 1000,
     keep_tf_warning: bool = False,
     compiles: bool = False,
+    memory: bool = False,
+    memory_interval: float = 0.1,
     on_hard_exit: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Run ``program`` with a :class:`graphlab.Watch` active and return its report
-    (with its XLA compilations when ``compiles``).
+    (with ``memory``, the watch samples resident memory too; with ``compiles``, it
+    records XLA compilations).
 
     ``on_hard_exit`` gets the result when the program ends the process with
     ``os._exit`` (which skips everything else), just before the process ends.
@@ -94,6 +97,8 @@ def run_watched(
         max_events_per_function=max_events_per_function,
         keep_tf_warning=keep_tf_warning,
         compiles=compiles,
+        memory=memory,
+        memory_interval=memory_interval,
     )
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     saved_main = sys.modules.get("__main__")

@@ -1,0 +1,156 @@
+"""Peak memory of a mode while it runs: the resident memory (RSS) the process gained at
+its highest point, on any machine, and the GPU allocator's peak where TensorFlow reports
+one.
+
+TensorFlow reports no allocator figures for the CPU, so the CPU figure is the process's
+own: before a mode runs, its RSS is read and its high-water mark reset
+(:func:`graphlab._memory.reset_peak_rss`); after, the high-water mark minus that RSS is
+what the mode needed at its peak (tensors, graphs, XLA's compiled code, allocator
+caches). Modes take turns (:func:`graphlab.bench.schedule.interleave`), so each of the
+mode's spans (its warm-up, each of its blocks) is measured that way and the largest
+counts; memory the allocator kept from another mode's block is reused, so a figure
+reads what the mode needed above what the process already held. How it was measured
+goes with the figure:
+
+* ``worker process``: the modes of one target ran in a fresh process (``--isolate``,
+  ``--processes N``), nothing before them but imports and setup;
+* ``in-process``: in the user's process, after whatever it ran before;
+* ``in-process, peak not resettable``: the OS did not let the high-water mark be reset;
+  the figure shows only how far the mode rose above every earlier peak of the process
+  (often 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from graphlab import _memory
+
+#: Measurement.metadata keys (metadata values are strings).
+PEAK_RSS_KEY = "peak_rss_increase_bytes"
+PEAK_RSS_HOW_KEY = "peak_rss_how"
+PEAK_GPU_KEY = "peak_memory_bytes"
+
+IN_PROCESS = "in-process"
+WORKER_PROCESS = "worker process"
+NOT_RESETTABLE = "in-process, peak not resettable"
+
+
+@dataclass(slots=True)
+class PeakTracker:
+    """The highest RSS increase over one or more spans of a mode's run (one span for a
+    mode timed in one go; one per block when modes take turns).
+
+    Attributes:
+        how: How the figure was measured (``in-process`` or ``worker process``).
+        increase: The largest increase seen so far, in bytes; None before any span or
+            where the OS does not tell.
+        resettable: False once resetting the high-water mark has failed.
+        gpu_peak: The GPU allocator's peak over the spans, where there is a GPU.
+    """
+
+    how: str = IN_PROCESS
+    increase: int | None = None
+    resettable: bool = True
+    gpu_peak: int | None = None
+
+    @contextmanager
+    def span(
+        self,
+        gpu_reset: Callable[[], None] | None = None,
+        gpu_peak: Callable[[], int | None] | None = None,
+    ) -> Iterator[None]:
+        """Measure the code in the block; ``gpu_reset`` / ``gpu_peak`` read the GPU's
+        allocator (:mod:`graphlab._runtime`) where the caller has TensorFlow."""
+        if gpu_reset is not None:
+            gpu_reset()
+        before = _memory.rss_bytes()
+        self.resettable = _memory.reset_peak_rss() and self.resettable
+        try:
+            yield
+        finally:
+            peak = _memory.peak_rss_bytes()
+            if before is not None and peak is not None:
+                rise = max(0, peak - before)
+                self.increase = rise if self.increase is None else max(self.increase, rise)
+            if gpu_peak is not None:
+                gpu = gpu_peak()
+                if gpu is not None:
+                    self.gpu_peak = gpu if self.gpu_peak is None else max(self.gpu_peak, gpu)
+
+    def metadata(self) -> dict[str, str]:
+        """What goes into a Measurement's metadata (nothing when nothing was measured)."""
+        found: dict[str, str] = {}
+        if self.increase is not None:
+            found[PEAK_RSS_KEY] = str(self.increase)
+            found[PEAK_RSS_HOW_KEY] = self.how if self.resettable else NOT_RESETTABLE
+        if self.gpu_peak is not None:
+            found[PEAK_GPU_KEY] = str(self.gpu_peak)
+        return found
+
+
+def gpu_probes() -> tuple[Callable[[], None] | None, Callable[[], int | None] | None]:
+    """The GPU allocator's reset and peak (:mod:`graphlab._runtime`) when TensorFlow is
+    already loaded; ``(None, None)`` otherwise (timing fake clocks needs no TensorFlow)."""
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        return None, None
+    from graphlab import _runtime
+
+    return _runtime.reset_peak_memory, _runtime.peak_memory_bytes
+
+
+def with_peak(measurement: Any, tracker: PeakTracker) -> Any:
+    """``measurement`` with the tracker's figures in its metadata."""
+    import dataclasses
+
+    extra = tracker.metadata()
+    if not extra:
+        return measurement
+    return dataclasses.replace(measurement, metadata={**measurement.metadata, **extra})
+
+
+def peak_columns(metadata: dict[str, str]) -> dict[str, Any]:
+    """A row's ``peak_rss_mb`` and ``peak_rss_how`` (``to_frame()``, CSV)."""
+    return {"peak_rss_mb": peak_rss_mb(metadata), "peak_rss_how": metadata.get(PEAK_RSS_HOW_KEY)}
+
+
+def peak_rss_mb(metadata: dict[str, str]) -> float | None:
+    """The CPU figure of a measurement's metadata, in MB."""
+    value = metadata.get(PEAK_RSS_KEY)
+    return int(value) / _memory.MB if value else None
+
+
+def peak_gpu_mb(metadata: dict[str, str]) -> float | None:
+    """The GPU figure of a measurement's metadata, in MB."""
+    value = metadata.get(PEAK_GPU_KEY)
+    return int(value) / _memory.MB if value else None
+
+
+def measured_in_worker(comparison: Any) -> Any:
+    """``comparison`` with its in-process peaks marked as taken in a fresh worker
+    process (the worker ran nothing but the target's modes)."""
+    import dataclasses
+
+    rows = []
+    for row in comparison.rows:
+        m = row.measurement
+        if m is not None and m.metadata.get(PEAK_RSS_HOW_KEY) == IN_PROCESS:
+            metadata = {**m.metadata, PEAK_RSS_HOW_KEY: WORKER_PROCESS}
+            row = dataclasses.replace(row, measurement=dataclasses.replace(m, metadata=metadata))
+        rows.append(row)
+    return dataclasses.replace(comparison, rows=tuple(rows))
+
+
+def pooled_peaks(measurements: Sequence[Any]) -> dict[str, str]:
+    """The first process's metadata with the largest peaks over all processes."""
+    metadata = dict(measurements[0].metadata)
+    for key in (PEAK_RSS_KEY, PEAK_GPU_KEY):
+        values = [int(m.metadata[key]) for m in measurements if m.metadata.get(key)]
+        if values:
+            metadata[key] = str(max(values))
+    return metadata
