@@ -29,6 +29,9 @@ def _leaves_no_trace():
     assert not leftover, f"a test left {len(leftover)} graphlab.watch() active"
     assert tf.config.functions_run_eagerly() == eager_before, "run_functions_eagerly changed"
     assert logger.level == level_before, "the graphlab logger's level changed"
+    from graphlab._tf import profiler
+
+    assert not profiler.probe_installed(), "the XLA call probe was left installed"
     import threading
 
     samplers = [t for t in threading.enumerate() if t.name == "graphlab-memory"]

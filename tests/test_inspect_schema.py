@@ -33,6 +33,9 @@ def make_inspection() -> Inspection:
         captures=(Capture("counter", "variable", (), "int32", True),),
         control_flow=(ControlFlowOp("while", "While", "add_10", (("body", 3), ("cond", 1))),),
         stateful_ops=(("AssignAddVariableOp", 1),),
+        flops=None,
+        flops_note="AddV2 'while/add' runs inside a tf.cond branch or a while body: how "
+        "often depends on run-time values",
     )
     return Inspection(
         function="add_10",
@@ -56,3 +59,5 @@ def test_json_matches_the_golden_file_of_schema_1():
     assert function["op_count_total"] == 9
     assert function["ops_by_type"]["AddV2"] == 2
     assert function["captures"][0]["name"] == "counter"
+    assert function["flops"] is None and function["flops_by_type"] == {}
+    assert "while body" in function["flops_note"]

@@ -99,6 +99,41 @@ def is_stateful(op_type: str) -> bool:
     return known
 
 
+class UnknownShape(ValueError):
+    """An op's FLOPs need a shape the graph does not know."""
+
+
+_FLOPS_REGISTRY_LOADED = False
+
+
+def op_flops(op: Any) -> int | None:
+    """FLOPs of one op by TensorFlow's own registry (the tfprof model analyzer's:
+    ``profiler/internal/flops_registry.py``, plus Conv2D, DepthwiseConv2dNative and
+    BiasAdd from ``nn_ops``): ``2*M*N*K`` for a MatMul, one per output element for
+    element-wise math, ``2*out*kh*kw*cin`` for a Conv2D. None for ops it has no entry
+    for (variables, reshapes, ... and some math: Relu, Exp, Tanh are not counted).
+
+    Raises :class:`UnknownShape` when a shape it needs is not fully known. Falls back
+    to None for every op if TensorFlow drops the registry."""
+    global _FLOPS_REGISTRY_LOADED
+    from tensorflow.python.framework import ops as tf_ops
+
+    if not _FLOPS_REGISTRY_LOADED:
+        try:
+            from tensorflow.python.profiler.internal import flops_registry  # noqa: F401
+        except ImportError:  # pragma: no cover - TF moved it
+            return None
+        _FLOPS_REGISTRY_LOADED = True
+    from tensorflow.python.util import deprecation
+
+    try:
+        with deprecation.silence():  # the registry reads shapes through a TF1 helper
+            stats = tf_ops.get_stats_for_node_def(op.graph, op.node_def, "flops")
+    except (ValueError, KeyError) as error:
+        raise UnknownShape(f"{op.type} {op.name!r}: {error}") from error
+    return None if stats.value is None else int(stats.value)
+
+
 def user_frame(op: Any, is_framework: Callable[[str], bool]) -> tuple[str, int, str] | None:
     """``(filename, lineno, function)`` of the innermost frame outside the framework in
     the stack that created ``op``, if that frame is inside the trace (some framework

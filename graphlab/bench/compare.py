@@ -22,6 +22,7 @@ from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 from graphlab.bench.schedule import interleave
 from graphlab.bench.timer import Timer
+from graphlab.profiling.calls import profiling_for
 
 __all__ = ["CompareError", "compare", "describe_error", "overhead_floor", "recorder_quiet"]
 
@@ -40,6 +41,8 @@ def compare(
     clock: Callable[[], float] = time.perf_counter,
     call_kwargs: Mapping[str, Any] | None = None,
     on_output: Callable[[ComparisonRow, list[Any]], None] | None = None,
+    profile: bool = False,
+    profile_dir: str | None = None,
     **kwargs: Any,
 ) -> Comparison:
     """Time ``fn(*args, **kwargs)`` in several modes and compare them.
@@ -68,6 +71,11 @@ def compare(
             here (``modes``, ``label``...).
         on_output: Called with each successful row and its first output as numpy
             arrays (isolated workers hand them to the parent for the parity check).
+        profile: Profile each row's first call (its phases) and, after timing, a few
+            steady-state calls (top ops, XLA compilations), and count its FLOPs; the
+            timed blocks are never profiled.
+        profile_dir: Keep the profiles there (``DIR/FUNCTION_MODE``, one TensorBoard run
+            each); None: read and removed.
         **kwargs: Keyword arguments for every call.
 
     Returns:
@@ -92,7 +100,9 @@ def compare(
         names = ", ".join(case.mode for case in group)
         say(progress, f"{function}: timing {names} interleaved ...")
         with recorder_quiet():
-            measured = _run_cases(group, args, kwargs, max_time, precision, clock, metadata)
+            measured = _run_cases(
+                group, args, kwargs, max_time, precision, clock, metadata, profile, profile_dir
+            )
         parity = output_parity(rtol, atol)
         for row, output in measured:
             if row.ok and output is not None:
@@ -130,6 +140,8 @@ def _run_cases(
     precision: float,
     clock: Callable[[], float],
     metadata: dict[str, str],
+    profile: bool = False,
+    profile_dir: str | None = None,
 ) -> list[tuple[ComparisonRow, list[Any] | None]]:
     """Build every mode of one function and time them interleaved
     (:func:`graphlab.bench.schedule.interleave`): each row with its first output."""
@@ -148,6 +160,16 @@ def _run_cases(
             max_time=max_time,
             precision=precision,
             metadata=metadata,
+            profile=profiling_for(
+                callable_,
+                args,
+                kwargs,
+                label=f"{case.function}_{case.mode}",
+                profile_dir=profile_dir,
+                trace_eager=case.mode == "eager",
+            )
+            if profile
+            else None,
         )
     results = dict(zip(timers, interleave(list(timers.values()))))
     rows: list[tuple[ComparisonRow, list[Any] | None]] = []

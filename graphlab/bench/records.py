@@ -17,7 +17,9 @@ Schema history of the JSON written from these records:
 * ``graphlab.comparison/3`` (2026-11-30): modes timed interleaved. Rows carry each
   block's round and worker process (``block_rounds``, ``block_processes``) and the
   speedup's basis: ``pairs``, ``processes``, ``schedule``, ``unstable`` (its reason in
-  the notes); the document its ``processes``. Versions 1 and 2 still load.
+  the notes); the document its ``processes``. Versions 1 and 2 still load. Since
+  2026-11-30 (issue 12) rows measured with ``--profile`` also carry the keys of
+  :class:`graphlab.profiling.records.RowProfile` (absent otherwise).
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
   live with the diff logic in :mod:`graphlab.bench.runs`.
 * ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON.
@@ -34,6 +36,7 @@ from graphlab import _display, _schema
 from graphlab._text import format_significant
 from graphlab.bench import pairing, stats
 from graphlab.bench.peak import peak_columns
+from graphlab.profiling.records import RowProfile
 
 COMPARISON_SCHEMA = "graphlab.comparison/3"
 #: Every comparison schema this graphlab reads.
@@ -72,6 +75,7 @@ class Measurement:
         block_rounds: Each block's round of an interleaved schedule (empty: timed
             alone); two modes' blocks of one round are neighbours in time.
         block_processes: Each block's worker process (empty: all in one).
+        profile: What ``--profile`` found (first call's phases, top ops, FLOPs).
     """
 
     label: str
@@ -87,6 +91,7 @@ class Measurement:
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
     block_rounds: tuple[int, ...] = ()
     block_processes: tuple[int, ...] = ()
+    profile: RowProfile | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("block_rounds", "block_processes"):
@@ -184,7 +189,7 @@ class Measurement:
             "block_rounds": list(self.block_rounds),
             "block_processes": list(self.block_processes),
             "metadata": dict(self.metadata),
-        }
+        } | (self.profile.to_dict(self.median) if self.profile is not None else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:
@@ -208,6 +213,7 @@ class Measurement:
             metadata=dict(data.get("metadata", {})),
             block_rounds=tuple(int(r) for r in data.get("block_rounds", ())),
             block_processes=tuple(int(p) for p in data.get("block_processes", ())),
+            profile=RowProfile.from_dict(data),
         )
 
     def __str__(self) -> str:
@@ -420,6 +426,7 @@ class Comparison:
         if m is not None and m.retraces:
             cause = m.retrace_causes[0] if m.retrace_causes else "cause unknown"
             notes.append(f"retraced {m.retraces}x while timing: {cause}")
+        notes += m.profile.notes() if m is not None and m.profile is not None else ()
         unstable = self.unstable(row)
         if unstable:
             notes.append(unstable)

@@ -29,6 +29,7 @@ from graphlab._text import wrap as wrap_lines
 from graphlab.bench import peak, stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
+from graphlab.profiling import render as profile_render
 
 FORMATS = ("text", "md", "json", "csv", "html")
 #: Formats of a run diff (``compare-runs --format``).
@@ -167,6 +168,7 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         return _csv(comparison)
     rows = table_rows(comparison)
     align = ["right" if h in _RIGHT else "left" for h in HEADERS]
+    profiled = profiled_rows(comparison)
     peaks = peak_memory_line(comparison)
     if fmt == "text":  # notes below the table, where they can run the whole width
         width = width or terminal_width()
@@ -183,21 +185,33 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         if peaks:
             body += "\n\n" + "\n".join(wrap_lines(peaks, width, "  "))
         legend = _wrap(LEGEND, min(96, width))
-        return f"{_header(comparison)}\n\n{body}\n\n{legend}\n"
+        extra = "\n" + profile_render.render_text(profiled) if profiled else ""
+        return f"{_header(comparison)}\n\n{body}\n\n{legend}\n{extra}"
     if fmt == "md":
         body = table(rows, HEADERS, "github", align)
         body += f"\n\n{peaks}" if peaks else ""
         header = _header(comparison).replace("\n", "  \n")
-        return f"{header}\n\n{body}\n\n{LEGEND}\n"
+        extra = "\n" + profile_render.render_text(profiled, "md") if profiled else ""
+        return f"{header}\n\n{body}\n\n{LEGEND}\n{extra}"
     if fmt == "html":
         body = table(rows, HEADERS, "html", align)
         body += f"<p>{html.escape(peaks)}</p>" if peaks else ""
         header = html.escape(_header(comparison)).replace("\n", "<br>")
         return (
             f"<div class='graphlab-comparison'><p>{header}</p>{body}"
-            f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}</div>\n"
+            f"<p><small>{html.escape(LEGEND)}</small></p>{charts(comparison)}"
+            f"{profile_render.render_html(profiled)}</div>\n"
         )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def profiled_rows(comparison: Comparison) -> list[profile_render.ProfiledRow]:
+    """``(function · mode, median, profile)`` of every row measured with ``--profile``."""
+    return [
+        (f"{row.function} · {row.mode}", row.measurement.median, row.measurement.profile)
+        for row in comparison.rows
+        if row.measurement is not None and row.measurement.profile is not None
+    ]
 
 
 def peak_memory_line(comparison: Comparison) -> str:

@@ -14,6 +14,8 @@ by default calls of one callable; Keras ``fit`` plugs in its step stamps
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import gc
 import itertools
 import math
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 
 from graphlab.bench import stats
 from graphlab.bench.records import Measurement
+from graphlab.profiling.calls import FirstCall, Profiling
 from graphlab.tracing.records import TraceEvent
 
 Clock = Callable[[], float]
@@ -80,6 +83,8 @@ class Timer:
         metadata: Extra facts to keep with the measurement (device, threads).
         source: Where samples come from instead of calls of ``stmt`` (then ``stmt``
             may be None).
+        profile: Profile the first call and, after timing, a few more blocks
+            (:class:`graphlab.profiling.calls.Profiling`); the timed blocks never are.
     """
 
     def __init__(
@@ -98,6 +103,7 @@ class Timer:
         record_traces: bool = True,
         metadata: dict[str, str] | None = None,
         source: SampleSource | None = None,
+        profile: Profiling | None = None,
     ) -> None:
         if source is None and not callable(stmt):
             raise TypeError(f"Timer needs a callable, got {type(stmt).__name__}")
@@ -122,6 +128,8 @@ class Timer:
         self.record_traces = record_traces
         self.metadata = dict(metadata or {})
         self.source: SampleSource = source or _Calls(self)
+        self.profile = profile
+        self._profiled_first: FirstCall | None = None
         #: The output of the first call, for parity checks (not kept in the record).
         self.first_output: Any = None
         # state between the phases (warm_up, block, result)
@@ -193,7 +201,12 @@ class Timer:
         """
         source = self.source
         mark = len(_user_events(watch))
-        self._first_call, output = source.first_call()
+        if self.profile is not None:
+            self._profiled_first = self.profile.first_call(source.first_call)
+            self._first_call = self._profiled_first.seconds
+            output = self._profiled_first.output
+        else:
+            self._first_call, output = source.first_call()
         self.first_output = output
         events = _user_events(watch)
         self._first_events = events[mark:]
@@ -230,7 +243,7 @@ class Timer:
         if self.sync is not None:
             metadata["sync"] = getattr(self.sync, "__name__", repr(self.sync)).lstrip("_")
         metadata.update(self.metadata)
-        return self.source.finish(
+        measurement = self.source.finish(
             Measurement(
                 label=self.label,
                 block_times=tuple(seconds for seconds, _ in samples),
@@ -243,6 +256,13 @@ class Timer:
                 block_rounds=tuple(rounds),
             )
         )
+        if self.profile is None:
+            return measurement
+        block = functools.partial(self._one_block, self.calls)
+        found = self.profile.row_profile(
+            self._profiled_first, block, measurement.median, measurement.first_call
+        )
+        return dataclasses.replace(measurement, profile=found)
 
     def measure(self) -> Measurement:
         """First call, second call, calibration, then timed blocks until precise: this

@@ -26,6 +26,7 @@ from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement
 from graphlab.bench.schedule import interleave
 from graphlab.bench.timer import Timer
+from graphlab.profiling.calls import profiling_for
 
 
 class TrainingSetupError(ValueError):
@@ -179,6 +180,8 @@ def bench_training_step(
     atol: float = 1e-5,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    profile: bool = False,
+    profile_dir: str | None = None,
 ) -> Any:
     """Time one training step in several modes, each built afresh from the factories.
 
@@ -209,6 +212,10 @@ def bench_training_step(
         atol: Absolute tolerance of the parity check.
         seed: Seeds Keras before each model is built.
         progress: Called with a short line as each mode starts and ends.
+        profile: Profile each mode's first step (its phases, XLA compilations) and,
+            after timing, a few more steps (top ops, compilations); FLOPs of the custom
+            step (see :func:`graphlab.compare`).
+        profile_dir: Keep the profiles there (``DIR/train_step_MODE``).
 
     Returns:
         A :class:`~graphlab.bench.records.Comparison` whose calls are training steps:
@@ -256,6 +263,8 @@ def bench_training_step(
         precision,
         check_steps,
         metadata,
+        profile,
+        profile_dir,
     )
     failed: dict[str, str] = {}
     timers: dict[str, Timer] = {}
@@ -370,6 +379,8 @@ class _Plan:
     precision: float
     check_steps: int
     metadata: dict[str, str]
+    profile: bool = False
+    profile_dir: str | None = None
 
     @property
     def sample(self) -> tuple[Any, Any]:
@@ -422,7 +433,7 @@ class _Plan:
         def one_step() -> Any:
             return step(*next(batches))
 
-        return self._timer(mode, one_step)
+        return self._timer(mode, one_step, graph=step)
 
     # -- Keras fit ---------------------------------------------------------------
     def _fit_losses(self, mode: str) -> list[float]:
@@ -445,8 +456,15 @@ class _Plan:
         # a fit() call is a block: the garbage Keras makes inside it counts
         return self._timer(mode, None, source=source, gc_between_blocks=False)
 
-    def _timer(self, mode: str, stmt: Callable[[], Any] | None, **options: Any) -> Timer:
-        """One mode's Timer: the one timing loop, interleaved with the other modes."""
+    def _timer(
+        self, mode: str, stmt: Callable[[], Any] | None, graph: Any = None, **options: Any
+    ) -> Timer:
+        """One mode's Timer: the one timing loop, interleaved with the other modes
+        (``graph``: the step whose FLOPs and op sources ``profile`` reports)."""
+        if self.profile:
+            options["profile"] = profiling_for(
+                graph, self.sample, {}, label=f"train_step_{mode}", profile_dir=self.profile_dir
+            )
         return Timer(
             stmt,
             label=f"train_step/{mode}",

@@ -103,6 +103,19 @@ def add_parser(sub: Any) -> None:
         metavar="INTRA,INTER",
         help="TensorFlow thread pools (0 = default); settable once per process",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile each mode's first call (tracing, graph optimization, XLA compile, "
+        "first run) and, after timing, a few steady-state calls (top ops by self time, "
+        "XLA compilations); count FLOPs per call. The timed blocks are not profiled",
+    )
+    parser.add_argument(
+        "--profile-dir",
+        metavar="DIR",
+        help="with --profile: keep the profiles in DIR/FUNCTION_MODE "
+        "(tensorboard --logdir DIR opens them in the profile plugin)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(handler=run)
 
@@ -134,6 +147,10 @@ def _check_bench_numbers(args: argparse.Namespace) -> None:
     check_finite(args.atol, "--atol")
     if args.processes < 1:
         raise UsageError(f"--processes must be >= 1, got {args.processes}")
+    if args.profile_dir and not args.profile:
+        args.profile = True  # a place to keep profiles asks for them
+    if args.profile and (args.isolate or args.processes > 1):
+        raise UsageError("--profile profiles in this process: drop --isolate / --processes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -212,6 +229,8 @@ def _bench_in_process(
             measure_floor=index == 0,
             progress=progress,
             call_kwargs=kwargs,
+            profile=args.profile,
+            profile_dir=args.profile_dir,
         )
         for index, (label, fn) in enumerate(functions)
     ]

@@ -42,6 +42,12 @@ def add_parser(sub: Any) -> None:
         help="events kept per function; older ones are folded into counts (default: 1000)",
     )
     parser.add_argument(
+        "--compiles",
+        action="store_true",
+        help="also record every XLA compilation (duration, input shapes, whether a trace "
+        "caused it) with TensorFlow's profiler, started once XLA is first used",
+    )
+    parser.add_argument(
         "--keep-tf-warning",
         action="store_true",
         help="let TensorFlow's generic 'N out of the last M calls triggered tf.function "
@@ -143,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
             target,
             max_events_per_function=args.max_events,
             keep_tf_warning=args.keep_tf_warning,
+            compiles=args.compiles,
             memory=args.memory,
             memory_interval=args.memory_interval,
             on_hard_exit=hard_exit,

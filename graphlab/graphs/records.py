@@ -110,6 +110,7 @@ class LineOps:
         source: The line's text, stripped.
         op_count: Ops it made.
         ops_by_type: Those ops by type, most frequent first.
+        flops: FLOPs of those ops per call (None when the graph's total is unknown).
     """
 
     location: str
@@ -117,6 +118,7 @@ class LineOps:
     source: str
     op_count: int
     ops_by_type: tuple[tuple[str, int], ...] = ()
+    flops: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +127,7 @@ class LineOps:
             "source": self.source,
             "op_count": self.op_count,
             "ops_by_type": dict(self.ops_by_type),
+            "flops": self.flops,
         }
 
     @classmethod
@@ -135,6 +138,7 @@ class LineOps:
             source=data["source"],
             op_count=int(data["op_count"]),
             ops_by_type=tuple(data.get("ops_by_type", {}).items()),
+            flops=data.get("flops"),
         )
 
 
@@ -155,6 +159,12 @@ class GraphSummary:
         captures: Captured variables and tensors.
         control_flow: Control-flow ops and nested calls, wherever they are.
         stateful_ops: Stateful op type -> count, nested bodies included.
+        flops: Floating-point operations per call, by TensorFlow's FLOP registry (the
+            tfprof analyzer's), nested calls included; None when it cannot be known
+            (shapes not fully known, work inside a cond or while), with the reason in
+            ``flops_note``.
+        flops_by_type: Op type -> FLOPs, most first (empty when ``flops`` is None).
+        flops_note: Why ``flops`` is None, or which op types were not counted.
         graph_bytes: The graph's size serialized as a GraphDef, nested bodies included;
             None when unknown (files written before it was added). In memory a graph
             takes several times this.
@@ -172,6 +182,9 @@ class GraphSummary:
     captures: tuple[Capture, ...] = ()
     control_flow: tuple[ControlFlowOp, ...] = ()
     stateful_ops: tuple[tuple[str, int], ...] = ()
+    flops: int | None = None
+    flops_by_type: tuple[tuple[str, int], ...] = ()
+    flops_note: str = ""
     graph_bytes: int | None = None
 
     def __post_init__(self) -> None:
@@ -204,6 +217,9 @@ class GraphSummary:
             "captures": [capture.to_dict() for capture in self.captures],
             "control_flow": [op.to_dict() for op in self.control_flow],
             "stateful_ops": dict(self.stateful_ops),
+            "flops": self.flops,
+            "flops_by_type": dict(self.flops_by_type),
+            "flops_note": self.flops_note,
             **({"graph_bytes": self.graph_bytes} if self.graph_bytes is not None else {}),
         }
 
@@ -223,6 +239,9 @@ class GraphSummary:
             captures=tuple(Capture.from_dict(c) for c in data.get("captures", ())),
             control_flow=tuple(ControlFlowOp.from_dict(op) for op in data.get("control_flow", ())),
             stateful_ops=tuple(data.get("stateful_ops", {}).items()),
+            flops=data.get("flops"),
+            flops_by_type=tuple(data.get("flops_by_type", {}).items()),
+            flops_note=data.get("flops_note", ""),
             graph_bytes=data.get("graph_bytes"),
         )
 

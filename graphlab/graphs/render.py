@@ -90,6 +90,8 @@ def _summary(inspection: Inspection, md: bool, annotate: bool) -> str:
             + (f"; graph {format_bytes(summary.graph_bytes)}" if summary.graph_bytes else "")
         )
         lines.append("op types: " + _counts(summary.ops_by_type, 8))
+        if summary.flops is None or summary.flops:
+            lines.append("FLOPs per call: " + flops_text(summary))
         if summary.control_flow:
             lines.append("control flow: " + "; ".join(_control_flow(summary)))
         if summary.captures:
@@ -112,6 +114,16 @@ def _summary(inspection: Inspection, md: bool, annotate: bool) -> str:
         prefix = f"diff #{diff_index} -> #{diff_index + 1}: "
         blocks.append(("- " if md else "") + prefix + diff.summary())
     return "\n\n".join(blocks)
+
+
+def flops_text(summary: GraphSummary) -> str:
+    """``149 (MatMul 120, Mul 15, Sum 14)`` or ``unknown: shapes not fully known ...``."""
+    if summary.flops is None:
+        return f"unknown: {summary.flops_note}"
+    text = f"{summary.flops:,}"
+    if summary.flops_by_type:
+        text += f" ({_counts(summary.flops_by_type, 5)})"
+    return text + (f"; {summary.flops_note}" if summary.flops_note else "")
 
 
 def _control_flow(summary: GraphSummary) -> list[str]:
@@ -154,11 +166,18 @@ def _lines(inspection: Inspection, md: bool, annotate: bool) -> str:
     blocks = []
     for index, summary in enumerate(inspection.concrete_functions, 1):
         rows = [
-            [line.location, line.op_count, _counts(line.ops_by_type, 4), line.source]
+            [
+                line.location,
+                line.op_count,
+                "?" if line.flops is None else line.flops,
+                _counts(line.ops_by_type, 4),
+                line.source,
+            ]
             for line in summary.lines
         ]
         title = f"Ops per source line of #{index} {summary.signature}"
-        blocks.append(_heading(title, md) + _table(rows, ["line", "ops", "op types", "source"], md))
+        headers = ["line", "ops", "FLOPs", "op types", "source"]
+        blocks.append(_heading(title, md) + _table(rows, headers, md))
     return "\n\n".join(blocks)
 
 
@@ -236,6 +255,7 @@ def _html_view(inspection: Inspection) -> str:
             summary.op_count,
             summary.op_count_total,
             _counts(summary.ops_by_type, 6),
+            "?" if summary.flops is None else f"{summary.flops:,}",
             "; ".join(_control_flow(summary)) or "-",
             len(summary.captures),
             format_bytes(summary.graph_bytes) if summary.graph_bytes is not None else "-",
@@ -248,6 +268,7 @@ def _html_view(inspection: Inspection) -> str:
         "top level",
         "total",
         "op types",
+        "FLOPs",
         "control flow",
         "captures",
         "graph",

@@ -18,6 +18,7 @@ from graphlab import _source, _tf
 from graphlab._text import dims
 from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import trace_types
+from graphlab.graphs.flops import count_flops
 from graphlab.graphs.records import Capture, ControlFlowOp, GraphDiff, GraphSummary, LineOps
 from graphlab.tracing.explain import render_type
 from graphlab.tracing.records import TraceEvent
@@ -64,11 +65,12 @@ def summarize(concrete: Any, *, lines: bool = True) -> GraphSummary:
     op_count_total = len(top_ops) + sum(body_sizes.values())
     assert op_count_total == tf_graphs.count_ops(graph)  # one definition of "total ops"
 
+    flops = count_flops(top_ops, bodies)
     locations = _Locator() if lines else None
     control_flow = []
     for op in top_ops:
         if locations is not None:
-            locations.add(op, op.type)
+            locations.add(op, op.type, flops.of(op))
         if op.type in CONTROL_FLOW_TYPES:
             control_flow.append(
                 _control_flow(op.name, op.type, op.node_def, "(top)", body_sizes, locations, op)
@@ -78,12 +80,12 @@ def summarize(concrete: Any, *, lines: bool = True) -> GraphSummary:
         for node in body.node_defs:
             op = ops_by_name.get(node.name)
             if locations is not None:
-                locations.add(op, node.op)
+                locations.add(op, node.op, flops.of(op) if op is not None else 0)
             if node.op in CONTROL_FLOW_TYPES:
                 control_flow.append(
                     _control_flow(node.name, node.op, node, body.name, body_sizes, locations, op)
                 )
-    line_ops = locations.result() if locations is not None else ()
+    line_ops = locations.result(flops.total is not None) if locations is not None else ()
 
     stateful = Counter({t: n for t, n in all_types.items() if tf_graphs.is_stateful(t)})
     return GraphSummary(
@@ -99,8 +101,28 @@ def summarize(concrete: Any, *, lines: bool = True) -> GraphSummary:
         captures=captures(concrete),
         control_flow=tuple(control_flow),
         stateful_ops=_sorted(stateful),
+        flops=flops.total,
+        flops_by_type=_sorted(flops.by_type),
+        flops_note=flops.note,
         graph_bytes=tf_graphs.graph_def_size(graph)[0],
     )
+
+
+def op_table(concrete: Any) -> dict[str, tuple[str, str]]:
+    """Op name -> ``(op type, file:line)`` for every op of a ConcreteFunction, nested
+    bodies included: how a profile's op events are traced back to the user's code."""
+    locations = _Locator()
+
+    def where(op: Any) -> str:
+        location = locations.locate(op)[0]
+        return "" if location == FRAMEWORK_LOCATION else location
+
+    graph = concrete.graph
+    found = {op.name: (op.type, where(op)) for op in graph.get_operations()}
+    for body in tf_graphs.function_bodies(graph):
+        for op in _ops_by_name(body.graph).values():
+            found.setdefault(op.name, (op.type, where(op)))
+    return found
 
 
 def op_histogram(concrete: Any) -> Counter[str]:
@@ -174,6 +196,7 @@ class _Locator:
         self._short: dict[str, str] = {}
         self._counts: dict[str, Counter[str]] = {}
         self._where: dict[str, tuple[str, str, int]] = {}
+        self._flops: Counter[str] = Counter()
 
     def _is_framework(self, filename: str) -> bool:
         known = self._framework.get(filename)
@@ -194,20 +217,25 @@ class _Locator:
             short = self._short[filename] = _source.short_path(filename)
         return f"{short}:{lineno}", function, filename, lineno
 
-    def add(self, op: Any, op_type: str) -> None:
+    def add(self, op: Any, op_type: str, flops: int = 0) -> None:
         location, function, filename, lineno = self.locate(op)
+        self._flops[location] += flops
         counts = self._counts.get(location)
         if counts is None:
             counts = self._counts[location] = Counter()
             self._where[location] = (function, filename, lineno)
         counts[op_type] += 1
 
-    def result(self) -> tuple[LineOps, ...]:
+    def result(self, with_flops: bool = True) -> tuple[LineOps, ...]:
+        """Rows per line; their FLOPs when the graph's total is known (they sum to it)."""
         rows = []
         for location, counts in self._counts.items():
             function, filename, lineno = self._where[location]
             source = linecache.getline(filename, lineno).strip() if filename else ""
-            rows.append(LineOps(location, function, source, sum(counts.values()), _sorted(counts)))
+            flops = self._flops[location] if with_flops else None
+            rows.append(
+                LineOps(location, function, source, sum(counts.values()), _sorted(counts), flops)
+            )
         framework_last = [r for r in rows if r.location != FRAMEWORK_LOCATION]
         framework_last.sort(key=lambda r: _location_key(r.location))
         framework_last += [r for r in rows if r.location == FRAMEWORK_LOCATION]

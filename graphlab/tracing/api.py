@@ -14,6 +14,8 @@ Two entry points share one recorder (:mod:`graphlab.tracing.recorder`):
 from __future__ import annotations
 
 import dataclasses
+import logging
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,9 +25,15 @@ import tensorflow as tf
 
 from graphlab._tf import PolymorphicFunction, hook
 from graphlab._tf import functions as tf_functions
+from graphlab._tf import profiler as tf_profiler
+from graphlab.profiling import xplane
+from graphlab.profiling.records import Compilation
+from graphlab.profiling.session import Profile, ProfilerBusy
 from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
 from graphlab.tracing.sampler import DEFAULT_INTERVAL, MemoryMonitor
+
+logger = logging.getLogger("graphlab")
 
 
 class RetraceError(AssertionError):
@@ -176,6 +184,10 @@ class Watch:
     tf.function retracing" warning is held back (graphlab explains the same retraces);
     ``keep_tf_warning=True`` lets it through.
 
+    ``compiles=True`` also records every XLA compilation (duration, input shapes, whether
+    a trace caused it) by running TensorFlow's profiler while the watch is active: it
+    costs (every TensorFlow event is recorded), so it is off by default, and only one
+    such watch can run at a time.
     With ``memory=True`` it also samples the process's resident memory every
     ``memory_interval`` seconds in a background thread and follows the concrete
     functions each trace keeps alive; the report then says whether memory grew and
@@ -187,6 +199,7 @@ class Watch:
         *,
         max_events_per_function: int = DEFAULT_MAX_EVENTS,
         keep_tf_warning: bool = False,
+        compiles: bool = False,
         memory: bool = False,
         memory_interval: float = DEFAULT_INTERVAL,
     ):
@@ -199,8 +212,22 @@ class Watch:
         self._log = Log(max_events_per_function, on_add)
         self._active = False
         self.keep_tf_warning = keep_tf_warning
+        self.compiles = compiles
+        self._profile: Profile | None = None
+        self._profile_lock = threading.Lock()
+        self._pending: dict[str, tuple[Any, ...]] = {}
+        self._profile_failed = False
+        self._compilations: tuple[Compilation, ...] | None = None
 
     def start(self) -> Watch:
+        if self.compiles:
+            if tf_profiler.xla_call_listener is not None or tf_profiler.profiler_running():
+                raise ProfilerBusy(
+                    "TensorFlow's profiler is already running in this process (another "
+                    "watch(compiles=True), bench --profile, or tf.profiler): one at a time"
+                )
+            tf_profiler.install_call_probe()
+            tf_profiler.xla_call_listener = self._start_profile
         RECORDER.start(self)
         self._active = True
         if self._memory is not None:
@@ -212,7 +239,52 @@ class Watch:
             self._memory.stop()
         RECORDER.stop(self)
         self._active = False
+        if self.compiles:
+            with self._profile_lock:
+                profile, self._profile = self._profile, None
+            events = profile.stop() if profile is not None else []
+            if tf_profiler.xla_call_listener == self._start_profile:
+                tf_profiler.xla_call_listener = None
+            tf_profiler.remove_call_probe()
+            if not self._profile_failed:
+                self._compilations = _compilations(events, self._log.entries(), self._pending)
         return self
+
+    def _record(self, entry: Entry) -> None:
+        """Keep a trace event; with ``compiles``, the first trace that asks for XLA
+        starts the profiler (nothing compiles before one: a program without XLA is not
+        profiled at all, and the cost starts with the first XLA function)."""
+        self._log.add(entry)
+        if not self.compiles or entry.event.context.get("jit_compile") != "True":
+            return
+        if self._start_profile():  # the call that traced is running: note its shapes
+            shapes = tf_profiler.current_call_shapes()
+            concrete = entry.event.concrete_function
+            function = concrete() if concrete is not None else None
+            if shapes is not None and function is not None:
+                self._pending[_name_of(function)] = xplane.parse_shapes(shapes)
+
+    def _start_profile(self) -> bool:
+        """Start the profiler unless it runs; True when this call started it. Before a
+        call of an XLA function (the call probe asks), or when one traces (inside
+        another graph, it is never called from Python)."""
+        with self._profile_lock:
+            if self._profile is not None or not self._active or self._profile_failed:
+                return False
+            profile = Profile(probe_calls=False, around=xplane.is_compilation)
+            try:
+                profile.start()
+            except ProfilerBusy:  # the program runs its own: never break it over a report
+                logger.warning("graphlab: the program's profiler is running: no compilations")
+                self._profile_failed = True
+                return False
+            self._profile = profile
+            return True
+
+    @property
+    def compilations(self) -> tuple[Compilation, ...] | None:
+        """XLA compilations seen (``compiles=True``, once stopped); None otherwise."""
+        return self._compilations
 
     @property
     def active(self) -> bool:
@@ -241,9 +313,9 @@ class Watch:
         return tuple(e.event for e in self._log.entries() if _belongs_to(e, fn))
 
     def report(self) -> TraceReport:
-        """Events and per-function summaries (and memory, if watched), ready for a
-        renderer."""
-        report = report_of(self._log)
+        """Events and per-function summaries (and memory, if watched; XLA compilations,
+        if recorded), ready for a renderer."""
+        report = dataclasses.replace(report_of(self._log), compilations=self._compilations)
         if self._memory is not None:
             report = dataclasses.replace(report, memory=self._memory.report())
         return report
@@ -254,6 +326,30 @@ class Watch:
     def __repr__(self) -> str:
         state = "active" if self._active else "stopped"
         return f"<graphlab.Watch {state}, {len(self.events)} traces>"
+
+
+def _compilations(
+    events: list[Any], entries: list[Entry], pending: dict[str, tuple[Any, ...]]
+) -> tuple[Compilation, ...]:
+    """The compilations in a profile, named as the watch's trace events name functions."""
+    names: dict[str, str] = {}
+    shapes: dict[str, tuple[Any, ...]] = {}
+    for entry in entries:
+        concrete = entry.event.concrete_function() if entry.event.concrete_function else None
+        if concrete is not None:
+            name = _name_of(concrete)
+            names[name] = entry.event.function
+            shapes[name] = tf_profiler.concrete_input_shapes(concrete)
+    found = xplane.compilations(
+        events, functions=names, traced_shapes=shapes, pending_shapes=pending, traced=set(names)
+    )
+    return tuple(found)
+
+
+def _name_of(concrete: Any) -> str:
+    """``__inference_f_12``: the name XLA's compilations carry."""
+    name = concrete.name
+    return name.decode() if isinstance(name, bytes) else str(name)
 
 
 def _belongs_to(entry: Entry, fn: Any) -> bool:
@@ -273,14 +369,17 @@ def watch(
     *,
     max_events_per_function: int = DEFAULT_MAX_EVENTS,
     keep_tf_warning: bool = False,
+    compiles: bool = False,
     memory: bool = False,
     memory_interval: float = DEFAULT_INTERVAL,
 ) -> Watch:
     """Record every tf.function trace in the process; with ``memory=True`` also sample
-    resident memory and say whether retracing makes it grow. See :class:`Watch`."""
+    resident memory and say whether retracing makes it grow; with ``compiles=True``
+    record XLA compilations. See :class:`Watch`."""
     return Watch(
         max_events_per_function=max_events_per_function,
         keep_tf_warning=keep_tf_warning,
+        compiles=compiles,
         memory=memory,
         memory_interval=memory_interval,
     )

@@ -340,7 +340,7 @@ class _Recorder:
         if recorded_owner is not None:
             recorded_owner._graphlab_log.add(entry)
         for watch in watches:
-            watch._log.add(entry)
+            watch._record(entry)
         self._log_event(event)
         return concrete
 

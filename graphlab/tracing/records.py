@@ -12,7 +12,9 @@ Schema history (the JSON written from these records):
   values); the cause kind ``recursion``. Version 1 files still load (no effects, no
   findings). Later the same day, the optional ``memory`` (written by a watch with
   ``memory=True``: RSS samples, the graphs each function kept, the verdict); documents
-  without it load as before.
+  without it load as before. Also (issue 12) ``compilations`` (every
+  XLA compilation, ``watch --compiles``) and ``compile_notes`` (derived from them); both
+  are absent when compilations were not recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 
 from graphlab import _display, _schema
 from graphlab._text import ordinal
+from graphlab.profiling.advice import CompileNote, notes
+from graphlab.profiling.records import Compilation
 from graphlab.tracing.memory import MemoryReport
 
 TRACELOG_SCHEMA = "graphlab.tracelog/2"
@@ -417,6 +421,8 @@ class TraceReport:
         summaries: One per function, in order of first trace.
         tensorflow: The TensorFlow version that produced them.
         findings: What was found looking at the whole recording (stale captures).
+        compilations: Every XLA compilation while recording, when they were recorded
+            (``Watch(compiles=True)``); None otherwise.
         memory: Resident memory over the watch and the verdict on its growth, when the
             watch had ``memory=True``; None otherwise (and absent from the JSON).
     """
@@ -426,6 +432,20 @@ class TraceReport:
     tensorflow: str
     findings: tuple[Finding, ...] = ()
     memory: MemoryReport | None = None
+    compilations: tuple[Compilation, ...] | None = None
+
+    @property
+    def compile_notes(self) -> tuple[CompileNote, ...]:
+        """Repeated compilations and functions that asked for XLA without getting it."""
+        if self.compilations is None:
+            return ()
+        jit: dict[str, bool] = {}
+        for event in self.events:
+            if not event.internal:
+                jit[event.function] = jit.get(event.function, False) or (
+                    event.context.get("jit_compile") == "True"
+                )
+        return notes(self.compilations, jit)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -434,10 +454,18 @@ class TraceReport:
             "events": [event.to_dict() for event in self.events],
             "summary": [summary.to_dict() for summary in self.summaries],
             "findings": [finding.to_dict() for finding in self.findings],
-        }
+        } | self._compilations_dict()
         if self.memory is not None:
             data["memory"] = self.memory.to_dict()
         return data
+
+    def _compilations_dict(self) -> dict[str, Any]:
+        if self.compilations is None:
+            return {}
+        return {
+            "compilations": [c.to_dict() for c in self.compilations],
+            "compile_notes": [note.to_dict() for note in self.compile_notes],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceReport:
@@ -449,6 +477,11 @@ class TraceReport:
             summaries=tuple(FunctionSummary.from_dict(s) for s in data["summary"]),
             tensorflow=data.get("tensorflow", ""),
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+            compilations=(
+                tuple(Compilation.from_dict(c) for c in data["compilations"])
+                if "compilations" in data
+                else None
+            ),
             memory=MemoryReport.from_dict(data["memory"]) if data.get("memory") else None,
         )
 

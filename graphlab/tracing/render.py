@@ -35,11 +35,13 @@ def render(
     summaries = [s for s in report.summaries if include_internal or not s.internal]
     events = [e for e in report.events if include_internal or not e.internal]
     if fmt == "text":
-        return _text(summaries, events, report, width or terminal_width())
+        text = _text(summaries, events, report, width or terminal_width())
+        return text + _compile_text(report, "text")
     if fmt == "md":
-        return _markdown(summaries, events, report)
+        return _markdown(summaries, events, report) + _compile_text(report, "md")
     if fmt == "html":
-        return _fragment(summaries, events, report)
+        fragment = _fragment(summaries, events, report)
+        return fragment.removesuffix("</div>") + _compile_html(report) + "</div>"
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -258,6 +260,63 @@ def _fragment(
     return (
         "<div class='graphlab-traces'><h4>Traces per function</h4>"
         f"{summary_table}{chart(events)}<h4>Trace events</h4>{event_table}{advice}</div>"
+    )
+
+
+_COMPILE_HEADERS = ["function", "input shapes", "ms", "after a trace"]
+
+
+def _compile_rows(report: TraceReport) -> list[list[object]]:
+    return [
+        [c.function, c.shapes_text(), f"{c.duration_ms:.1f}", _yes(c.after_trace)]
+        for c in report.compilations or ()
+    ]
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _compile_heading(report: TraceReport) -> str:
+    compilations = report.compilations or ()
+    if not compilations:
+        return "XLA compilations: none"
+    total_ms = sum(c.duration_ms for c in compilations)
+    untraced = sum(not c.after_trace for c in compilations)
+    return (
+        f"XLA compilations: {len(compilations)} ({total_ms:.0f} ms), {untraced} without a new trace"
+    )
+
+
+def _compile_text(report: TraceReport, fmt: str) -> str:
+    """The compilations section (``watch --compiles``); empty when not recorded."""
+    if report.compilations is None:
+        return ""
+    notes = report.compile_notes
+    if fmt == "md":
+        out = ["", "## XLA compilations", "", _compile_heading(report) + ".", ""]
+        if report.compilations:
+            out += [_table(_compile_rows(report), _COMPILE_HEADERS, "github"), ""]
+        out += [f"- **{n.function}**: {n.message}" for n in notes]
+        return "\n".join(out).rstrip() + "\n"
+    out = ["", _compile_heading(report)]
+    if report.compilations:
+        out += ["", _table(_compile_rows(report), _COMPILE_HEADERS, "simple")]
+    for note in notes:
+        out += ["", f"  {note.function}:", f"    {note.message}"]
+    return "\n".join(out) + "\n"
+
+
+def _compile_html(report: TraceReport) -> str:
+    if report.compilations is None:
+        return ""
+    rows = _table(_compile_rows(report), _COMPILE_HEADERS, "html") if report.compilations else ""
+    notes = "".join(
+        f"<li><b>{html.escape(n.function)}</b>: {html.escape(n.message)}</li>"
+        for n in report.compile_notes
+    )
+    return f"<h4>{html.escape(_compile_heading(report))}</h4>{rows}" + (
+        f"<ul>{notes}</ul>" if notes else ""
     )
 
 

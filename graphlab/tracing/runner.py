@@ -79,12 +79,14 @@ def run_watched(
     *,
     max_events_per_function: int = 1000,
     keep_tf_warning: bool = False,
+    compiles: bool = False,
     memory: bool = False,
     memory_interval: float = 0.1,
     on_hard_exit: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Run ``program`` with a :class:`graphlab.Watch` active and return its report
-    (with ``memory``, the watch samples resident memory too).
+    (with ``memory``, the watch samples resident memory too; with ``compiles``, it
+    records XLA compilations).
 
     ``on_hard_exit`` gets the result when the program ends the process with
     ``os._exit`` (which skips everything else), just before the process ends.
@@ -94,6 +96,7 @@ def run_watched(
     recorder = Watch(
         max_events_per_function=max_events_per_function,
         keep_tf_warning=keep_tf_warning,
+        compiles=compiles,
         memory=memory,
         memory_interval=memory_interval,
     )
