@@ -62,6 +62,20 @@ def test_steady_growth_while_tracing_is_retrace_growth():
     assert verdict.steady_growth_mb == pytest.approx(50) and verdict.traced_share == 1.0
 
 
+def test_a_leak_in_a_slice_the_machine_hardly_ran_is_still_growth():
+    # A busy machine stalls the program for one quarter of the second half: no growth
+    # (and no traces) there, a steady leak before and after it.
+    def rss(t):
+        return 500 + 10 * min(t, 6.4) + 10 * max(0.0, t - 7.6)
+
+    def traces(t):
+        return int(30 * min(t, 6.4) + 30 * max(0.0, t - 7.6))
+
+    verdict = classify(samples(rss, traces))
+    assert verdict.growing_slices == 3
+    assert verdict.verdict == "retrace_growth"
+
+
 def test_steady_growth_without_traces_is_not_blamed_on_tracing():
     verdict = classify(samples(lambda t: 500 + 10 * t, lambda t: 2))
     assert verdict.verdict == "growth_without_retraces" and verdict.steady_traces == 0
@@ -158,7 +172,7 @@ def test_rss_readings():
 # ---------------------------------------------------------------------------
 # Real TensorFlow
 
-BIG = np.ones(32 * 1024, np.float32)  # 128 KB, baked into every graph as a constant
+BIG = np.ones(64 * 1024, np.float32)  # 256 KB, baked into every graph as a constant
 
 
 def test_new_shapes_every_call_read_as_retrace_growth():
