@@ -21,7 +21,7 @@ from graphlab.bench.parity import output_parity
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 from graphlab.bench.schedule import interleave
-from graphlab.bench.timer import Timer
+from graphlab.bench.timer import Timer, frozen_heap
 from graphlab.profiling.calls import profiling_for
 
 __all__ = ["CompareError", "compare", "describe_error", "overhead_floor", "recorder_quiet"]
@@ -95,26 +95,27 @@ def compare(
 
     rows: list[ComparisonRow] = []
     metadata = _runtime.environment()
-    for function in dict.fromkeys(case.function for case in to_run):
-        group = [case for case in to_run if case.function == function]
-        names = ", ".join(case.mode for case in group)
-        say(progress, f"{function}: timing {names} interleaved ...")
-        with recorder_quiet():
-            measured = _run_cases(
-                group, args, kwargs, max_time, precision, clock, metadata, profile, profile_dir
-            )
-        parity = output_parity(rtol, atol)
-        for row, output in measured:
-            if row.ok and output is not None:
-                row = parity.apply(row, output)
-                if on_output is not None:
-                    on_output(row, output)
-            rows.append(row)
-            say(progress, progress_line(row))
     floor = None
-    if measure_floor and any(row.ok for row in rows):
-        say(progress, "overhead floor: timing ...")
-        floor = overhead_floor(max_time=min(max_time, 0.2), clock=clock)
+    with frozen_heap():  # one collection of TensorFlow's heap for every mode
+        for function in dict.fromkeys(case.function for case in to_run):
+            group = [case for case in to_run if case.function == function]
+            names = ", ".join(case.mode for case in group)
+            say(progress, f"{function}: timing {names} interleaved ...")
+            with recorder_quiet():
+                measured = _run_cases(
+                    group, args, kwargs, max_time, precision, clock, metadata, profile, profile_dir
+                )
+            parity = output_parity(rtol, atol)
+            for row, output in measured:
+                if row.ok and output is not None:
+                    row = parity.apply(row, output)
+                    if on_output is not None:
+                        on_output(row, output)
+                rows.append(row)
+                say(progress, progress_line(row))
+        if measure_floor and any(row.ok for row in rows):
+            say(progress, "overhead floor: timing ...")
+            floor = overhead_floor(max_time=min(max_time, 0.2), clock=clock)
     return Comparison(tuple(rows), TF_VERSION, floor, metadata)
 
 

@@ -17,7 +17,7 @@ from graphlab.bench import stats
 from graphlab.bench.pairing import paired_ratios, per_round
 from graphlab.bench.peak import PeakTracker, gpu_probes, with_peak
 from graphlab.bench.records import Measurement
-from graphlab.bench.timer import Timer
+from graphlab.bench.timer import Timer, frozen_heap
 
 #: Rounds before the precision may stop an interleaved schedule.
 MIN_ROUNDS = 10
@@ -38,6 +38,13 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
     """
     if not timers:
         return []
+    if not any(t.gc_between_blocks for t in timers):
+        return _interleave(timers, watch)
+    with frozen_heap():
+        return _interleave(timers, watch)
+
+
+def _interleave(timers: Sequence[Timer], watch: bool) -> list[Measurement | Exception]:
     clock = timers[0].clock
     results: list[Measurement | Exception | None] = [None] * len(timers)
     recorder = None
