@@ -238,3 +238,34 @@ def test_a_median_with_no_spread_is_not_shown_as_plus_minus_zero():
     assert _median_iqr(ComparisonRow("f", "eager", m)) == "5.668 ± <0.001 ms"
     one = Measurement("f/eager", (5.668e-3,), (1,))
     assert _median_iqr(ComparisonRow("f", "eager", one)) == "5.668 ms (1 block)"
+
+
+def test_the_plugin_summary_uses_the_paired_speedup_of_interleaved_modes():
+    """graph_benchmark(interleave=True) rows: the summary's speedup is the paired one
+    (median of neighbouring blocks' ratios) with its interval; rows of separate tests
+    keep the ratio of medians."""
+    from graphlab.bench.render_plugin import pivot
+
+    clock = FakeClock()
+    eager, graph = interleave(
+        [drifting_timer(EAGER_COST, clock, "eager"), drifting_timer(GRAPH_COST, clock, "graph")]
+    )
+    rows = [ComparisonRow("test_f", "eager", eager), ComparisonRow("test_f", "graph", graph)]
+    (row,) = pivot(rows)
+    paired = comparison_of(eager, graph).paired(ComparisonRow("f", "graph", graph))
+    assert row["graph_speedup"] == paired.value
+    assert row["graph_speedup"] == pytest.approx(5.0, rel=0.05)
+    low, high = row["graph_speedup_ci"]
+    assert low <= row["graph_speedup"] <= high
+    skewed = pivot(  # the same blocks without their rounds: ratio of medians, no interval
+        [
+            ComparisonRow(
+                "t", "eager", Measurement("t/eager", eager.block_times, eager.block_calls)
+            ),
+            ComparisonRow(
+                "t", "graph", Measurement("t/graph", graph.block_times, graph.block_calls)
+            ),
+        ]
+    )[0]
+    assert "graph_speedup_ci" not in skewed
+    assert skewed["graph_speedup"] == pytest.approx(eager.median / graph.median)

@@ -6,29 +6,32 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphlab._text import format_time, table
-from graphlab.bench.records import ComparisonRow
+from graphlab.bench.records import Comparison, ComparisonRow
 
 
 def pivot(results: Sequence[ComparisonRow], baseline: str = "eager") -> list[dict[str, Any]]:
     """Rows per test (``function`` of each row): each mode's median (us), first call
-    (ms) and speedup over ``baseline``; the ``graphlab.pytest/1`` JSON."""
+    (ms) and speedup over ``baseline``; the ``graphlab.pytest/1`` JSON.
+
+    The speedup is :meth:`Comparison.speedup`'s: from paired neighbouring blocks when the
+    test's modes were interleaved (``interleave=True``), with its 95% interval
+    (``{mode}_speedup_ci``), else the ratio of the separate tests' medians."""
     tests: dict[str, dict[str, ComparisonRow]] = {}
     for result in results:
         tests.setdefault(result.function, {})[result.mode] = result
     rows = []
     for test, modes in tests.items():
         row: dict[str, Any] = {"test": test}
-        base = modes.get(baseline)
-        base_median = base.measurement.median if base and base.measurement else None
+        comparison = Comparison(tuple(modes.values()), "", reference_mode=baseline)
         for mode, result in modes.items():
             m = result.measurement
             assert m is not None
             row[f"{mode}_median_us"] = m.median * 1e6
             row[f"{mode}_first_call_ms"] = (m.first_call or 0.0) * 1e3
             if mode != baseline:
-                row[f"{mode}_speedup"] = (
-                    base_median / m.median if base_median is not None and m.median > 0 else None
-                )
+                row[f"{mode}_speedup"] = comparison.speedup(result)
+                if comparison.paired(result) is not None:
+                    row[f"{mode}_speedup_ci"] = comparison.speedup_ci(result)
             if m.retraces:
                 row[f"{mode}_retraces_during_timing"] = m.retraces
         rows.append(row)
