@@ -115,7 +115,7 @@ def compare(
                 say(progress, progress_line(row))
         if measure_floor and any(row.ok for row in rows):
             say(progress, "overhead floor: timing ...")
-            floor = overhead_floor(max_time=min(max_time, 0.2), clock=clock)
+            floor = overhead_floor(max_time=min(max_time, 0.1), clock=clock)
     return Comparison(tuple(rows), TF_VERSION, floor, metadata)
 
 
