@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphlab.bench.peak import peak_columns
+from graphlab.distributed.records import Placement, scaling_efficiency
 
 
 def flat_row(comparison: Any, row: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +45,22 @@ def flat_row(comparison: Any, row: Any, data: dict[str, Any]) -> dict[str, Any]:
     }
     if comparison.metadata.get("unit") == "training step":
         flat.update(_training_columns(comparison, row, data))
+        if any(other.placement is not None for other in comparison.rows):
+            flat.update(_placement_columns(comparison, row))
     return flat
+
+
+def _placement_columns(comparison: Any, row: Any) -> dict[str, Any]:
+    """Workers, replicas, the spread across workers and the scaling efficiency (a row
+    without a placement ran on one device in one process)."""
+    placement = row.placement or Placement(1, 1)
+    return {
+        "workers": placement.workers,
+        "replicas": placement.replicas,
+        "strategy": placement.strategy,
+        "worker_spread": placement.spread,
+        "scaling_efficiency": scaling_efficiency(comparison.rows, row),
+    }
 
 
 def _training_columns(comparison: Any, row: Any, data: dict[str, Any]) -> dict[str, Any]:

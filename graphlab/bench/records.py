@@ -19,7 +19,9 @@ Schema history of the JSON written from these records:
   speedup's basis: ``pairs``, ``processes``, ``schedule``, ``unstable`` (its reason in
   the notes); the document its ``processes``. Versions 1 and 2 still load. Since
   2026-11-30 (issue 12) rows measured with ``--profile`` also carry the keys of
-  :class:`graphlab.profiling.records.RowProfile` (absent otherwise).
+  :class:`graphlab.profiling.records.RowProfile` (absent otherwise); since 2026-11-30
+  (issue 14) rows of a training step under a distribution strategy carry the keys of
+  :class:`graphlab.distributed.records.Placement` (absent otherwise).
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
   live with the diff logic in :mod:`graphlab.bench.runs`.
 * ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON.
@@ -36,6 +38,7 @@ from graphlab import _display, _schema
 from graphlab._text import format_significant
 from graphlab.bench import pairing, stats
 from graphlab.bench.frame import flat_row
+from graphlab.distributed.records import Placement, placement_notes
 from graphlab.profiling.records import RowProfile
 
 COMPARISON_SCHEMA = "graphlab.comparison/3"
@@ -271,6 +274,7 @@ class ComparisonRow:
         parity: ``ok``, ``mismatch: ...`` or empty for the reference row and rows
             that were not checked.
         parity_ok: True / False after a check, None when not checked.
+        placement: Workers and replicas under a distribution strategy (None: plain).
     """
 
     function: str
@@ -279,6 +283,7 @@ class ComparisonRow:
     error: str = ""
     parity: str = ""
     parity_ok: bool | None = None
+    placement: Placement | None = None
 
     def __post_init__(self) -> None:
         if (self.measurement is None) == (not self.error):
@@ -427,6 +432,7 @@ class Comparison:
             cause = m.retrace_causes[0] if m.retrace_causes else "cause unknown"
             notes.append(f"retraced {m.retraces}x while timing: {cause}")
         notes += m.profile.notes() if m is not None and m.profile is not None else ()
+        notes += placement_notes(self.rows, row)
         unstable = self.unstable(row)
         if unstable:
             notes.append(unstable)
@@ -462,6 +468,7 @@ class Comparison:
             data["parity_ok"] = row.parity_ok
             data["error"] = row.error
             data["notes"] = list(self.notes(row))
+            data.update(row.placement.to_dict() if row.placement is not None else {})
             rows.append(data)
         return {
             "schema": COMPARISON_SCHEMA,
@@ -498,6 +505,7 @@ class Comparison:
                     error=item.get("error", "") or ("" if measurement else "no data"),
                     parity=item.get("parity", ""),
                     parity_ok=item.get("parity_ok"),
+                    placement=Placement.from_dict(item),
                 )
             )
         floor_data = data.get("floor")
