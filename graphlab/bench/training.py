@@ -26,6 +26,7 @@ from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement
 from graphlab.bench.schedule import interleave
 from graphlab.bench.timer import Timer
+from graphlab.distributed import sync
 from graphlab.profiling.calls import profiling_for
 
 
@@ -296,7 +297,7 @@ def bench_training_step(
         replicas = strategy.num_replicas_in_sync
         metadata.update(
             {
-                "strategy": type(strategy).__name__,
+                "strategy": sync.strategy_name(strategy),
                 "replicas": str(replicas),
                 "per_replica_batch": str(batch_size // replicas),
             }
@@ -348,17 +349,13 @@ def bench_training_step(
         rows.append(row)
         say(progress, f"{mode}: {'done' if row.ok else row.error}")
     if strategy is not None:
-        from graphlab.distributed.sync import placed
-
-        rows = placed(rows, strategy, coordinator)
+        rows = sync.placed(rows, strategy, coordinator)
     return Comparison(tuple(rows), TF_VERSION, None, metadata)
 
 
 def _resolve_strategy(strategy: Any) -> tuple[Any, Any]:
     """The strategy (``"multi_worker"`` built from ``TF_CONFIG``) and, under a
     multi-worker one, the workers to agree with."""
-    from graphlab.distributed import sync
-
     if isinstance(strategy, str):
         if strategy != sync.MULTI_WORKER:
             raise TrainingSetupError(

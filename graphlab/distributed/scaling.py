@@ -126,6 +126,7 @@ def bench_workers(
                 "devices": workers,
                 "gpu": gpu,
                 "main_file": _main_file() if uses_main else None,
+                "sys_path": list(sys.path),  # where the parent found the factories
                 "payload": payload,
             }
             try:

@@ -67,6 +67,11 @@ def is_multi_worker(strategy: Any) -> bool:
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
+def strategy_name(strategy: Any) -> str:
+    """The public name (MultiWorkerMirroredStrategy is CollectiveAllReduceStrategy inside)."""
+    return "MultiWorkerMirroredStrategy" if is_multi_worker(strategy) else type(strategy).__name__
+
+
 class Workers:
     """The workers of one multi-worker strategy, as the timing loop sees them.
 
@@ -128,7 +133,7 @@ def placed(rows: Sequence[Any], strategy: Any, workers: Workers | None) -> list[
         placement = Placement(
             workers.count if workers is not None else 1,
             strategy.num_replicas_in_sync,
-            type(strategy).__name__,
+            strategy_name(strategy),
             by_rank if all(t > 0 for t in by_rank) else (),
         )
         placed_rows.append(dataclasses.replace(row, placement=placement))

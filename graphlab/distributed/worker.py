@@ -86,6 +86,7 @@ def work(scratch: str, rank: int) -> None:
     with open(os.path.join(scratch, launch.REQUEST), "rb") as handle:
         request = pickle.load(handle)
     strategy = _set_up_devices(request)
+    sys.path.extend(p for p in request.get("sys_path", []) if p not in sys.path)
     job = _Unpickler(request["payload"], request["main_file"]).load()
     from graphlab.bench.training import bench_training_step
 
