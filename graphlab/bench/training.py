@@ -160,6 +160,10 @@ def build_setup(
 CUSTOM_MODES = ("eager", "graph", "xla")
 FIT_MODES = ("fit_eager", "fit", "fit_xla", "fit_spe")
 TRAINING_MODES = CUSTOM_MODES + FIT_MODES
+#: Shortest timed block under a multi-worker strategy: each block starts after a barrier
+#: (an all-reduce, ~10 ms on loopback), and a one-step block would wait for every step
+#: to finish where a training loop lets the next one queue behind it.
+MULTI_WORKER_BLOCK_S = 0.1
 
 
 def bench_training_step(
@@ -333,6 +337,9 @@ def bench_training_step(
         if coordinator is not None and coordinator.any(mode in failed):  # all drop it
             failed.setdefault(mode, "failed in another worker")
             timers.pop(mode, None)
+    if coordinator is not None:  # blocks of several steps, pipelined as in a plain loop
+        for timer in timers.values():
+            timer.min_block_time = MULTI_WORKER_BLOCK_S
     say(progress, f"timing {', '.join(timers)} interleaved ...")
     with recorder_quiet():  # each mode's peak memory comes with its measurement
         measured = interleave(list(timers.values()), coordinator=coordinator)
