@@ -19,7 +19,9 @@ Schema history of the JSON written from these records:
   speedup's basis: ``pairs``, ``processes``, ``schedule``, ``unstable`` (its reason in
   the notes); the document its ``processes``. Versions 1 and 2 still load. Since
   2026-11-30 (issue 12) rows measured with ``--profile`` also carry the keys of
-  :class:`graphlab.profiling.records.RowProfile` (absent otherwise).
+  :class:`graphlab.profiling.records.RowProfile` (absent otherwise); since 2026-11-30
+  (issue 14) rows of a training step under a distribution strategy carry the keys of
+  :class:`graphlab.distributed.records.Placement` (absent otherwise).
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
   live with the diff logic in :mod:`graphlab.bench.runs`.
 * ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON.
@@ -35,7 +37,8 @@ from typing import Any
 from graphlab import _display, _schema
 from graphlab._text import format_significant
 from graphlab.bench import pairing, stats
-from graphlab.bench.peak import peak_columns
+from graphlab.bench.frame import flat_row
+from graphlab.distributed.records import Placement, placement_notes
 from graphlab.profiling.records import RowProfile
 
 COMPARISON_SCHEMA = "graphlab.comparison/3"
@@ -271,6 +274,7 @@ class ComparisonRow:
         parity: ``ok``, ``mismatch: ...`` or empty for the reference row and rows
             that were not checked.
         parity_ok: True / False after a check, None when not checked.
+        placement: Workers and replicas under a distribution strategy (None: plain).
     """
 
     function: str
@@ -279,6 +283,7 @@ class ComparisonRow:
     error: str = ""
     parity: str = ""
     parity_ok: bool | None = None
+    placement: Placement | None = None
 
     def __post_init__(self) -> None:
         if (self.measurement is None) == (not self.error):
@@ -427,6 +432,7 @@ class Comparison:
             cause = m.retrace_causes[0] if m.retrace_causes else "cause unknown"
             notes.append(f"retraced {m.retraces}x while timing: {cause}")
         notes += m.profile.notes() if m is not None and m.profile is not None else ()
+        notes += placement_notes(self.rows, row)
         unstable = self.unstable(row)
         if unstable:
             notes.append(unstable)
@@ -462,6 +468,7 @@ class Comparison:
             data["parity_ok"] = row.parity_ok
             data["error"] = row.error
             data["notes"] = list(self.notes(row))
+            data.update(row.placement.to_dict() if row.placement is not None else {})
             rows.append(data)
         return {
             "schema": COMPARISON_SCHEMA,
@@ -498,6 +505,7 @@ class Comparison:
                     error=item.get("error", "") or ("" if measurement else "no data"),
                     parity=item.get("parity", ""),
                     parity_ok=item.get("parity_ok"),
+                    placement=Placement.from_dict(item),
                 )
             )
         floor_data = data.get("floor")
@@ -512,7 +520,7 @@ class Comparison:
 
     def flat_rows(self) -> list[dict[str, Any]]:
         """One flat dict per row: the columns of :meth:`to_frame` and of the CSV."""
-        return [_flat_row(self, row, data) for row, data in zip(self.rows, self.to_dict()["rows"])]
+        return [flat_row(self, row, data) for row, data in zip(self.rows, self.to_dict()["rows"])]
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per function x mode (columns of :meth:`flat_rows`)."""
@@ -528,59 +536,6 @@ class Comparison:
 
     def __str__(self) -> str:
         return _display.render(self, "text")
-
-
-def _flat_row(comparison: Comparison, row: ComparisonRow, data: dict[str, Any]) -> dict[str, Any]:
-    ci = data.get("speedup_ci") or [None, None]
-    flat = {
-        "function": row.function,
-        "mode": row.mode,
-        "first_call_ms": data.get("first_call_ms"),
-        "second_call_ms": data.get("second_call_ms"),
-        "tracing_ms": data.get("tracing_ms"),
-        "median_us": data.get("median_us"),
-        "iqr_us": data.get("iqr_us"),
-        "min_us": data.get("min_us"),
-        "mean_us": data.get("mean_us"),
-        "ci_low_us": data.get("ci_low_us"),
-        "ci_high_us": data.get("ci_high_us"),
-        "rounds": data.get("rounds"),
-        "calls_per_block": data.get("calls_per_block"),
-        "speedup_vs_eager": data.get("speedup_vs_eager"),
-        "speedup_ci_low": ci[0],
-        "speedup_ci_high": ci[1],
-        "pairs": data.get("pairs"),
-        "processes": data.get("processes"),
-        "unstable": data.get("unstable"),
-        "break_even_calls": data.get("break_even_calls"),
-        "retraces": data.get("retraces"),
-        "op_count": data.get("op_count"),
-        "parity": row.parity,
-        "error": row.error,
-        "notes": "; ".join(data.get("notes", [])),
-        **peak_columns(row.measurement.metadata if row.measurement is not None else {}),
-    }
-    if comparison.metadata.get("unit") == "training step":
-        flat.update(_training_columns(comparison, row, data))
-    return flat
-
-
-def _training_columns(
-    comparison: Comparison, row: ComparisonRow, data: dict[str, Any]
-) -> dict[str, Any]:
-    """Per-step names and throughput for :func:`graphlab.bench_training_step`."""
-    median_us = data.get("median_us")
-    steps_per_s = 1e6 / median_us if median_us else None
-    batch = int(comparison.metadata.get("batch_size", "0") or 0)
-    shared = comparison.metadata.get("peak_memory_bytes")  # of modes timed in turns
-    peak = row.measurement.metadata.get("peak_memory_bytes", shared) if row.measurement else None
-    return {
-        "first_step_ms": data.get("first_call_ms"),
-        "median_step_us": median_us,
-        "steps_per_s": steps_per_s,
-        "examples_per_s": steps_per_s * batch if steps_per_s else None,
-        "peak_memory_mb": int(peak) / 2**20 if peak else None,
-    }
 
 
 def combine(*comparisons: Comparison) -> Comparison:

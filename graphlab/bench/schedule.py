@@ -12,6 +12,7 @@ their ratio cancels the machine's drift (:mod:`graphlab.bench.pairing`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from graphlab.bench import stats
 from graphlab.bench.pairing import paired_ratios, per_round
@@ -24,9 +25,26 @@ MIN_ROUNDS = 10
 #: Share of the budget an interleaved schedule spends before the precision may stop
 #: it: a run that sees only a moment of the machine cannot say how it varies.
 MIN_BUDGET_SHARE = 0.5
+#: Why a schedule stops, coded for workers that agree on it ("" goes on).
+STOP_REASONS = ("", "time budget", "max rounds", "precision")
 
 
-def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement | Exception]:
+class Coordinator(Protocol):
+    """Workers whose steps all-reduce together must run the same blocks of the same
+    timers: they agree on every decision (:class:`graphlab.distributed.sync.Workers`).
+
+    ``rank`` 0 is the chief, whose decisions all follow; ``all_sum`` adds each
+    worker's values, element by element, across workers (and waits for all of them).
+    """
+
+    rank: int
+
+    def all_sum(self, values: Sequence[float]) -> list[float]: ...
+
+
+def interleave(
+    timers: Sequence[Timer], watch: bool = True, coordinator: Coordinator | None = None
+) -> list[Measurement | Exception]:
     """Measure ``timers`` in alternating blocks; one result per timer, in order.
 
     The budget is the sum of the timers' ``max_time`` less the time their calibration
@@ -35,6 +53,10 @@ def interleave(timers: Sequence[Timer], watch: bool = True) -> list[Measurement 
     first (or a lone timer's per-call time) has IQR/median within its ``precision``.
     A timer that raises is dropped from the rotation and its result is the exception;
     the others go on.
+
+    With a ``coordinator``, the workers of one all-reduce agree: a timer that failed in
+    one worker is dropped in all, calibration and stopping follow the chief, and every
+    timed block starts after a barrier.
     """
     if not timers:
         return []
@@ -59,11 +81,16 @@ def _interleave(timers: Sequence[Timer], watch: bool) -> list[Measurement | Exce
     try:
         active = []
         for index, timer in enumerate(timers):
+            if coordinator is not None:
+                timer.agree = lambda wanted: int(_chief(coordinator, wanted))
             try:
                 with peaks[index].span(*gpu):
                     timer.warm_up(recorder)
             except Exception as error:  # one failing mode must not hide the others
                 results[index] = error
+            if coordinator is not None and coordinator.all_sum([results[index] is not None])[0]:
+                results[index] = results[index] or RuntimeError("failed in another worker")
+            if results[index] is not None:
                 continue
             active.append(index)
             samples[index], rounds[index] = [], []
@@ -78,6 +105,8 @@ def _interleave(timers: Sequence[Timer], watch: bool) -> list[Measurement | Exce
             order = _rotated(active, round_, last)
             for index in order:
                 try:
+                    if coordinator is not None:
+                        coordinator.all_sum([0.0])  # a barrier: blocks start together
                     with peaks[index].span(*gpu):
                         blocks = timers[index].block(recorder)
                 except Exception as error:
@@ -99,6 +128,10 @@ def _interleave(timers: Sequence[Timer], watch: bool) -> list[Measurement | Exce
                 and _precise(timers, active, samples, rounds)
             ):
                 stop_reason = "precision"
+            if coordinator is not None:
+                stop_reason = STOP_REASONS[
+                    int(_chief(coordinator, STOP_REASONS.index(stop_reason)))
+                ]
     finally:
         if recorder is not None:
             recorder.stop()
@@ -108,6 +141,11 @@ def _interleave(timers: Sequence[Timer], watch: bool) -> list[Measurement | Exce
             result = timers[index].result(samples[index], reason, rounds[index])
             results[index] = with_peak(result, peaks[index])
     return [r if r is not None else RuntimeError("not measured") for r in results]
+
+
+def _chief(coordinator: Coordinator, value: float) -> float:
+    """The chief's ``value``, in every worker."""
+    return coordinator.all_sum([value if coordinator.rank == 0 else 0.0])[0]
 
 
 def _rotated(active: list[int], round_: int, last: int) -> list[int]:

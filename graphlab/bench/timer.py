@@ -156,6 +156,9 @@ class Timer:
         self.metadata = dict(metadata or {})
         self.source: SampleSource = source or _Calls(self)
         self.profile = profile
+        #: Maps this process's decision (a count) to the one all workers follow: set by
+        #: :mod:`graphlab.distributed.sync` for steps that all-reduce across processes.
+        self.agree: Callable[[int], int] | None = None
         self._profiled_first: FirstCall | None = None
         #: The output of the first call, for parity checks (not kept in the record).
         self.first_output: Any = None
@@ -206,17 +209,23 @@ class Timer:
 
     def calibrate(self, target: float, deadline: float) -> int:
         """Grow the calls per block until a block lasts ``target`` seconds. The blocks
-        run here are warm-up and are thrown away."""
+        run here are warm-up and are thrown away. With ``agree`` set (workers of one
+        all-reduce must run the same steps), every next count is the agreed one."""
         calls = 1
         while True:
             elapsed, _ = self.time_block(calls)
             if elapsed >= target or self.clock() >= deadline:
-                return calls
-            if elapsed <= 0:
-                calls *= 10
+                wanted = 0  # done
+            elif elapsed <= 0:
+                wanted = calls * 10
             else:
                 wanted = math.ceil(calls * target / elapsed * 1.05)
-                calls = max(calls + 1, min(calls * 10, wanted))
+                wanted = max(calls + 1, min(calls * 10, wanted))
+            if self.agree is not None:
+                wanted = self.agree(wanted)
+            if not wanted:
+                return calls
+            calls = wanted
 
     # -- the measurement, in phases a scheduler can interleave --------------------
     def warm_up(self, watch: Any = None) -> None:

@@ -26,6 +26,7 @@ from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement
 from graphlab.bench.schedule import interleave
 from graphlab.bench.timer import Timer
+from graphlab.distributed import sync
 from graphlab.profiling.calls import profiling_for
 
 
@@ -159,6 +160,10 @@ def build_setup(
 CUSTOM_MODES = ("eager", "graph", "xla")
 FIT_MODES = ("fit_eager", "fit", "fit_xla", "fit_spe")
 TRAINING_MODES = CUSTOM_MODES + FIT_MODES
+#: Shortest timed block under a multi-worker strategy: each block starts after a barrier
+#: (an all-reduce, ~10 ms on loopback), and a one-step block would wait for every step
+#: to finish where a training loop lets the next one queue behind it.
+MULTI_WORKER_BLOCK_S = 0.1
 
 
 def bench_training_step(
@@ -182,6 +187,9 @@ def bench_training_step(
     progress: Callable[[str], None] | None = None,
     profile: bool = False,
     profile_dir: str | None = None,
+    workers: int | None = None,
+    layouts: Sequence[str] = ("single", "mirrored", "multi_worker"),
+    timeout: float | None = None,
 ) -> Any:
     """Time one training step in several modes, each built afresh from the factories.
 
@@ -200,6 +208,11 @@ def bench_training_step(
         metrics: Returns new Keras metrics, updated every step.
         strategy: A ``tf.distribute`` strategy: the step runs through ``strategy.run``
             under its scope, each replica on ``batch_size / replicas`` examples.
+            ``"multi_worker"``: a ``MultiWorkerMirroredStrategy`` over the cluster
+            ``TF_CONFIG`` names, used as it is (run this in every worker). Under a
+            multi-worker strategy the workers agree on every block they time, each
+            timed block starts after a barrier, and the rows are this worker's timing
+            with every worker's median (``worker_median_us``).
         steps_per_execution: For ``fit_spe``.
         fit_steps: Steps per ``fit()`` call in the ``fit`` modes (the data repeated).
             A callback stamps the end of each step and the steady state is the time
@@ -216,18 +229,59 @@ def bench_training_step(
             after timing, a few more steps (top ops, compilations); FLOPs of the custom
             step (see :func:`graphlab.compare`).
         profile_dir: Keep the profiles there (``DIR/train_step_MODE``).
+        workers: Start this many local worker processes (loopback ports, ``TF_CONFIG``
+            per worker) and measure a scaling table: ``layouts`` ``single`` (one device,
+            one process), ``mirrored`` (``MirroredStrategy`` over ``workers`` devices:
+            GPUs when there are enough, else logical CPU devices), ``multi_worker``
+            (``workers`` processes under ``MultiWorkerMirroredStrategy``), each in fresh
+            processes, one after the other. The factories must be importable by name
+            (module-level functions, or ``"module:function"`` texts); the error says so.
+        layouts: Which rows of the scaling table to measure (with ``workers``).
+        timeout: Seconds a layout's processes may run before they are killed and the
+            layout's rows report it (default: from the budget, several minutes).
 
     Returns:
         A :class:`~graphlab.bench.records.Comparison` whose calls are training steps:
         ``to_frame()`` has ``first_step_ms``, ``median_step_us``, ``steps_per_s``,
-        ``examples_per_s`` and ``speedup_vs_eager`` per mode.
+        ``examples_per_s`` and ``speedup_vs_eager`` per mode; under a strategy (and
+        with ``workers``) also ``workers``, ``replicas``, ``worker_spread`` and
+        ``scaling_efficiency``.
 
     Raises:
         TrainingSetupError: Bad arguments, named, before any timing starts.
     """
 
     modes = _check_modes(modes)
+    if workers is None:  # before any tensor: a multi-worker strategy comes first
+        strategy, coordinator = _resolve_strategy(strategy)
     x, y = _check_data(data, batch_size)
+    if workers is not None:
+        from graphlab.distributed import scaling
+
+        options = dict(steps_per_execution=steps_per_execution, fit_steps=fit_steps)
+        options.update(max_time=max_time, precision=precision, check_steps=check_steps)
+        options.update(rtol=rtol, atol=atol, seed=seed)
+        try:
+            return scaling.bench_workers(
+                workers,
+                dict(model_fn=model_fn, optimizer_fn=optimizer_fn, loss_fn=loss_fn),
+                (x.numpy(), y.numpy()),
+                batch_size,
+                modes,
+                metrics,
+                options,
+                layouts=layouts,
+                timeout=timeout,
+                progress=progress,
+                validate=lambda *f: _Factories(*f, seed, None).setup(
+                    (x[:batch_size], y[:batch_size])
+                ),
+                unsupported=[
+                    n for n, v in (("profile", profile or profile_dir), ("strategy", strategy)) if v
+                ],
+            )
+        except scaling.LayoutError as error:
+            raise TrainingSetupError(str(error)) from None
     if strategy is not None and batch_size % strategy.num_replicas_in_sync:
         raise TrainingSetupError(
             f"batch_size {batch_size} does not split over {strategy.num_replicas_in_sync} replicas"
@@ -247,11 +301,15 @@ def bench_training_step(
         replicas = strategy.num_replicas_in_sync
         metadata.update(
             {
-                "strategy": type(strategy).__name__,
+                "strategy": sync.strategy_name(strategy),
                 "replicas": str(replicas),
                 "per_replica_batch": str(batch_size // replicas),
             }
         )
+        if coordinator is not None:
+            if profile:
+                raise TrainingSetupError("profile is not supported under a multi-worker strategy")
+            metadata.update(workers=str(coordinator.count), rank=str(coordinator.rank))
     plan = _Plan(
         factories,
         x,
@@ -276,9 +334,16 @@ def bench_training_step(
                 losses[mode], timers[mode] = plan.losses(mode), plan.timer(mode)
         except Exception as error:  # one failing mode must not hide the others
             failed[mode] = describe_error(error)
+        if coordinator is not None and coordinator.any(mode in failed):  # all drop it
+            failed.setdefault(mode, "failed in another worker")
+            timers.pop(mode, None)
+    if coordinator is not None:  # blocks of several steps, pipelined as in a plain loop
+        for timer in timers.values():
+            timer.min_block_time = MULTI_WORKER_BLOCK_S
     say(progress, f"timing {', '.join(timers)} interleaved ...")
     with recorder_quiet():  # each mode's peak memory comes with its measurement
-        results = dict(zip(timers, interleave(list(timers.values()))))
+        measured = interleave(list(timers.values()), coordinator=coordinator)
+        results = dict(zip(timers, measured))
     rows = []
     parity = Parity(check_losses(rtol, atol), first_label="reference")
     for mode in modes:
@@ -290,7 +355,25 @@ def bench_training_step(
             row = ComparisonRow("train_step", mode, None, error=error)
         rows.append(row)
         say(progress, f"{mode}: {'done' if row.ok else row.error}")
+    if strategy is not None:
+        rows = sync.placed(rows, strategy, coordinator)
     return Comparison(tuple(rows), TF_VERSION, None, metadata)
+
+
+def _resolve_strategy(strategy: Any) -> tuple[Any, Any]:
+    """The strategy (``"multi_worker"`` built from ``TF_CONFIG``) and, under a
+    multi-worker one, the workers to agree with."""
+    if isinstance(strategy, str):
+        if strategy != sync.MULTI_WORKER:
+            raise TrainingSetupError(
+                f"strategy must be a tf.distribute strategy or {sync.MULTI_WORKER!r}, "
+                f"got {strategy!r}"
+            )
+        try:
+            strategy = sync.multi_worker_strategy()
+        except sync.ClusterError as error:
+            raise TrainingSetupError(str(error)) from None
+    return strategy, sync.coordinator_for(strategy)
 
 
 def _check_modes(modes: Sequence[str] | str) -> list[str]:

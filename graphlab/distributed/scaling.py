@@ -1,0 +1,235 @@
+"""The scaling table of ``bench_training_step(workers=N)``: one device, a
+``MirroredStrategy`` over N devices in one process, and N worker processes under
+``MultiWorkerMirroredStrategy``, each layout in fresh processes, one after the other.
+
+Factories travel to the workers by pickle, that is by name: module-level functions (a
+script's own included, imported there without running its ``__main__`` block), or
+``"module:function"`` texts. Lambdas, nested functions and a notebook's functions
+cannot; the error says what to do instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from graphlab.bench.progress import say
+from graphlab.bench.records import Comparison, ComparisonRow
+from graphlab.distributed import launch
+from graphlab.distributed.records import Placement
+
+LAYOUTS = ("single", "mirrored", "multi_worker")
+#: Seconds a layout's processes get to start (TensorFlow's import) before the budget.
+STARTUP_S = 120.0
+
+
+class LayoutError(ValueError):
+    """Bad arguments of a multi-worker run; the message says what to do."""
+
+
+def label(layout: str, workers: int) -> str:
+    """The function column of a layout's rows."""
+    return {
+        "single": "1 device",
+        "mirrored": f"{workers} devices",
+        "multi_worker": f"{workers} workers",
+    }[layout]
+
+
+def check_sendable(name: str, value: Any) -> None:
+    """Raise :class:`LayoutError` when ``value`` cannot reach a worker process."""
+    if value is None or isinstance(value, str):
+        return
+    qualname = getattr(value, "__qualname__", "") or ""
+    how = (
+        "define it with def at the top level of a module (a .py file; in a notebook, "
+        "one next to it that you import), or pass 'module:function'"
+    )
+    if "<lambda>" in qualname:
+        raise LayoutError(f"{name} is a lambda: worker processes import factories by name; {how}")
+    if "<locals>" in qualname:
+        raise LayoutError(
+            f"{name} ({qualname}) is defined inside a function: worker processes import "
+            f"factories by name; {how}"
+        )
+    if getattr(value, "__module__", None) == "__main__" and not _main_file():
+        raise LayoutError(
+            f"{name} ({qualname}) is defined in an interactive session or notebook, which "
+            f"worker processes cannot import; {how}"
+        )
+    try:
+        pickle.dumps(value)
+    except Exception as error:
+        raise LayoutError(f"{name} cannot be sent to worker processes ({error}); {how}") from None
+
+
+def _main_file() -> str | None:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path if path and path.endswith(".py") and os.path.exists(path) else None
+
+
+def bench_workers(
+    workers: int,
+    factories: dict[str, Any],
+    data: tuple[Any, Any],
+    batch_size: int,
+    modes: Sequence[str],
+    metrics: Any,
+    options: dict[str, Any],
+    *,
+    layouts: Sequence[str] = LAYOUTS,
+    timeout: float | None = None,
+    progress: Callable[[str], None] | None = None,
+    validate: Callable[..., Any] | None = None,
+    unsupported: Sequence[str] = (),
+) -> Comparison:
+    """Measure the scaling table; see :func:`graphlab.bench_training_step`."""
+    layouts = _check(workers, layouts, batch_size, timeout, unsupported)
+    for name, value in {**factories, "metrics": metrics}.items():
+        check_sendable(name, value)
+    if validate is not None:  # bad factories or data: named here, before any process
+        validate(
+            *(_load(factories[n]) for n in ("model_fn", "optimizer_fn", "loss_fn")), _load(metrics)
+        )
+    job = {
+        "factories": factories,
+        "metrics": metrics,
+        "data": data,
+        "batch_size": batch_size,
+        "modes": list(modes),
+        "options": options,
+    }
+    payload = pickle.dumps(job)
+    uses_main = any(getattr(v, "__module__", None) == "__main__" for v in job_values(job))
+    gpu = _gpus() >= workers
+    if timeout is None:
+        timeout = STARTUP_S + len(modes) * (30 + 3 * float(options.get("max_time", 1.0)))
+    rows: list[ComparisonRow] = []
+    metadata: dict[str, str] = {}
+    tensorflow = ""
+    with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
+        for layout in layouts:
+            name = label(layout, workers)
+            count = workers if layout == "multi_worker" else 1
+            say(progress, f"{name}: starting {count} process(es) ...")
+            directory = os.path.join(scratch, layout)
+            os.makedirs(directory)
+            request = {
+                "layout": layout,
+                "devices": workers,
+                "gpu": gpu,
+                "main_file": _main_file() if uses_main else None,
+                "sys_path": list(sys.path),  # where the parent found the factories
+                "payload": payload,
+            }
+            try:
+                text = launch.run_workers(directory, request, _envs(layout, workers, gpu), timeout)
+            except launch.WorkerError as error:
+                placement = _placement(layout, workers)
+                rows += [
+                    ComparisonRow(name, m, None, error=str(error), placement=placement)
+                    for m in modes
+                ]
+                say(progress, f"{name}: failed: {str(error).splitlines()[0]}")
+                continue
+            comparison = Comparison.from_dict(json.loads(text))
+            tensorflow = tensorflow or comparison.tensorflow
+            if not metadata:
+                metadata = _shared(comparison.metadata)
+            for row in comparison.rows:
+                rows.append(
+                    dataclasses.replace(
+                        row, function=name, placement=row.placement or _placement(layout, workers)
+                    )
+                )
+            say(progress, f"{name}: done")
+    metadata = metadata or {"unit": "training step", "batch_size": str(batch_size)}
+    metadata["layouts"] = ", ".join(label(layout, workers) for layout in layouts)
+    metadata["device_kind"] = "GPU" if gpu else "CPU"
+    return Comparison(tuple(rows), tensorflow, None, metadata)
+
+
+def job_values(job: dict[str, Any]) -> list[Any]:
+    return [*job["factories"].values(), job["metrics"]]
+
+
+def _check(
+    workers: Any,
+    layouts: Sequence[str],
+    batch_size: int,
+    timeout: float | None,
+    unsupported: Sequence[str],
+) -> list[str]:
+    if os.environ.get(launch.WORKER_ENV):
+        raise LayoutError(
+            "bench_training_step(workers=N) was called inside one of its own worker "
+            "processes: the script that calls it runs there to find your factories. Put "
+            'the call under `if __name__ == "__main__":`'
+        )
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise LayoutError(f"workers must be a positive int, got {workers!r}")
+    if isinstance(layouts, str):
+        layouts = [layouts]
+    unknown = [layout for layout in layouts if layout not in LAYOUTS]
+    if unknown or not layouts:
+        raise LayoutError(f"layouts must be some of {', '.join(LAYOUTS)}, got {list(layouts)}")
+    if batch_size % workers:
+        raise LayoutError(f"batch_size {batch_size} does not split over {workers} workers")
+    if timeout is not None and not timeout > 0:
+        raise LayoutError(f"timeout must be > 0 seconds, got {timeout!r}")
+    if unsupported:
+        raise LayoutError(f"{', '.join(unsupported)} is not supported with workers=")
+    return list(dict.fromkeys(layouts))
+
+
+def _load(value: Any) -> Any:
+    if isinstance(value, str):
+        from graphlab import inputs
+
+        try:
+            return inputs.load_target(value)
+        except inputs.InputError as error:
+            raise LayoutError(str(error)) from None
+    return value
+
+
+def _gpus() -> int:
+    import tensorflow as tf
+
+    return len(tf.config.list_physical_devices("GPU"))
+
+
+def _envs(layout: str, workers: int, gpu: bool) -> list[dict[str, str]]:
+    """Each process's environment: the cluster, and the devices it may see."""
+    if layout != "multi_worker":
+        visible = ",".join(map(str, range(workers if layout == "mirrored" else 1)))
+        return [{"CUDA_VISIBLE_DEVICES": visible if gpu else ""}]
+    ports = launch.free_ports(workers)
+    return [
+        {
+            "TF_CONFIG": launch.tf_config(ports, rank),
+            "CUDA_VISIBLE_DEVICES": str(rank) if gpu else "",
+        }
+        for rank in range(workers)
+    ]
+
+
+def _placement(layout: str, workers: int) -> Placement:
+    if layout == "single":
+        return Placement(1, 1)
+    if layout == "mirrored":
+        return Placement(1, workers, "MirroredStrategy")
+    return Placement(workers, workers, "MultiWorkerMirroredStrategy")
+
+
+def _shared(metadata: dict[str, str]) -> dict[str, str]:
+    """The metadata every layout shares (not its strategy, replicas or rank)."""
+    per_layout = ("strategy", "replicas", "per_replica_batch", "workers", "rank")
+    return {k: v for k, v in metadata.items() if k not in per_layout}
