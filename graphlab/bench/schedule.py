@@ -61,12 +61,14 @@ def interleave(
     if not timers:
         return []
     if not any(t.gc_between_blocks for t in timers):
-        return _interleave(timers, watch)
+        return _interleave(timers, watch, coordinator)
     with frozen_heap():
-        return _interleave(timers, watch)
+        return _interleave(timers, watch, coordinator)
 
 
-def _interleave(timers: Sequence[Timer], watch: bool) -> list[Measurement | Exception]:
+def _interleave(
+    timers: Sequence[Timer], watch: bool, coordinator: Coordinator | None
+) -> list[Measurement | Exception]:
     clock = timers[0].clock
     results: list[Measurement | Exception | None] = [None] * len(timers)
     recorder = None
