@@ -29,6 +29,7 @@ from graphlab._tf import profiler as tf_profiler
 from graphlab.profiling import xplane
 from graphlab.profiling.records import Compilation
 from graphlab.profiling.session import Profile, ProfilerBusy
+from graphlab.tracing import ranks
 from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
 from graphlab.tracing.sampler import DEFAULT_INTERVAL, MemoryMonitor
@@ -192,6 +193,10 @@ class Watch:
     ``memory_interval`` seconds in a background thread and follows the concrete
     functions each trace keeps alive; the report then says whether memory grew and
     whether retracing is to blame (:mod:`graphlab.tracing.memory`).
+
+    The report carries the worker's ``rank`` (for ``graphlab merge-traces``): the one
+    given, else the one ``TF_CONFIG`` names (the chief is 0, workers follow it; see
+    :mod:`graphlab.tracing.ranks`), else None.
     """
 
     def __init__(
@@ -202,11 +207,13 @@ class Watch:
         compiles: bool = False,
         memory: bool = False,
         memory_interval: float = DEFAULT_INTERVAL,
+        rank: int | None = None,
     ):
         if max_events_per_function < 1:
             raise ValueError(
                 f"max_events_per_function must be at least 1, got {max_events_per_function}"
             )
+        self.worker = ranks.current(rank)  # a bad TF_CONFIG fails here, before any work
         self._memory = MemoryMonitor(memory_interval) if memory else None
         on_add = self._memory.note_trace if self._memory is not None else None
         self._log = Log(max_events_per_function, on_add)
@@ -315,7 +322,12 @@ class Watch:
     def report(self) -> TraceReport:
         """Events and per-function summaries (and memory, if watched; XLA compilations,
         if recorded), ready for a renderer."""
-        report = dataclasses.replace(report_of(self._log), compilations=self._compilations)
+        report = dataclasses.replace(
+            report_of(self._log),
+            compilations=self._compilations,
+            rank=self.worker.rank,
+            task=self.worker.task,
+        )
         if self._memory is not None:
             report = dataclasses.replace(report, memory=self._memory.report())
         return report
@@ -372,16 +384,19 @@ def watch(
     compiles: bool = False,
     memory: bool = False,
     memory_interval: float = DEFAULT_INTERVAL,
+    rank: int | None = None,
 ) -> Watch:
     """Record every tf.function trace in the process; with ``memory=True`` also sample
     resident memory and say whether retracing makes it grow; with ``compiles=True``
-    record XLA compilations. See :class:`Watch`."""
+    record XLA compilations; ``rank`` names the worker in a multi-worker job (default:
+    from ``TF_CONFIG``). See :class:`Watch`."""
     return Watch(
         max_events_per_function=max_events_per_function,
         keep_tf_warning=keep_tf_warning,
         compiles=compiles,
         memory=memory,
         memory_interval=memory_interval,
+        rank=rank,
     )
 
 
