@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -383,3 +384,61 @@ def test_many_ranks_fold_into_one_column():
     text = render_merge.render(merge_traces(reports), "text", width=200)
     assert "2 on ranks 0-4, 6-9; 3 on rank 5" in text
     assert ranks_text([0, 1, 3]) == "ranks 0, 1, 3" and ranks_text([4]) == "rank 4"
+
+
+# ---------------------------------------------------------------------------
+# A real MultiWorkerMirroredStrategy job: two workers on loopback under `watch`
+
+MULTI_WORKER = HERE / "data" / "multi_worker_script.py"
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@pytest.mark.slow
+def test_watch_under_multi_worker_mirrored_strategy_takes_ranks_from_tf_config(tmp_path):
+    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    base = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
+    command = [sys.executable, "-m", "graphlab", "watch", "-o", "mw-{rank}.json"]
+    processes = []
+    try:
+        for index in range(2):
+            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+            processes.append(
+                subprocess.Popen(
+                    [*command, str(MULTI_WORKER)],
+                    cwd=tmp_path,
+                    env={**base, "TF_CONFIG": json.dumps(config)},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        outputs = [p.communicate(timeout=240) for p in processes]
+    finally:  # a worker whose peer died waits for it forever: never leave one behind
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    for process, (_stdout, stderr) in zip(processes, outputs):
+        assert process.returncode == 0, stderr
+    finals = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    assert finals[0]["weight"] == finals[1]["weight"] != 1.0  # the gradients were all-reduced
+    docs = [json.loads((tmp_path / f"mw-{rank}.json").read_text()) for rank in (0, 1)]
+    assert [(d["rank"], d["task"]) for d in docs] == [(0, "worker:0"), (1, "worker:1")]
+    result = merge(tmp_path, "mw-1.json", "mw-0.json", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    steps = {f["function"]: f["traces_by_rank"] for f in data["functions"] if not f["internal"]}
+    assert steps["train_step"] == {"0": 1, "1": 1}
+    assert [(d["function"], d["traces_by_rank"]) for d in data["divergent"]] == [
+        ("preprocess", {"0": 1, "1": 2})
+    ]

@@ -2,9 +2,9 @@
 the functions whose traces differ between ranks.
 
 In a multi-worker job every worker runs the same step. A worker that traces again while
-the others do not holds every collective (the gradients' all-reduce) back until its new
-graph is built, and graphs that differ between workers may not even agree on their
-collectives. ``graphlab merge-traces`` puts the workers' reports side by side and flags
+the others do not keeps them waiting at the next collective (the gradients' all-reduce)
+until its new graph is built, and graphs that differ between workers may not even agree
+on their collectives. ``graphlab merge-traces`` puts the workers' reports side by side and flags
 those functions.
 
 Functions are matched across ranks by a stable name: qualified name (with the Keras role,

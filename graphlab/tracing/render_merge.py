@@ -18,9 +18,9 @@ MAX_RANK_COLUMNS = 8
 
 #: Why a divergence matters, said once above the list.
 _WHY = (
-    "a worker that traces while the others do not holds every collective (the gradients' "
-    "all-reduce) back until its graph is built. Under each function, the traces that not "
-    "every rank made"
+    "a worker that traces while the others do not keeps them waiting at the next "
+    "collective (the gradients' all-reduce) until its graph is built. Under each "
+    "function, the traces that not every rank made"
 )
 
 
