@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import re
 import socket
@@ -51,27 +52,39 @@ def worker_reports(tmp_path_factory):
             {**base, "TF_CONFIG": tf_config("worker", 2)},
         ),
     ]
-    processes = [
-        subprocess.Popen(
-            command,
-            cwd=folder,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for command, env in runs
-    ]
+    results = run_side_by_side(runs, folder)
+    for result in results:
+        assert result.returncode == 0, result.stderr
+    return folder, [(r.stdout, r.stderr) for r in results]
+
+
+def run_side_by_side(
+    runs: list[tuple[list[str], dict[str, str]]], cwd: Path, timeout: float = 300
+) -> list[subprocess.CompletedProcess[str]]:
+    """Start every ``(command, env)`` at once, wait for all, kill any left on a failure."""
+    processes: list[subprocess.Popen[str]] = []
     try:
-        outputs = [p.communicate(timeout=300) for p in processes]
-    finally:
-        for process in processes:  # leave nothing behind, even on a timeout
+        for command, env in runs:
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    cwd=cwd,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        outputs = [p.communicate(timeout=timeout) for p in processes]
+    finally:  # leave nothing behind, even on a timeout
+        for process in processes:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    for process, (_stdout, stderr) in zip(processes, outputs):
-        assert process.returncode == 0, stderr
-    return folder, outputs
+    return [
+        subprocess.CompletedProcess(p.args, p.returncode, out, err)
+        for p, (out, err) in zip(processes, outputs)
+    ]
 
 
 def merge(folder: Path, *names: str, entry: str = "module"):
@@ -191,8 +204,36 @@ def test_watch_refuses_a_bad_rank_before_running_the_program(tmp_path):
     script.write_text("raise SystemExit('the program ran')\n")
     error = bad(tmp_path, "watch", "--rank", "-1", str(script))
     assert "rank must be a whole number >= 0" in error
-    error = bad(tmp_path, "watch", "-o", "t-{rank}.json", str(script))
-    assert "t-{rank}.json has {rank} but this process has no rank: pass --rank N" in error
+    error = bad(tmp_path, "watch", "-o", str(tmp_path / "no" / "t-{rank}.json"), str(script))
+    assert "no such directory" in error
+
+
+SETS_ITS_OWN_TF_CONFIG = """
+import json, os, sys
+import tensorflow as tf
+if "--set" in sys.argv:  # as some programs do, before they build their strategy
+    cluster = {"chief": ["127.0.0.1:1"], "worker": ["127.0.0.1:2"]}
+    task = {"type": "worker", "index": 0}
+    os.environ["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": task})
+tf.function(lambda x: x + 1)(tf.constant(1))
+"""
+
+
+def test_rank_placeholder_is_filled_from_the_tf_config_the_program_set(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(SETS_ITS_OWN_TF_CONFIG)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
+    env.pop("TF_CONFIG", None)
+    watch = [sys.executable, "-m", "graphlab", "watch", "-o", "t-{rank}.json", str(script)]
+    with_rank, without = run_side_by_side([([*watch, "--set"], env), (watch, env)], tmp_path)
+    assert with_rank.returncode == 0, with_rank.stderr
+    data = json.loads((tmp_path / "t-1.json").read_text())  # worker 0 after the chief
+    assert (data["rank"], data["task"]) == (1, "worker:0")
+    # No rank at all: the program ran, so its report goes to stderr and its code is kept.
+    assert without.returncode == 0, without.stderr
+    assert "t-{rank}.json has {rank} but the process had no rank: pass --rank N" in without.stderr
+    assert '"schema": "graphlab.tracelog/2"' in without.stderr  # the JSON, on stderr
+    assert not (tmp_path / "t-{rank}.json").exists()
 
 
 def test_watch_refuses_a_malformed_tf_config(tmp_path):
@@ -252,11 +293,11 @@ def test_an_explicit_rank_wins_over_tf_config():
 def test_output_placeholder():
     assert ranks.fill_rank("out/traces-{rank}.json", 3) == "out/traces-3.json"
     assert ranks.fill_rank("traces.json", None) == "traces.json"
-    with pytest.raises(ValueError, match=r"has \{rank\} but this process has no rank"):
+    with pytest.raises(ValueError, match=r"has \{rank\} but the process had no rank"):
         ranks.fill_rank("traces-{rank}.json", None)
 
 
-def test_graphlab_watch_takes_a_rank(monkeypatch):
+def test_graphlab_watch_takes_a_rank(monkeypatch, caplog):
     import tensorflow as tf
 
     import graphlab
@@ -273,9 +314,12 @@ def test_graphlab_watch_takes_a_rank(monkeypatch):
         double(tf.constant([1.0]))
     assert (from_env.report().rank, from_env.report().task) == (1, "worker:0")
     assert (given.report().rank, given.report().task) == (7, "worker:0")
-    monkeypatch.setenv("TF_CONFIG", "{oops")
-    with pytest.raises(ValueError, match="TF_CONFIG is not valid JSON"):
-        graphlab.watch()
+    monkeypatch.setenv("TF_CONFIG", "{oops")  # a report is still made, without a rank
+    with graphlab.watch() as broken:
+        double(tf.constant([1.0, 2.0]))
+    with caplog.at_level(logging.WARNING, logger="graphlab"):
+        assert broken.report().rank is None
+    assert "no rank for this report: TF_CONFIG is not valid JSON" in caplog.text
     with pytest.raises(ValueError, match="rank must be"):
         graphlab.watch(rank=-2)
 
@@ -408,28 +452,15 @@ def test_watch_under_multi_worker_mirrored_strategy_takes_ranks_from_tf_config(t
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     base = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
     command = [sys.executable, "-m", "graphlab", "watch", "-o", "mw-{rank}.json"]
-    processes = []
-    try:
-        for index in range(2):
-            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-            processes.append(
-                subprocess.Popen(
-                    [*command, str(MULTI_WORKER)],
-                    cwd=tmp_path,
-                    env={**base, "TF_CONFIG": json.dumps(config)},
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
-        outputs = [p.communicate(timeout=240) for p in processes]
-    finally:  # a worker whose peer died waits for it forever: never leave one behind
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    for process, (_stdout, stderr) in zip(processes, outputs):
-        assert process.returncode == 0, stderr
+    runs = []
+    for index in range(2):
+        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        runs.append(([*command, str(MULTI_WORKER)], {**base, "TF_CONFIG": json.dumps(config)}))
+    # A worker whose peer died would wait for it forever: the helper kills what is left.
+    results = run_side_by_side(runs, tmp_path, timeout=240)
+    for result in results:
+        assert result.returncode == 0, result.stderr
+    outputs = [(r.stdout, r.stderr) for r in results]
     finals = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
     assert finals[0]["weight"] == finals[1]["weight"] != 1.0  # the gradients were all-reduced
     docs = [json.loads((tmp_path / f"mw-{rank}.json").read_text()) for rank in (0, 1)]

@@ -136,13 +136,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.memory_interval > 0:
         raise UsageError(f"--memory-interval must be positive, got {args.memory_interval}")
 
-    try:
-        worker = ranks.current(args.rank)
-        output = ranks.fill_rank(args.output, worker.rank) if args.output else None
+    try:  # a bad --rank or TF_CONFIG: before the program runs
+        ranks.current(args.rank)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    output = args.output  # {rank} is filled in from the report: the program may set TF_CONFIG
     fmt = pick_format(output, args.format, FORMATS, "a trace report")
-    check_writable(output, "-o")  # before the program runs, not after
+    check_writable(output.replace(ranks.RANK_PLACEHOLDER, "0") if output else None, "-o")
     stderr = sys.stderr  # the program may replace or close its own
 
     def report(result: runner.RunResult) -> None:
@@ -152,13 +152,14 @@ def run(args: argparse.Namespace) -> int:
             text = render.render(result.report, fmt, include_internal=args.include_internal)
         stream = _usable(stderr)
         try:
-            write_output(text, output, stream)
-        except UsageError as error:  # the program ran: keep its report and its exit code
+            path = ranks.fill_rank(output, result.report.rank) if output else None
+            write_output(text, path, stream)
+        except (UsageError, ValueError) as error:  # the program ran: keep its report and code
             print(f"graphlab watch: error: {error}; the report follows", file=stream)
             write_output(text, None, stream)
             return
-        if output:
-            print(f"graphlab: trace report written to {output}", file=stream)
+        if path:
+            print(f"graphlab: trace report written to {path}", file=stream)
 
     def hard_exit(result: runner.RunResult) -> None:
         print(
@@ -177,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
             compiles=args.compiles,
             memory=args.memory,
             memory_interval=args.memory_interval,
-            rank=worker.rank,
+            rank=args.rank,
             on_hard_exit=hard_exit,
         )
     report(result)

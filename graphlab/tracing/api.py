@@ -195,7 +195,8 @@ class Watch:
     whether retracing is to blame (:mod:`graphlab.tracing.memory`).
 
     The report carries the worker's ``rank`` (for ``graphlab merge-traces``): the one
-    given, else the one ``TF_CONFIG`` names (the chief is 0, workers follow it; see
+    given, else the one ``TF_CONFIG`` names when the report is made (a program may set
+    ``TF_CONFIG`` itself; the chief is 0, workers follow it; see
     :mod:`graphlab.tracing.ranks`), else None.
     """
 
@@ -213,7 +214,7 @@ class Watch:
             raise ValueError(
                 f"max_events_per_function must be at least 1, got {max_events_per_function}"
             )
-        self.worker = ranks.current(rank)  # a bad TF_CONFIG fails here, before any work
+        self._rank = ranks.check_rank(rank)
         self._memory = MemoryMonitor(memory_interval) if memory else None
         on_add = self._memory.note_trace if self._memory is not None else None
         self._log = Log(max_events_per_function, on_add)
@@ -289,6 +290,17 @@ class Watch:
             return True
 
     @property
+    def worker(self) -> ranks.Worker:
+        """This process's place in a multi-worker job: the rank given, else
+        ``TF_CONFIG``'s as it is now (unset or malformed: no rank, with a warning for
+        the latter; TensorFlow itself will say more)."""
+        try:
+            return ranks.current(self._rank)
+        except ValueError as error:
+            logger.warning("graphlab: no rank for this report: %s", error)
+            return ranks.Worker()
+
+    @property
     def compilations(self) -> tuple[Compilation, ...] | None:
         """XLA compilations seen (``compiles=True``, once stopped); None otherwise."""
         return self._compilations
@@ -322,11 +334,12 @@ class Watch:
     def report(self) -> TraceReport:
         """Events and per-function summaries (and memory, if watched; XLA compilations,
         if recorded), ready for a renderer."""
+        worker = self.worker
         report = dataclasses.replace(
             report_of(self._log),
             compilations=self._compilations,
-            rank=self.worker.rank,
-            task=self.worker.task,
+            rank=worker.rank,
+            task=worker.task,
         )
         if self._memory is not None:
             report = dataclasses.replace(report, memory=self._memory.report())

@@ -107,7 +107,7 @@ def fill_rank(path: str, rank: int | None) -> str:
         return path
     if rank is None:
         raise ValueError(
-            f"{path} has {RANK_PLACEHOLDER} but this process has no rank: pass --rank N "
+            f"{path} has {RANK_PLACEHOLDER} but the process had no rank: pass --rank N "
             "or run it with TF_CONFIG naming a chief or worker task"
         )
     return path.replace(RANK_PLACEHOLDER, str(rank))
