@@ -39,6 +39,7 @@ __all__ = [
     "inspect",
     "inspect_calls",
     "make_train_step",
+    "merge_traces",
     "no_retrace",
     "watch",
 ]
@@ -56,6 +57,7 @@ _LAZY = {
     "no_retrace": "graphlab.tracing.api",
     "TraceEvent": "graphlab.tracing.records",
     "TraceReport": "graphlab.tracing.records",
+    "merge_traces": "graphlab.tracing.merge",
     # benchmarks
     "compare": "graphlab.bench.compare",
     "compare_runs": "graphlab.bench.runs",

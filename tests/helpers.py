@@ -188,3 +188,42 @@ def make_memory(verdict_growth: str = "retrace") -> MemoryReport:
     functions = (FunctionMemory("tf_cube", "train.py:8", 100, 100, 204_800, 400, 100),)
     tracing = ((0.1, 10.0),) if verdict_growth == "retrace" else ()
     return MemoryReport.of(tuple(samples), functions, 0.2, cost=0.012, tracing=tracing)
+
+
+def make_worker_report(rank: int | None, *, retrace: str = "") -> TraceReport:
+    """:func:`make_report` as worker ``rank`` recorded it; ``retrace="shape"`` (or
+    ``"dtype"``) adds a third trace of ``tf_cube`` that only this worker made."""
+    import dataclasses
+
+    report = make_report()
+    task = f"worker:{rank}" if rank is not None else ""
+    if not retrace:
+        return dataclasses.replace(report, rank=rank, task=task)
+    first, second, internal = report.events
+    change = (
+        Change("x", "shape", "(2, 2)", "(3, 2)")
+        if retrace == "shape"
+        else Change("x", "dtype", "float32", "float64")
+    )
+    third = dataclasses.replace(
+        second,
+        call_site="train.py:17",
+        trace_index=3,
+        timestamp=1700000003.0,
+        cause=dataclasses.replace(second.cause, changes=(change,)),
+    )
+    cube, data = report.summaries
+    cube = dataclasses.replace(
+        cube,
+        traces=3,
+        actionable_retraces=2,
+        total_tracing=cube.total_tracing + third.duration,
+        last_cause=third.cause.summary(),
+    )
+    return dataclasses.replace(
+        report,
+        events=(first, second, third, internal),
+        summaries=(cube, data),
+        rank=rank,
+        task=task,
+    )

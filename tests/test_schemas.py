@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import make_report, synthetic
+from helpers import make_report, make_worker_report, synthetic
 
 from graphlab.bench.records import COMPARISON_SCHEMA, NO_MEASUREMENT, Comparison
 from graphlab.bench.runs import RUNDIFF_SCHEMA, RunDiff, diff_runs
 from graphlab.graphs.records import Inspection
+from graphlab.tracing.merge import MERGED_TRACES_SCHEMA, MergedTraces, merge_traces
 from graphlab.tracing.records import TraceReport
 
 DATA = Path(__file__).parent / "data"
@@ -96,6 +97,7 @@ def test_rundiff_matches_the_golden_file_and_loads_back():
         (Inspection, "inspect-1.json"),
         (Comparison, "comparison-3.json"),
         (RunDiff, "rundiff-1.json"),
+        (MergedTraces, "merged_traces-1.json"),
     ],
 )
 def test_every_record_loads_what_it_writes(record, file):
@@ -126,7 +128,7 @@ def test_loaded_records_render_as_the_originals():
     assert str(Comparison.from_dict(synthetic().to_dict())) == str(synthetic())
 
 
-@pytest.mark.parametrize("record", [TraceReport, Inspection, Comparison, RunDiff])
+@pytest.mark.parametrize("record", [TraceReport, Inspection, Comparison, RunDiff, MergedTraces])
 def test_loaders_refuse_other_documents(record):
     with pytest.raises(ValueError, match=r"not a graphlab .*schema 'graphlab\.pytest/1'"):
         record.from_dict({"schema": "graphlab.pytest/1"})
@@ -150,3 +152,23 @@ def test_tracelog_1_files_still_load():
     assert all(e.side_effects == () for e in report.events)
     assert report.findings == ()
     assert report.to_dict()["schema"] == "graphlab.tracelog/2"
+
+
+def test_merged_traces_match_the_golden_file_of_schema_1():
+    merged = merge_traces(
+        [make_worker_report(0), make_worker_report(1, retrace="shape")],
+        sources=["traces-0.json", "traces-1.json"],
+    )
+    assert MERGED_TRACES_SCHEMA == "graphlab.merged_traces/1"
+    data = golden("merged_traces-1.json")
+    assert json.loads(json.dumps(merged.to_dict())) == data
+    assert data["ranks"] == [0, 1]
+    assert data["divergent"][0]["traces_by_rank"] == {"0": 2, "1": 3}
+
+
+def test_a_worker_s_tracelog_keeps_its_rank():
+    data = golden("tracelog-2.json")
+    assert data["rank"] is None and data["task"] is None
+    worker = make_worker_report(2).to_dict()
+    assert (worker["rank"], worker["task"]) == (2, "worker:2")
+    assert_same_json(TraceReport.from_dict(worker).to_dict(), worker)

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 
 from graphlab import NEEDS_TENSORFLOW
 from graphlab._version import __version__
-from graphlab.cli import bench, compare_runs, demo, inspect, watch
+from graphlab.cli import bench, compare_runs, demo, inspect, merge_traces, watch
 from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (watch, inspect, bench, compare_runs, demo)
+COMMANDS = (watch, merge_traces, inspect, bench, compare_runs, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,7 +28,20 @@ def add_parser(sub: Any) -> None:
         help="report format (default: from the -o extension, else text); html is one "
         "self-contained page",
     )
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE; {rank} in it is replaced by the worker's rank, so "
+        "one command line serves every worker (traces-{rank}.json)",
+    )
+    parser.add_argument(
+        "--rank",
+        type=int,
+        metavar="N",
+        help="this worker's rank, recorded in the report for merge-traces (default: from "
+        "TF_CONFIG: the chief is 0, workers follow it; none without TF_CONFIG)",
+    )
     parser.add_argument(
         "--include-internal",
         action="store_true",
@@ -74,7 +87,14 @@ def add_parser(sub: Any) -> None:
 
 # Options of `watch` that take a value; everything after the script (or -m MODULE)
 # belongs to the user's program, as with `python script.py ...`.
-_WATCH_VALUE_OPTIONS = {"--format", "-o", "--output", "--max-events", "--memory-interval"}
+_WATCH_VALUE_OPTIONS = {
+    "--format",
+    "-o",
+    "--output",
+    "--max-events",
+    "--memory-interval",
+    "--rank",
+}
 
 
 def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -99,7 +119,7 @@ def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphlab.tracing import render, runner
+    from graphlab.tracing import ranks, render, runner
 
     if args.module:
         target = runner.Program.module(args.module, list(args.args))
@@ -116,8 +136,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.memory_interval > 0:
         raise UsageError(f"--memory-interval must be positive, got {args.memory_interval}")
 
-    fmt = pick_format(args.output, args.format, FORMATS, "a trace report")
-    check_writable(args.output, "-o")  # before the program runs, not after
+    try:  # a bad --rank or TF_CONFIG: before the program runs
+        ranks.current(args.rank)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    output = args.output  # {rank} is filled in from the report: the program may set TF_CONFIG
+    fmt = pick_format(output, args.format, FORMATS, "a trace report")
+    check_writable(output.replace(ranks.RANK_PLACEHOLDER, "0") if output else None, "-o")
     stderr = sys.stderr  # the program may replace or close its own
 
     def report(result: runner.RunResult) -> None:
@@ -127,13 +152,14 @@ def run(args: argparse.Namespace) -> int:
             text = render.render(result.report, fmt, include_internal=args.include_internal)
         stream = _usable(stderr)
         try:
-            write_output(text, args.output, stream)
-        except UsageError as error:  # the program ran: keep its report and its exit code
+            path = ranks.fill_rank(output, result.report.rank) if output else None
+            write_output(text, path, stream)
+        except (UsageError, ValueError) as error:  # the program ran: keep its report and code
             print(f"graphlab watch: error: {error}; the report follows", file=stream)
             write_output(text, None, stream)
             return
-        if args.output:
-            print(f"graphlab: trace report written to {args.output}", file=stream)
+        if path:
+            print(f"graphlab: trace report written to {path}", file=stream)
 
     def hard_exit(result: runner.RunResult) -> None:
         print(
@@ -143,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         )
         report(result)
 
-    quiet = fmt == "json" and not args.output  # live warnings would break the JSON
+    quiet = fmt == "json" and not output  # live warnings would break the JSON
     with _held_back(quiet):
         result = runner.run_watched(
             target,
@@ -152,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
             compiles=args.compiles,
             memory=args.memory,
             memory_interval=args.memory_interval,
+            rank=args.rank,
             on_hard_exit=hard_exit,
         )
     report(result)

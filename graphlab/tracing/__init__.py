@@ -6,8 +6,12 @@
 - :mod:`~graphlab.tracing.api`: ``graphlab.function``, ``graphlab.watch`` and test guards.
 - :mod:`~graphlab.tracing.runner`: run a whole program under a watch (``graphlab watch``).
 - :mod:`~graphlab.tracing.render`: reports as text, markdown, JSON and HTML.
+- :mod:`~graphlab.tracing.ranks`: which worker a process is (``TF_CONFIG``, ``--rank``).
+- :mod:`~graphlab.tracing.merge`: several workers' reports merged (pure), and
+  :mod:`~graphlab.tracing.render_merge` to show them.
 
 Importing this package imports no TensorFlow.
 """
 
 from graphlab.tracing import render as _render  # noqa: F401  (shows the records)
+from graphlab.tracing import render_merge as _render_merge  # noqa: F401

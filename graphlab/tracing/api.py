@@ -29,6 +29,7 @@ from graphlab._tf import profiler as tf_profiler
 from graphlab.profiling import xplane
 from graphlab.profiling.records import Compilation
 from graphlab.profiling.session import Profile, ProfilerBusy
+from graphlab.tracing import ranks
 from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
 from graphlab.tracing.sampler import DEFAULT_INTERVAL, MemoryMonitor
@@ -192,6 +193,11 @@ class Watch:
     ``memory_interval`` seconds in a background thread and follows the concrete
     functions each trace keeps alive; the report then says whether memory grew and
     whether retracing is to blame (:mod:`graphlab.tracing.memory`).
+
+    The report carries the worker's ``rank`` (for ``graphlab merge-traces``): the one
+    given, else the one ``TF_CONFIG`` names when the report is made (a program may set
+    ``TF_CONFIG`` itself; the chief is 0, workers follow it; see
+    :mod:`graphlab.tracing.ranks`), else None.
     """
 
     def __init__(
@@ -202,11 +208,13 @@ class Watch:
         compiles: bool = False,
         memory: bool = False,
         memory_interval: float = DEFAULT_INTERVAL,
+        rank: int | None = None,
     ):
         if max_events_per_function < 1:
             raise ValueError(
                 f"max_events_per_function must be at least 1, got {max_events_per_function}"
             )
+        self._rank = ranks.check_rank(rank)
         self._memory = MemoryMonitor(memory_interval) if memory else None
         on_add = self._memory.note_trace if self._memory is not None else None
         self._log = Log(max_events_per_function, on_add)
@@ -282,6 +290,17 @@ class Watch:
             return True
 
     @property
+    def worker(self) -> ranks.Worker:
+        """This process's place in a multi-worker job: the rank given, else
+        ``TF_CONFIG``'s as it is now (unset or malformed: no rank, with a warning for
+        the latter; TensorFlow itself will say more)."""
+        try:
+            return ranks.current(self._rank)
+        except ValueError as error:
+            logger.warning("graphlab: no rank for this report: %s", error)
+            return ranks.Worker()
+
+    @property
     def compilations(self) -> tuple[Compilation, ...] | None:
         """XLA compilations seen (``compiles=True``, once stopped); None otherwise."""
         return self._compilations
@@ -315,7 +334,13 @@ class Watch:
     def report(self) -> TraceReport:
         """Events and per-function summaries (and memory, if watched; XLA compilations,
         if recorded), ready for a renderer."""
-        report = dataclasses.replace(report_of(self._log), compilations=self._compilations)
+        worker = self.worker
+        report = dataclasses.replace(
+            report_of(self._log),
+            compilations=self._compilations,
+            rank=worker.rank,
+            task=worker.task,
+        )
         if self._memory is not None:
             report = dataclasses.replace(report, memory=self._memory.report())
         return report
@@ -372,16 +397,19 @@ def watch(
     compiles: bool = False,
     memory: bool = False,
     memory_interval: float = DEFAULT_INTERVAL,
+    rank: int | None = None,
 ) -> Watch:
     """Record every tf.function trace in the process; with ``memory=True`` also sample
     resident memory and say whether retracing makes it grow; with ``compiles=True``
-    record XLA compilations. See :class:`Watch`."""
+    record XLA compilations; ``rank`` names the worker in a multi-worker job (default:
+    from ``TF_CONFIG``). See :class:`Watch`."""
     return Watch(
         max_events_per_function=max_events_per_function,
         keep_tf_warning=keep_tf_warning,
         compiles=compiles,
         memory=memory,
         memory_interval=memory_interval,
+        rank=rank,
     )
 
 

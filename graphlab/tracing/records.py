@@ -15,6 +15,9 @@ Schema history (the JSON written from these records):
   without it load as before. Also (issue 12) ``compilations`` (every
   XLA compilation, ``watch --compiles``) and ``compile_notes`` (derived from them); both
   are absent when compilations were not recorded.
+  Also 2026-11-30 (issue 14): ``rank`` (int or null: the worker's rank, from ``TF_CONFIG`` or
+  ``watch --rank``) and ``task`` (``"worker:1"`` from ``TF_CONFIG``, or null); documents
+  without them load with neither.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from graphlab._text import ordinal
 from graphlab.profiling.advice import CompileNote, notes
 from graphlab.profiling.records import Compilation
 from graphlab.tracing.memory import MemoryReport
+from graphlab.tracing.ranks import check_rank
 
 TRACELOG_SCHEMA = "graphlab.tracelog/2"
 #: Every tracelog version this code reads.
@@ -425,6 +429,8 @@ class TraceReport:
             (``Watch(compiles=True)``); None otherwise.
         memory: Resident memory over the watch and the verdict on its growth, when the
             watch had ``memory=True``; None otherwise (and absent from the JSON).
+        rank: The worker that recorded it (from ``TF_CONFIG`` or given), or None.
+        task: Its task as ``TF_CONFIG`` names it (``worker:1``), or "".
     """
 
     events: tuple[TraceEvent, ...]
@@ -433,6 +439,11 @@ class TraceReport:
     findings: tuple[Finding, ...] = ()
     memory: MemoryReport | None = None
     compilations: tuple[Compilation, ...] | None = None
+    rank: int | None = None
+    task: str = ""
+
+    def __post_init__(self) -> None:
+        check_rank(self.rank, "TraceReport.rank")
 
     @property
     def compile_notes(self) -> tuple[CompileNote, ...]:
@@ -451,6 +462,8 @@ class TraceReport:
         data = {
             "schema": TRACELOG_SCHEMA,
             "tensorflow": self.tensorflow,
+            "rank": self.rank,
+            "task": self.task or None,
             "events": [event.to_dict() for event in self.events],
             "summary": [summary.to_dict() for summary in self.summaries],
             "findings": [finding.to_dict() for finding in self.findings],
@@ -483,6 +496,8 @@ class TraceReport:
                 else None
             ),
             memory=MemoryReport.from_dict(data["memory"]) if data.get("memory") else None,
+            rank=data.get("rank"),
+            task=data.get("task") or "",
         )
 
     def _repr_html_(self) -> str:

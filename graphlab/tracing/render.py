@@ -155,7 +155,7 @@ def _text(
     total = sum(s.traces for s in summaries)
     actionable = sum(s.actionable_retraces for s in summaries)
     title = (
-        f"graphlab trace report: {plural(total, 'trace')} of "
+        f"graphlab trace report{worker_label(report, ', ')}: {plural(total, 'trace')} of "
         f"{plural(len(summaries), 'function')}, {plural(actionable, 'avoidable retrace')}"
     )
     version = f"(TensorFlow {report.tensorflow})"
@@ -190,7 +190,9 @@ def _markdown(
     summaries: list[FunctionSummary], events: list[TraceEvent], report: TraceReport
 ) -> str:
     findings = report.findings
-    out = ["## Traces per function", ""]
+    who = worker_label(report)
+    out = [f"Recorded by {who}.", ""] if who else []
+    out += ["## Traces per function", ""]
     out.append(_table(_summary_rows(summaries), _SUMMARY_HEADERS, "github"))
     out += ["", "## Trace events", ""]
     out.append(_table(_event_rows(events), _EVENT_HEADERS, "github"))
@@ -397,9 +399,21 @@ def render_page(report: TraceReport, *, include_internal: bool = False) -> str:
                 f"<br><small>cause: {html.escape(event.cause.kind)} · signature "
                 f"({html.escape(signature)}) · {event.op_count} ops</small>{advice}</div>"
             )
+    who = f" · {worker_label(report)}" if worker_label(report) else ""
     return _html.page(
-        "graphlab trace report", "\n".join(body), subtitle=f"TensorFlow {report.tensorflow}"
+        "graphlab trace report",
+        "\n".join(body),
+        subtitle=f"TensorFlow {report.tensorflow}{who}",
     )
+
+
+def worker_label(report: TraceReport, prefix: str = "") -> str:
+    """``rank 1 (worker:0)`` for a report recorded by a worker; "" otherwise."""
+    if report.rank is None and not report.task:
+        return ""
+    rank = f"rank {report.rank}" if report.rank is not None else "no rank"
+    task = f" ({report.task})" if report.task else ""
+    return f"{prefix}{rank}{task}"
 
 
 _display.register(TraceReport, render)

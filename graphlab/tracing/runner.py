@@ -82,11 +82,12 @@ def run_watched(
     compiles: bool = False,
     memory: bool = False,
     memory_interval: float = 0.1,
+    rank: int | None = None,
     on_hard_exit: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Run ``program`` with a :class:`graphlab.Watch` active and return its report
     (with ``memory``, the watch samples resident memory too; with ``compiles``, it
-    records XLA compilations).
+    records XLA compilations; ``rank`` names the worker, else ``TF_CONFIG`` does).
 
     ``on_hard_exit`` gets the result when the program ends the process with
     ``os._exit`` (which skips everything else), just before the process ends.
@@ -99,6 +100,7 @@ def run_watched(
         compiles=compiles,
         memory=memory,
         memory_interval=memory_interval,
+        rank=rank,
     )
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     saved_main = sys.modules.get("__main__")
