@@ -212,3 +212,33 @@ def test_killing_the_parent_leaves_no_worker_behind(sig):
                 os.kill(pid, signal.SIGKILL)
         parent.wait(timeout=10)
         parent.stdout.close()
+
+
+def test_processes_pool_the_interleaved_step_of_fresh_processes():
+    """bench_training_step(processes=2): the in-process table's rows (train_step), each
+    pooling the blocks of two fresh processes, tagged by process, with one interval."""
+    x, y = examples.fashion_mnist_like(64)
+    result = graphlab.bench_training_step(
+        examples.make_mlp, sgd, LOSS, (x, y), 32, modes=["eager", "graph"], processes=2, **FAST
+    )
+    assert [(r.function, r.mode) for r in result.rows] == [
+        ("train_step", "eager"),
+        ("train_step", "graph"),
+    ]
+    graph = result.row("train_step", "graph")
+    assert graph.ok and graph.placement is None
+    assert set(graph.measurement.block_processes) == {0, 1}
+    assert result.processes == 2
+    paired = result.paired(graph)
+    assert paired.processes == 2 and paired.pairs == len(
+        set(zip(graph.measurement.block_processes, graph.measurement.block_rounds))
+    )
+    frame = result.to_frame()
+    assert "workers" not in frame.columns  # like an in-process table
+    assert list(frame["processes"]) == [2, 2]
+    with pytest.raises(training.TrainingSetupError, match="processes must be a positive int"):
+        graphlab.bench_training_step(examples.make_mlp, sgd, LOSS, (x, y), 32, processes=0)
+    with pytest.raises(training.TrainingSetupError, match="lambda"):
+        graphlab.bench_training_step(
+            examples.make_mlp, lambda: sgd(), LOSS, (x, y), 32, processes=2, **FAST
+        )

@@ -81,7 +81,7 @@ def compare_isolated(
             metadata = {**comparisons[0].metadata, "isolation": f"{processes} process(es)"}
             floors += [c.floor for c in comparisons if c.floor is not None]
             for mode in modes:
-                row = _pool_rows([c.row(name, mode) for c in comparisons])
+                row = pool_rows([c.row(name, mode) for c in comparisons])
                 rows.append(row if row is not None else ComparisonRow(name, mode, None, "no data"))
                 say(progress, progress_line(rows[-1]))
     floor = None
@@ -93,7 +93,7 @@ def compare_isolated(
     return Comparison(tuple(rows), tensorflow, floor, metadata)
 
 
-def _pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
+def pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
     """One row from the same row of every process: blocks pooled and tagged with their
     process; the first process's parity verdict (each worker checks its own)."""
     present = [r for r in rows if r is not None]

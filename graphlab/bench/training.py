@@ -190,6 +190,7 @@ def bench_training_step(
     workers: int | None = None,
     layouts: Sequence[str] = ("single", "mirrored", "multi_worker"),
     timeout: float | None = None,
+    processes: int = 1,
 ) -> Any:
     """Time one training step in several modes, each built afresh from the factories.
 
@@ -239,6 +240,11 @@ def bench_training_step(
         layouts: Which rows of the scaling table to measure (with ``workers``).
         timeout: Seconds a layout's processes may run before they are killed and the
             layout's rows report it (default: from the budget, several minutes).
+        processes: Run the whole interleaved measurement this many times, each in a
+            fresh process (with ``workers``: each layout this many times), and pool the
+            runs as ``graphlab bench --processes`` does: the interval then shows how far
+            processes disagree. The factories must be importable by name, as for
+            ``workers``. 1 (default): this process, without ``workers``.
 
     Returns:
         A :class:`~graphlab.bench.records.Comparison` whose calls are training steps:
@@ -255,6 +261,11 @@ def bench_training_step(
     if workers is None:  # before any tensor: a multi-worker strategy comes first
         strategy, coordinator = _resolve_strategy(strategy)
     x, y = _check_data(data, batch_size)
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+        raise TrainingSetupError(f"processes must be a positive int, got {processes!r}")
+    in_processes = workers is None and processes > 1
+    if in_processes:
+        workers, layouts = 1, ("single",)
     if workers is not None:
         from graphlab.distributed import scaling
 
@@ -262,7 +273,7 @@ def bench_training_step(
         options.update(max_time=max_time, precision=precision, check_steps=check_steps)
         options.update(rtol=rtol, atol=atol, seed=seed)
         try:
-            return scaling.bench_workers(
+            result = scaling.bench_workers(
                 workers,
                 dict(model_fn=model_fn, optimizer_fn=optimizer_fn, loss_fn=loss_fn),
                 (x.numpy(), y.numpy()),
@@ -279,9 +290,11 @@ def bench_training_step(
                 unsupported=[
                     n for n, v in (("profile", profile or profile_dir), ("strategy", strategy)) if v
                 ],
+                processes=processes,
             )
         except scaling.LayoutError as error:
             raise TrainingSetupError(str(error)) from None
+        return scaling.as_train_step(result) if in_processes else result
     if strategy is not None and batch_size % strategy.num_replicas_in_sync:
         raise TrainingSetupError(
             f"batch_size {batch_size} does not split over {strategy.num_replicas_in_sync} replicas"

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from graphlab.bench.isolate import pool_rows
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.distributed import launch
@@ -89,8 +90,11 @@ def bench_workers(
     progress: Callable[[str], None] | None = None,
     validate: Callable[..., Any] | None = None,
     unsupported: Sequence[str] = (),
+    processes: int = 1,
 ) -> Comparison:
-    """Measure the scaling table; see :func:`graphlab.bench_training_step`."""
+    """Measure the scaling table; see :func:`graphlab.bench_training_step`. With
+    ``processes`` > 1 every layout runs that many times, each in fresh processes, and
+    its rows pool the blocks of all runs (tagged by run, as ``--processes`` does)."""
     layouts = _check(workers, layouts, batch_size, timeout, unsupported)
     for name, value in {**factories, "metrics": metrics}.items():
         check_sendable(name, value)
@@ -117,43 +121,71 @@ def bench_workers(
     with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
         for layout in layouts:
             name = label(layout, workers)
+            placement = _placement(layout, workers)
             count = workers if layout == "multi_worker" else 1
-            say(progress, f"{name}: starting {count} process(es) ...")
-            directory = os.path.join(scratch, layout)
-            os.makedirs(directory)
-            request = {
-                "layout": layout,
-                "devices": workers,
-                "gpu": gpu,
-                "main_file": _main_file() if uses_main else None,
-                "sys_path": list(sys.path),  # where the parent found the factories
-                "payload": payload,
-            }
-            try:
-                text = launch.run_workers(directory, request, _envs(layout, workers, gpu), timeout)
-            except launch.WorkerError as error:
-                placement = _placement(layout, workers)
+            runs: list[Comparison] = []
+            error: launch.WorkerError | None = None
+            for index in range(processes):
+                which = f" (run {index + 1} of {processes})" if processes > 1 else ""
+                say(progress, f"{name}: starting {count} process(es){which} ...")
+                directory = os.path.join(scratch, f"{layout}-{index}")
+                os.makedirs(directory)
+                request = {
+                    "layout": layout,
+                    "devices": workers,
+                    "gpu": gpu,
+                    "main_file": _main_file() if uses_main else None,
+                    "sys_path": list(sys.path),  # where the parent found the factories
+                    "payload": payload,
+                }
+                envs = _envs(layout, workers, gpu)
+                try:
+                    text = launch.run_workers(directory, request, envs, timeout)
+                except launch.WorkerError as failed:
+                    error = failed
+                    say(progress, f"{name}: failed: {str(failed).splitlines()[0]}")
+                    continue
+                runs.append(Comparison.from_dict(json.loads(text)))
+            if not runs:
                 rows += [
                     ComparisonRow(name, m, None, error=str(error), placement=placement)
                     for m in modes
                 ]
-                say(progress, f"{name}: failed: {str(error).splitlines()[0]}")
                 continue
-            comparison = Comparison.from_dict(json.loads(text))
-            tensorflow = tensorflow or comparison.tensorflow
+            tensorflow = tensorflow or runs[0].tensorflow
             if not metadata:
-                metadata = _shared(comparison.metadata)
-            for row in comparison.rows:
+                metadata = _shared(runs[0].metadata)
+            for row in _pooled(runs, processes):
                 rows.append(
-                    dataclasses.replace(
-                        row, function=name, placement=row.placement or _placement(layout, workers)
-                    )
+                    dataclasses.replace(row, function=name, placement=row.placement or placement)
                 )
             say(progress, f"{name}: done")
     metadata = metadata or {"unit": "training step", "batch_size": str(batch_size)}
     metadata["layouts"] = ", ".join(label(layout, workers) for layout in layouts)
     metadata["device_kind"] = "GPU" if gpu else "CPU"
     return Comparison(tuple(rows), tensorflow, None, metadata)
+
+
+def _pooled(runs: list[Comparison], processes: int) -> list[ComparisonRow]:
+    """The rows of one layout: a run's own, or every run's blocks pooled per mode."""
+    if len(runs) == 1 and processes == 1:
+        return list(runs[0].rows)
+    pooled = []
+    for row in runs[0].rows:
+        same = [run.row(row.function, row.mode) for run in runs]
+        merged = pool_rows(same)
+        pooled.append(dataclasses.replace(merged, placement=row.placement) if merged else row)
+    return pooled
+
+
+def as_train_step(comparison: Comparison) -> Comparison:
+    """The one-device rows of ``bench_training_step(processes=N)`` named as in-process
+    rows (``train_step``), without the layout table's metadata."""
+    rows = tuple(
+        dataclasses.replace(row, function="train_step", placement=None) for row in comparison.rows
+    )
+    metadata = {k: v for k, v in comparison.metadata.items() if k not in ("layouts",)}
+    return dataclasses.replace(comparison, rows=rows, metadata=metadata)
 
 
 def job_values(job: dict[str, Any]) -> list[Any]:
