@@ -5,6 +5,8 @@ per process only.
 
 The parent never imports TensorFlow: workers (:mod:`graphlab.bench.worker`) measure
 every mode of a target interleaved, check output parity among them and hand back JSON.
+Workers may run in other Python environments
+(:mod:`graphlab.bench.environments`): one row per environment and mode.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 
+from graphlab.bench import environments as envs
 from graphlab.bench import stats, worker
 from graphlab.bench.modes import DEFAULT_MODES, CompareError
 from graphlab.bench.peak import pooled_peaks
@@ -33,6 +37,7 @@ def compare_isolated(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     progress: Progress | None = None,
+    environments: Sequence[envs.Environment] = (),
 ) -> Comparison:
     """Run the interleaved measurement of every target (all ``modes``) in ``processes``
     fresh worker processes, one after the other, and combine them as pyperf does: the
@@ -42,48 +47,70 @@ def compare_isolated(
 
     Workers see targets and ``--arg`` texts, not Python objects, so this takes what the
     CLI takes. Thread settings apply to each worker before TensorFlow starts.
+
+    With ``environments`` (probed by :func:`graphlab.bench.environments.probe_all`),
+    every environment runs ``processes`` workers, alternating: process 1 of each in
+    turn, then process 2 of each in the reverse order, and so on, so that process ``p``
+    of two environments ran back to back; rows carry the environment's label.
     """
     if processes < 1:
         raise CompareError(f"processes must be >= 1, got {processes}")
     rows: list[ComparisonRow] = []
     floors: list[OverheadFloor] = []
-    metadata: dict[str, str] = {}
+    metadata: dict[str, object] = {}
     tensorflow = ""
+    places: list[envs.Environment | None] = list(environments) or [None]
     with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
+        source = envs.source_path(scratch) if environments else None
         for target in targets:
-            comparisons, error = [], ""
+            found: dict[str, list[Comparison]] = {}
+            errors: dict[str, str] = {}
             for index in range(processes):
-                say(progress, f"{target}: worker process {index + 1} of {processes} ...")
-                out_dir = os.path.join(scratch, f"{len(rows)}-{index}")
-                os.makedirs(out_dir)
-                data, error = worker.run(
-                    out_dir,
-                    target=target,
-                    modes=modes,
-                    arg_texts=arg_texts,
-                    kwarg_texts=kwarg_texts,
-                    threads=threads,
-                    max_time=max_time,
-                    precision=precision,
-                    rtol=rtol,
-                    atol=atol,
-                    measure_floor=not floors and index == 0,
-                )
-                if data is not None:
-                    comparisons.append(Comparison.from_dict(data))
+                for place in places if index % 2 == 0 else places[::-1]:
+                    label = place.label if place is not None else ""
+                    where = f" in {label}" if label else ""
+                    say(progress, f"{target}: worker process {index + 1} of {processes}{where} ...")
+                    out_dir = os.path.join(scratch, f"{len(rows)}-{label}-{index}")
+                    os.makedirs(out_dir)
+                    data, errors[label] = worker.run(
+                        out_dir,
+                        target=target,
+                        modes=modes,
+                        arg_texts=arg_texts,
+                        kwarg_texts=kwarg_texts,
+                        threads=threads,
+                        max_time=max_time,
+                        precision=precision,
+                        rtol=rtol,
+                        atol=atol,
+                        measure_floor=not floors and not found and index == 0,
+                        python=place.python if place is not None else None,
+                        pythonpath=source,
+                    )
+                    if data is not None:
+                        found.setdefault(label, []).append(Comparison.from_dict(data))
+                        floors += [c.floor for c in found[label][-1:] if c.floor is not None]
             name = target.rpartition(":")[2]
-            if not comparisons:
-                rows += [
-                    ComparisonRow(name, m, None, error=error or "worker failed") for m in modes
-                ]
-                continue
-            tensorflow = comparisons[0].tensorflow
-            metadata = {**comparisons[0].metadata, "isolation": f"{processes} process(es)"}
-            floors += [c.floor for c in comparisons if c.floor is not None]
-            for mode in modes:
-                row = _pool_rows([c.row(name, mode) for c in comparisons])
-                rows.append(row if row is not None else ComparisonRow(name, mode, None, "no data"))
-                say(progress, progress_line(rows[-1]))
+            for place in places:
+                label = place.label if place is not None else ""
+                comparisons = found.get(label, [])
+                if not comparisons:
+                    error = errors.get(label) or "worker failed"
+                    rows += [ComparisonRow(name, m, None, error, environment=label) for m in modes]
+                    continue
+                if not tensorflow:
+                    tensorflow = comparisons[0].tensorflow
+                    metadata = {**comparisons[0].metadata, "isolation": f"{processes} process(es)"}
+                for mode in modes:
+                    row = _pool_rows([c.row(name, mode) for c in comparisons])
+                    row = row if row is not None else ComparisonRow(name, mode, None, "no data")
+                    rows.append(replace(row, environment=label))
+                    say(progress, progress_line(rows[-1]))
+    if environments:
+        for key in ("python", "tensorflow"):  # one per environment, in environment_details
+            metadata.pop(key, None)
+        metadata.update(envs.metadata(environments))
+        tensorflow = " / ".join(dict.fromkeys(e.tensorflow for e in environments))
     floor = None
     if floors:
         floor = OverheadFloor(

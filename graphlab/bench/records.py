@@ -19,7 +19,9 @@ Schema history of the JSON written from these records:
   speedup's basis: ``pairs``, ``processes``, ``schedule``, ``unstable`` (its reason in
   the notes); the document its ``processes``. Versions 1 and 2 still load. Since
   2026-11-30 (issue 12) rows measured with ``--profile`` also carry the keys of
-  :class:`graphlab.profiling.records.RowProfile` (absent otherwise).
+  :class:`graphlab.profiling.records.RowProfile` (absent otherwise). Since 2026-12-01
+  (issue 14) rows of ``bench --python LABEL=PATH`` carry ``environment`` (the label) and
+  ``time_vs_baseline``, and ``metadata.environments`` maps labels to TensorFlow versions.
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
   live with the diff logic in :mod:`graphlab.bench.runs`.
 * ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON.
@@ -236,25 +238,10 @@ def _seconds(ms: Any) -> float | None:
 #: The measurement keys of a failed row in the JSON: the same keys an ok row has
 #: (:meth:`Measurement.to_dict` without its label), with nothing measured.
 NO_MEASUREMENT: dict[str, Any] = {
-    "first_call_ms": None,
-    "second_call_ms": None,
-    "tracing_ms": None,
-    "median_us": None,
-    "iqr_us": None,
-    "min_us": None,
-    "mean_us": None,
-    "ci_low_us": None,
-    "ci_high_us": None,
-    "rounds": None,
-    "calls_per_block": None,
-    "retraces": 0,
-    "retrace_causes": [],
-    "op_count": None,
-    "stop_reason": "",
-    "block_times_s": [],
-    "block_calls": [],
-    "block_rounds": [],
-    "block_processes": [],
+    **dict.fromkeys(["first_call_ms", "second_call_ms", "tracing_ms", "median_us", "iqr_us"]),
+    **dict.fromkeys(["min_us", "mean_us", "ci_low_us", "ci_high_us", "rounds", "calls_per_block"]),
+    **{"retraces": 0, "retrace_causes": [], "op_count": None, "stop_reason": ""},
+    **{"block_times_s": [], "block_calls": [], "block_rounds": [], "block_processes": []},
     "metadata": {},
 }
 
@@ -271,6 +258,7 @@ class ComparisonRow:
         parity: ``ok``, ``mismatch: ...`` or empty for the reference row and rows
             that were not checked.
         parity_ok: True / False after a check, None when not checked.
+        environment: The Python environment's label (``bench --python``); empty: this one.
     """
 
     function: str
@@ -279,6 +267,7 @@ class ComparisonRow:
     error: str = ""
     parity: str = ""
     parity_ok: bool | None = None
+    environment: str = ""
 
     def __post_init__(self) -> None:
         if (self.measurement is None) == (not self.error):
@@ -328,7 +317,7 @@ class Comparison:
     rows: tuple[ComparisonRow, ...]
     tensorflow: str = ""
     floor: OverheadFloor | None = None
-    metadata: dict[str, str] = field(default_factory=dict, compare=False)
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
     reference_mode: str = "eager"
 
     # -- derived ------------------------------------------------------------
@@ -340,15 +329,18 @@ class Comparison:
     def all_failed(self) -> bool:
         return bool(self.rows) and not any(row.ok for row in self.rows)
 
-    def row(self, function: str, mode: str) -> ComparisonRow | None:
+    def row(self, function: str, mode: str, env: str | None = None) -> ComparisonRow | None:
+        """The row of ``function`` in ``mode`` (of environment ``env``; None: any)."""
         for row in self.rows:
             if row.function == function and row.mode == mode:
-                return row
+                if env is None or row.environment == env:
+                    return row
         return None
 
     def reference(self, row: ComparisonRow) -> ComparisonRow | None:
-        """The eager row of the same function, when it ran (and is not ``row``)."""
-        reference = self.row(row.function, self.reference_mode)
+        """The eager row of the same function (and environment), when it ran (and is not
+        ``row``)."""
+        reference = self.row(row.function, self.reference_mode, row.environment)
         if reference is None or reference is row or not reference.ok:
             return None
         return reference
@@ -442,6 +434,11 @@ class Comparison:
         rows = []
         for row in self.rows:
             data: dict[str, Any] = {"function": row.function, "mode": row.mode}
+            if row.environment:
+                from graphlab.bench import environments
+
+                data["environment"] = row.environment
+                data["time_vs_baseline"] = environments.time_vs_baseline(self, row)
             m = row.measurement
             if m is not None:
                 data.update(m.to_dict())
@@ -498,6 +495,7 @@ class Comparison:
                     error=item.get("error", "") or ("" if measurement else "no data"),
                     parity=item.get("parity", ""),
                     parity_ok=item.get("parity_ok"),
+                    environment=item.get("environment") or "",
                 )
             )
         floor_data = data.get("floor")
@@ -534,6 +532,7 @@ def _flat_row(comparison: Comparison, row: ComparisonRow, data: dict[str, Any]) 
     ci = data.get("speedup_ci") or [None, None]
     flat = {
         "function": row.function,
+        **({"environment": row.environment} if row.environment else {}),
         "mode": row.mode,
         "first_call_ms": data.get("first_call_ms"),
         "second_call_ms": data.get("second_call_ms"),

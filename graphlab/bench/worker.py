@@ -40,9 +40,12 @@ def run(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     measure_floor: bool = True,
+    python: str | None = None,
+    pythonpath: str | None = None,
 ) -> tuple[dict[str, Any] | None, str]:
     """Measure ``target`` in ``modes`` in a fresh process: ``(comparison JSON, "")``, or
-    ``(None, why it failed)``."""
+    ``(None, why it failed)``. ``python``: another interpreter (default: this one);
+    ``pythonpath``: put ahead of ``PYTHONPATH`` there (this graphlab's source)."""
     request = {
         "target": target,
         "modes": list(modes),
@@ -57,12 +60,13 @@ def run(
     }
     with open(os.path.join(out_dir, REQUEST), "w", encoding="utf-8") as handle:
         json.dump(request, handle)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    from graphlab.bench.environments import worker_env
+
     done = subprocess.run(
-        [sys.executable, "-m", "graphlab.bench.worker", out_dir],
+        [python or sys.executable, "-m", "graphlab.bench.worker", out_dir],
         capture_output=True,
         text=True,
-        env=env,
+        env=worker_env(pythonpath),
         check=False,
     )
     try:
