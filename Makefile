@@ -52,7 +52,8 @@ bench: $(STAMP)
 # matplotlib, so tests of the plot extra must skip there. TF 2.16.2 pins numpy<2 itself.
 COMPAT := .venv-compat
 COMPAT_TESTS ?= tests/test_tracing.py tests/test_explain.py tests/test_inspect.py \
-	tests/test_compare.py tests/test_training.py tests/test_cli_bench.py
+	tests/test_inspect_cli.py tests/test_compare.py tests/test_training.py \
+	tests/test_cli_bench.py tests/test_bench_environments.py tests/test_schemas.py
 COMPAT_PYTEST ?= -q -p no:cacheprovider
 
 $(COMPAT)/tf-2.16/.installed-stamp: pyproject.toml
