@@ -19,7 +19,7 @@ Schema history of the JSON written from these records:
   speedup's basis: ``pairs``, ``processes``, ``schedule``, ``unstable`` (its reason in
   the notes); the document its ``processes``. Versions 1 and 2 still load. Since
   2026-11-30 (issue 12) rows measured with ``--profile`` also carry the keys of
-  :class:`graphlab.profiling.records.RowProfile` (absent otherwise). Since 2026-12-01
+  :class:`graphlab.profiling.records.RowProfile` (absent otherwise). Since 2026-11-30
   (issue 14) rows of ``bench --python LABEL=PATH`` carry ``environment`` (the label) and
   ``time_vs_baseline``, and ``metadata.environments`` maps labels to TensorFlow versions.
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
