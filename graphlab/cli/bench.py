@@ -103,11 +103,12 @@ def add_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="LABEL=PATH",
-        help="also measure in the Python at PATH (a venv's bin/python, or the venv), "
-        "shown as LABEL: one row per environment and mode, its TensorFlow and Keras "
-        "versions in the header, time per call vs the first environment. Repeatable; "
-        "implies --isolate; the environment needs TensorFlow (graphlab's own source is "
-        "put on its path). Worker processes alternate between environments",
+        help="measure in the Python at PATH (a venv's bin/python, or the venv) instead of "
+        "this one, shown as LABEL; repeat it for each environment to compare: one row per "
+        "environment and mode, their TensorFlow and Keras versions in the header, time per "
+        "call vs the first environment. Implies --isolate; worker processes alternate "
+        "between environments. The environment needs TensorFlow (graphlab's own source is "
+        "put on its path)",
     )
     parser.add_argument(
         "--threads",
