@@ -5,6 +5,7 @@ environments are usage errors. The "other" interpreter is this one under two lab
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -56,8 +57,12 @@ def test_two_environments_give_rows_per_environment_with_their_versions(targets,
     ]
     by_env = {(r["environment"], r["mode"]): r for r in data["rows"]}
     assert by_env[("old", "graph")]["time_vs_baseline"] is None  # the baseline itself
+    # The two workers took turns round by round: the same rounds, paired one to one.
+    assert data["metadata"]["environment_schedule"] == "rounds interleaved"
+    old_rounds = set(by_env[("old", "graph")]["block_rounds"])
+    assert old_rounds == set(by_env[("new", "graph")]["block_rounds"])
     ratio = by_env[("new", "graph")]["time_vs_baseline"]
-    assert ratio["baseline"] == "old" and ratio["pairs"] == 1
+    assert ratio["baseline"] == "old" and ratio["pairs"] == len(old_rounds)
     assert ratio["ci"][0] <= ratio["ratio"] <= ratio["ci"][1]
     # Speedups stay within an environment: new/graph is paired with new/eager.
     assert by_env[("new", "graph")]["speedup_vs_eager"] > 0
@@ -117,6 +122,65 @@ def test_the_worker_imports_this_graphlab_not_the_environments(tmp_path):
     source = environments.source_path(str(tmp_path))
     assert os.listdir(source) == ["graphlab"]
     assert os.path.samefile(os.path.join(source, "graphlab"), os.path.join(ROOT, "graphlab"))
+
+
+TURN_TAKER = """
+import sys, time
+from graphlab.bench import turns
+
+label, wanted, read_fd, write_fd, log = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:5]), sys.argv[5]
+turns.install(read_fd, write_fd)
+gate = turns.current()
+done = 0
+gate.take()  # the warm-up turn
+with open(log, "a") as f: f.write(f"{label} warm-up\\n")
+while done < wanted:
+    if label == "dies" and done == 1:
+        sys.exit(3)  # in the middle of the run, without a word
+    if not gate.take():
+        break
+    with open(log, "a") as f: f.write(f"{label} round {done}\\n")
+    time.sleep(0.01)
+    done += 1
+gate.finish()
+with open(log, "a") as f: f.write(f"{label} finished after {done}\\n")
+"""
+
+
+def test_workers_take_turns_and_all_end_after_the_first_stops(tmp_path):
+    """Three workers: one wants 3 rounds, one 10, one dies after 1. Turns never
+    overlap, nobody has two in a row, everyone ends after round 3, one at a time."""
+    from graphlab.bench import turns
+
+    script, log = tmp_path / "taker.py", tmp_path / "log.txt"
+    script.write_text(TURN_TAKER)
+    channels = []
+    for label, wanted in (("short", 3), ("long", 10), ("dies", 10)):
+        channel = turns.Channel()
+        fds = [str(fd) for fd in channel.child_fds]
+        process = subprocess.Popen(
+            [sys.executable, str(script), label, str(wanted), *fds, str(log)],
+            pass_fds=channel.child_fds,
+            env={**os.environ, "PYTHONPATH": ROOT},
+        )
+        channel.started(process)
+        channels.append(channel)
+    try:
+        rounds = turns.referee(channels, timeout=60)
+    finally:
+        for channel in channels:
+            channel.close()
+    assert rounds == 3
+    assert [c.process.returncode for c in channels] == [0, 0, 3]
+    lines = log.read_text().splitlines()
+    assert lines[:3] == ["short warm-up", "long warm-up", "dies warm-up"]
+    turns_taken = [line.split()[0] for line in lines[3:] if " round " in line]
+    assert all(a != b for a, b in itertools.pairwise(turns_taken))  # never twice in a row
+    assert [line for line in lines if line.startswith("long")][-2:] == [
+        "long round 2",
+        "long finished after 3",
+    ]
+    assert lines[-2:] == ["short finished after 3", "long finished after 3"]
 
 
 def _m(label: str, per_process: dict[int, float]) -> Measurement:

@@ -8,10 +8,11 @@ not graphlab itself: the worker imports *this* graphlab, put on its ``PYTHONPATH
 through a directory that holds only a link to the package (never the parent's
 site-packages, whose TensorFlow would shadow the environment's own).
 
-Environments are not interleaved inside one process (a process has one TensorFlow);
-:func:`graphlab.bench.isolate.compare_isolated` alternates whole worker processes
-between them instead (A B, then B A, ...), and the ratio between two environments pairs
-the processes that ran back to back. This module never imports TensorFlow.
+A process holds one TensorFlow, so environments cannot take turns inside one process
+as modes do; their workers take turns round by round instead
+(:mod:`graphlab.bench.turns`), and the time ratio between two environments pairs their
+rounds as a speedup pairs two modes' (:mod:`graphlab.bench.pairing`). This module never
+imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphlab.bench import stats
+from graphlab.bench import pairing, stats
 
 #: Seconds a probe (start the interpreter, import TensorFlow) may take.
 PROBE_TIMEOUT = 180.0
@@ -206,12 +207,15 @@ class TimeRatio:
 
     Attributes:
         baseline: The baseline environment's label (the first ``--python``).
-        value: The ratio: the median of the process pairs' ratios of medians (one
-            pair: the ratio of medians).
-        low: Lower end: the hull of the medians' 95% intervals' extreme ratio and the
-            process pairs' ratios.
+        value: The ratio. Rounds interleaved (workers took turns): the median of the
+            per-round ratios, as :func:`graphlab.bench.pairing.paired_speedup` does for
+            modes. Otherwise: the median of the processes' ratios of medians.
+        low: Lower end of the interval (pairing's interval; otherwise the hull of the
+            medians' 95% intervals' extreme ratio and the processes' ratios).
         high: Upper end.
-        pairs: Process pairs (processes of the two environments run back to back).
+        pairs: Rounds (or processes) that gave a ratio.
+        unstable: Why the ratio cannot be trusted (it moved during the run, the
+            processes disagree); empty when it can.
     """
 
     baseline: str
@@ -219,6 +223,7 @@ class TimeRatio:
     low: float
     high: float
     pairs: int
+    unstable: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -226,6 +231,7 @@ class TimeRatio:
             "ratio": self.value,
             "ci": [self.low, self.high],
             "pairs": self.pairs,
+            "unstable": self.unstable,
         }
 
 
@@ -246,6 +252,12 @@ def time_ratio(comparison: Any, row: Any) -> TimeRatio | None:
     if reference is None or reference.measurement is None:
         return None
     other, mine = reference.measurement, row.measurement
+    if comparison.metadata.get("environment_schedule") == "rounds interleaved":
+        rounds = other.per_round()
+        paired = pairing.paired_speedup(pairing.paired_ratios(mine.per_round(), rounds), rounds)
+        if paired is not None:
+            why = paired.unstable.replace("speedup", "time ratio")
+            return TimeRatio(base, paired.value, paired.low, paired.high, paired.pairs, why)
     value = stats.speedup(mine.times, other.times)  # median(mine) / median(baseline)
     low, high = stats.speedup_ci(mine.times, other.times)
     ratios = _process_pair_ratios(other, mine)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from graphlab.bench import environments as envs
-from graphlab.bench import stats, worker
+from graphlab.bench import stats, turns, worker
 from graphlab.bench.modes import DEFAULT_MODES, CompareError
 from graphlab.bench.peak import pooled_peaks
 from graphlab.bench.progress import Progress, progress_line, say
@@ -49,9 +49,9 @@ def compare_isolated(
     CLI takes. Thread settings apply to each worker before TensorFlow starts.
 
     With ``environments`` (probed by :func:`graphlab.bench.environments.probe_all`),
-    every environment runs ``processes`` workers, alternating: process 1 of each in
-    turn, then process 2 of each in the reverse order, and so on, so that process ``p``
-    of two environments ran back to back; rows carry the environment's label.
+    process ``p`` is one worker per environment, started together and taking turns
+    round by round (:mod:`graphlab.bench.turns`), so that round ``r`` of a mode in two
+    environments ran side by side in time; rows carry the environment's label.
     """
     if processes < 1:
         raise CompareError(f"processes must be >= 1, got {processes}")
@@ -63,46 +63,44 @@ def compare_isolated(
     with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
         source = envs.source_path(scratch) if environments else None
         for target in targets:
-            found: dict[str, list[Comparison]] = {}
+            found: dict[str, list[Comparison | None]] = {}  # by process: pairs stay paired
             errors: dict[str, str] = {}
             for index in range(processes):
-                for place in places if index % 2 == 0 else places[::-1]:
-                    label = place.label if place is not None else ""
-                    where = f" in {label}" if label else ""
-                    say(progress, f"{target}: worker process {index + 1} of {processes}{where} ...")
-                    out_dir = os.path.join(scratch, f"{len(rows)}-{label}-{index}")
-                    os.makedirs(out_dir)
-                    data, errors[label] = worker.run(
-                        out_dir,
-                        target=target,
-                        modes=modes,
-                        arg_texts=arg_texts,
-                        kwarg_texts=kwarg_texts,
-                        threads=threads,
-                        max_time=max_time,
-                        precision=precision,
-                        rtol=rtol,
-                        atol=atol,
-                        measure_floor=not floors and not found and index == 0,
-                        python=place.python if place is not None else None,
-                        pythonpath=source,
-                    )
-                    if data is not None:
-                        found.setdefault(label, []).append(Comparison.from_dict(data))
-                        floors += [c.floor for c in found[label][-1:] if c.floor is not None]
+                where = f" in {', '.join(p.label for p in environments)}" if environments else ""
+                say(progress, f"{target}: worker process {index + 1} of {processes}{where} ...")
+                options = {
+                    "target": target,
+                    "modes": modes,
+                    "arg_texts": arg_texts,
+                    "kwarg_texts": kwarg_texts,
+                    "threads": threads,
+                    "max_time": max_time,
+                    "precision": precision,
+                    "rtol": rtol,
+                    "atol": atol,
+                    "pythonpath": source,
+                }
+                first = not floors and not any(found.values()) and index == 0
+                for label, data, error in _run_workers(scratch, places, index, first, options):
+                    errors[label] = error
+                    comparison = Comparison.from_dict(data) if data is not None else None
+                    found.setdefault(label, []).append(comparison)
+                    if comparison is not None and comparison.floor is not None:
+                        floors.append(comparison.floor)
             name = target.rpartition(":")[2]
             for place in places:
                 label = place.label if place is not None else ""
                 comparisons = found.get(label, [])
-                if not comparisons:
+                ran = [c for c in comparisons if c is not None]
+                if not ran:
                     error = errors.get(label) or "worker failed"
                     rows += [ComparisonRow(name, m, None, error, environment=label) for m in modes]
                     continue
                 if not tensorflow:
-                    tensorflow = comparisons[0].tensorflow
-                    metadata = {**comparisons[0].metadata, "isolation": f"{processes} process(es)"}
+                    tensorflow = ran[0].tensorflow
+                    metadata = {**ran[0].metadata, "isolation": f"{processes} process(es)"}
                 for mode in modes:
-                    row = _pool_rows([c.row(name, mode) for c in comparisons])
+                    row = _pool_rows([c.row(name, mode) if c else None for c in comparisons])
                     row = row if row is not None else ComparisonRow(name, mode, None, "no data")
                     rows.append(replace(row, environment=label))
                     say(progress, progress_line(rows[-1]))
@@ -110,6 +108,7 @@ def compare_isolated(
         for key in ("python", "tensorflow"):  # one per environment, in environment_details
             metadata.pop(key, None)
         metadata.update(envs.metadata(environments))
+        metadata["environment_schedule"] = "rounds interleaved"
         tensorflow = " / ".join(dict.fromkeys(e.tensorflow for e in environments))
     floor = None
     if floors:
@@ -118,6 +117,49 @@ def compare_isolated(
             stats.median([f.eager_op for f in floors]),
         )
     return Comparison(tuple(rows), tensorflow, floor, metadata)
+
+
+def _run_workers(
+    scratch: str,
+    places: list[envs.Environment | None],
+    index: int,
+    measure_floor: bool,
+    options: dict[str, object],
+) -> list[tuple[str, dict[str, object] | None, str]]:
+    """Process ``index`` of every place: one worker alone, or one per environment
+    taking turns round by round (:mod:`graphlab.bench.turns`); the first measures the
+    overhead floor when asked. ``(label, result or None, error)`` per place."""
+    out_dirs = []
+    for place in places:
+        label = place.label if place is not None else ""
+        out_dirs.append(os.path.join(scratch, f"{len(os.listdir(scratch))}-{label}-{index}"))
+        os.makedirs(out_dirs[-1])
+    if places == [None]:
+        data, error = worker.run(out_dirs[0], measure_floor=measure_floor, **options)
+        return [("", data, error)]
+    channels = [turns.Channel() for _ in places]
+    try:
+        for number, (place, out_dir, channel) in enumerate(zip(places, out_dirs, channels)):
+            assert place is not None
+            process = worker.start(
+                out_dir,
+                python=place.python,
+                turns=channel.child_fds,
+                measure_floor=measure_floor and number == 0,
+                **options,
+            )
+            channel.started(process)
+        turns.referee(channels)
+    finally:  # never leave a worker behind
+        for channel in channels:
+            if channel.process is not None and channel.process.poll() is None:
+                channel.process.kill()
+            channel.close()
+    return [
+        (place.label if place is not None else "", *worker.collect(out_dir, channel.process))
+        for place, out_dir, channel in zip(places, out_dirs, channels)
+        if channel.process is not None
+    ]
 
 
 def _pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:

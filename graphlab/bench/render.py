@@ -238,23 +238,26 @@ def environment_ratios(comparison: Comparison, tablefmt: str = "simple", width: 
     """``bench --python``: each environment's time per call over the first
     environment's, per function and mode (> 1: slower); empty without environments."""
     base = environments.baseline(comparison)
-    rows = []
+    rows, unstable = [], []
     for row in comparison.rows:
         ratio = environments.time_ratio(comparison, row)
         if ratio is not None:
             low, high = format_range(ratio.low, ratio.high, 2)
             text = f"{format_significant(ratio.value, 3)}x [{low}-{high}]"
+            text += " unstable" if ratio.unstable else ""
+            unstable += [f"{_name(row)}: {ratio.unstable}"] if ratio.unstable else []
             rows.append([row.function, row.mode, row.environment, text])
     if not rows:
         return ""
     names = [h.format(base=base) for h in RATIO_HEADERS]
-    title = (
-        f"time per call vs {base} (> 1: slower than in {base}; processes of the "
-        "environments alternated, the interval spans their pairs):"
-    )
+    how = "the workers took turns round by round, ratios of neighbouring rounds"
+    if comparison.metadata.get("environment_schedule") != "rounds interleaved":
+        how = "ratios of medians"
+    title = f"time per call vs {base} (> 1: slower than in {base}; {how}):"
     if tablefmt == "html":
-        return f"<p>{html.escape(title)}</p>" + table(rows, names, "html")
-    return title + "\n" + table(rows, names, tablefmt, width=width)
+        notes = "".join(f"<br>{html.escape(line)}" for line in unstable)
+        return f"<p>{html.escape(title)}</p>" + table(rows, names, "html") + notes
+    return "\n".join([title, table(rows, names, tablefmt, width=width), *unstable])
 
 
 def profiled_rows(comparison: Comparison) -> list[profile_render.ProfiledRow]:
