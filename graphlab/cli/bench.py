@@ -106,9 +106,9 @@ def add_parser(sub: Any) -> None:
         help="measure in the Python at PATH (a venv's bin/python, or the venv) instead of "
         "this one, shown as LABEL; repeat it for each environment to compare: one row per "
         "environment and mode, their TensorFlow and Keras versions in the header, time per "
-        "call vs the first environment. Implies --isolate; worker processes alternate "
-        "between environments. The environment needs TensorFlow (graphlab's own source is "
-        "put on its path)",
+        "call vs the first environment. Implies --isolate; the environments' workers take "
+        "turns round by round, so that ratio pairs neighbouring rounds. The environment "
+        "needs TensorFlow (graphlab's own source is put on its path)",
     )
     parser.add_argument(
         "--threads",
