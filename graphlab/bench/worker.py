@@ -87,7 +87,12 @@ def start(
 
 def collect(out_dir: str, process: subprocess.Popen[bytes]) -> tuple[dict[str, Any] | None, str]:
     """Wait for the worker; its result, or why there is none."""
-    returncode = process.wait()
+    try:
+        returncode = process.wait()
+    except BaseException:  # Ctrl-C: no worker left behind
+        process.kill()
+        process.wait()
+        raise
     try:
         with open(os.path.join(out_dir, RESULT), encoding="utf-8") as handle:
             return json.load(handle), ""
