@@ -43,12 +43,11 @@ def test_bench_text_table(kind, targets):
     assert "Traceback" not in done.stderr
 
 
-def test_bench_json_save_plot_and_a_failing_mode(targets, tmp_path):
+def test_bench_json_save_and_a_failing_mode(targets, tmp_path):
     saved = tmp_path / "run.json"
-    plot = tmp_path / "plot.png"
     done = run(
         "module", "bench", f"{targets}:square", f"{targets}:as_text", "--arg", "f32[3]",
-        "--max-time", "0.05", "--format", "json", "--save", str(saved), "--plot", str(plot),
+        "--max-time", "0.05", "--format", "json", "--save", str(saved),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -58,6 +57,16 @@ def test_bench_json_save_plot_and_a_failing_mode(targets, tmp_path):
     assert rows[("square", "graph")]["speedup_vs_eager"] > 0
     assert "XLA cannot compile" in rows[("as_text", "xla")]["error"]
     assert Comparison.from_dict(json.loads(saved.read_text())).rows
+
+
+def test_bench_plot(targets, tmp_path):
+    pytest.importorskip("matplotlib", reason="--plot needs the plot extra (matplotlib)")
+    plot = tmp_path / "plot.png"
+    done = run(
+        "module", "bench", f"{targets}:square", "--arg", "f32[3]", "--modes", "eager,graph",
+        "--max-time", "0.05", "-q", "--plot", str(plot),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
     assert plot.read_bytes().startswith(b"\x89PNG")
 
 

@@ -17,6 +17,7 @@ def flat_row(comparison: Any, row: Any, data: dict[str, Any]) -> dict[str, Any]:
     ci = data.get("speedup_ci") or [None, None]
     flat = {
         "function": row.function,
+        **({"environment": row.environment} if row.environment else {}),
         "mode": row.mode,
         "first_call_ms": data.get("first_call_ms"),
         "second_call_ms": data.get("second_call_ms"),

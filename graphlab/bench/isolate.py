@@ -5,6 +5,8 @@ per process only.
 
 The parent never imports TensorFlow: workers (:mod:`graphlab.bench.worker`) measure
 every mode of a target interleaved, check output parity among them and hand back JSON.
+Workers may run in other Python environments
+(:mod:`graphlab.bench.environments`): one row per environment and mode.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 
-from graphlab.bench import stats, worker
+from graphlab.bench import environments as envs
+from graphlab.bench import stats, turns, worker
 from graphlab.bench.modes import DEFAULT_MODES, CompareError
 from graphlab.bench.peak import pooled_peaks
 from graphlab.bench.progress import Progress, progress_line, say
@@ -33,6 +37,7 @@ def compare_isolated(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     progress: Progress | None = None,
+    environments: Sequence[envs.Environment] = (),
 ) -> Comparison:
     """Run the interleaved measurement of every target (all ``modes``) in ``processes``
     fresh worker processes, one after the other, and combine them as pyperf does: the
@@ -42,48 +47,69 @@ def compare_isolated(
 
     Workers see targets and ``--arg`` texts, not Python objects, so this takes what the
     CLI takes. Thread settings apply to each worker before TensorFlow starts.
+
+    With ``environments`` (probed by :func:`graphlab.bench.environments.probe_all`),
+    process ``p`` is one worker per environment, started together and taking turns
+    round by round (:mod:`graphlab.bench.turns`), so that round ``r`` of a mode in two
+    environments ran side by side in time; rows carry the environment's label.
     """
     if processes < 1:
         raise CompareError(f"processes must be >= 1, got {processes}")
     rows: list[ComparisonRow] = []
     floors: list[OverheadFloor] = []
-    metadata: dict[str, str] = {}
+    metadata: dict[str, object] = {}
     tensorflow = ""
+    places: list[envs.Environment | None] = list(environments) or [None]
     with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
+        source = envs.source_path(scratch) if environments else None
         for target in targets:
-            comparisons, error = [], ""
+            found: dict[str, list[Comparison | None]] = {}  # by process: pairs stay paired
+            errors: dict[str, str] = {}
             for index in range(processes):
-                say(progress, f"{target}: worker process {index + 1} of {processes} ...")
-                out_dir = os.path.join(scratch, f"{len(rows)}-{index}")
-                os.makedirs(out_dir)
-                data, error = worker.run(
-                    out_dir,
-                    target=target,
-                    modes=modes,
-                    arg_texts=arg_texts,
-                    kwarg_texts=kwarg_texts,
-                    threads=threads,
-                    max_time=max_time,
-                    precision=precision,
-                    rtol=rtol,
-                    atol=atol,
-                    measure_floor=not floors and index == 0,
-                )
-                if data is not None:
-                    comparisons.append(Comparison.from_dict(data))
+                where = f" in {', '.join(p.label for p in environments)}" if environments else ""
+                say(progress, f"{target}: worker process {index + 1} of {processes}{where} ...")
+                options = {
+                    "target": target,
+                    "modes": modes,
+                    "arg_texts": arg_texts,
+                    "kwarg_texts": kwarg_texts,
+                    "threads": threads,
+                    "max_time": max_time,
+                    "precision": precision,
+                    "rtol": rtol,
+                    "atol": atol,
+                    "pythonpath": source,
+                }
+                first = not floors and not any(found.values()) and index == 0
+                for label, data, error in _run_workers(scratch, places, index, first, options):
+                    errors[label] = error
+                    comparison = Comparison.from_dict(data) if data is not None else None
+                    found.setdefault(label, []).append(comparison)
+                    if comparison is not None and comparison.floor is not None:
+                        floors.append(comparison.floor)
             name = target.rpartition(":")[2]
-            if not comparisons:
-                rows += [
-                    ComparisonRow(name, m, None, error=error or "worker failed") for m in modes
-                ]
-                continue
-            tensorflow = comparisons[0].tensorflow
-            metadata = {**comparisons[0].metadata, "isolation": f"{processes} process(es)"}
-            floors += [c.floor for c in comparisons if c.floor is not None]
-            for mode in modes:
-                row = pool_rows([c.row(name, mode) for c in comparisons])
-                rows.append(row if row is not None else ComparisonRow(name, mode, None, "no data"))
-                say(progress, progress_line(rows[-1]))
+            for place in places:
+                label = place.label if place is not None else ""
+                comparisons = found.get(label, [])
+                ran = [c for c in comparisons if c is not None]
+                if not ran:
+                    error = errors.get(label) or "worker failed"
+                    rows += [ComparisonRow(name, m, None, error, environment=label) for m in modes]
+                    continue
+                if not tensorflow:
+                    tensorflow = ran[0].tensorflow
+                    metadata = {**ran[0].metadata, "isolation": f"{processes} process(es)"}
+                for mode in modes:
+                    row = pool_rows([c.row(name, mode) if c else None for c in comparisons])
+                    row = row if row is not None else ComparisonRow(name, mode, None, "no data")
+                    rows.append(replace(row, environment=label))
+                    say(progress, progress_line(rows[-1]))
+    if environments:
+        for key in ("python", "tensorflow"):  # one per environment, in environment_details
+            metadata.pop(key, None)
+        metadata.update(envs.metadata(environments))
+        metadata["environment_schedule"] = "rounds interleaved"
+        tensorflow = " / ".join(dict.fromkeys(e.tensorflow for e in environments))
     floor = None
     if floors:
         floor = OverheadFloor(
@@ -91,6 +117,49 @@ def compare_isolated(
             stats.median([f.eager_op for f in floors]),
         )
     return Comparison(tuple(rows), tensorflow, floor, metadata)
+
+
+def _run_workers(
+    scratch: str,
+    places: list[envs.Environment | None],
+    index: int,
+    measure_floor: bool,
+    options: dict[str, object],
+) -> list[tuple[str, dict[str, object] | None, str]]:
+    """Process ``index`` of every place: one worker alone, or one per environment
+    taking turns round by round (:mod:`graphlab.bench.turns`); the first measures the
+    overhead floor when asked. ``(label, result or None, error)`` per place."""
+    out_dirs = []
+    for place in places:
+        label = place.label if place is not None else ""
+        out_dirs.append(os.path.join(scratch, f"{len(os.listdir(scratch))}-{label}-{index}"))
+        os.makedirs(out_dirs[-1])
+    if places == [None]:
+        data, error = worker.run(out_dirs[0], measure_floor=measure_floor, **options)
+        return [("", data, error)]
+    channels = [turns.Channel() for _ in places]
+    try:
+        for number, (place, out_dir, channel) in enumerate(zip(places, out_dirs, channels)):
+            assert place is not None
+            process = worker.start(
+                out_dir,
+                python=place.python,
+                turns=channel.child_fds,
+                measure_floor=measure_floor and number == 0,
+                **options,
+            )
+            channel.started(process)
+        turns.referee(channels)
+    finally:  # never leave a worker behind
+        for channel in channels:
+            if channel.process is not None and channel.process.poll() is None:
+                channel.process.kill()
+            channel.close()
+    return [
+        (place.label if place is not None else "", *worker.collect(out_dir, channel.process))
+        for place, out_dir, channel in zip(places, out_dirs, channels)
+        if channel.process is not None
+    ]
 
 
 def pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
@@ -126,6 +195,8 @@ def pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
         pooled,
         parity=parity_rows[0].parity,
         parity_ok=parity_rows[0].parity_ok,
+        placement=first.placement,
+        environment=first.environment,
     )
 
 

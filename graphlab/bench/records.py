@@ -21,7 +21,9 @@ Schema history of the JSON written from these records:
   2026-11-30 (issue 12) rows measured with ``--profile`` also carry the keys of
   :class:`graphlab.profiling.records.RowProfile` (absent otherwise); since 2026-11-30
   (issue 14) rows of a training step under a distribution strategy carry the keys of
-  :class:`graphlab.distributed.records.Placement` (absent otherwise).
+  :class:`graphlab.distributed.records.Placement` (absent otherwise), and rows of
+  ``bench --python LABEL=PATH`` carry ``environment`` (the label) and
+  ``time_vs_baseline``, and ``metadata.environments`` maps labels to TensorFlow versions.
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
   live with the diff logic in :mod:`graphlab.bench.runs`.
 * ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON.
@@ -239,25 +241,10 @@ def _seconds(ms: Any) -> float | None:
 #: The measurement keys of a failed row in the JSON: the same keys an ok row has
 #: (:meth:`Measurement.to_dict` without its label), with nothing measured.
 NO_MEASUREMENT: dict[str, Any] = {
-    "first_call_ms": None,
-    "second_call_ms": None,
-    "tracing_ms": None,
-    "median_us": None,
-    "iqr_us": None,
-    "min_us": None,
-    "mean_us": None,
-    "ci_low_us": None,
-    "ci_high_us": None,
-    "rounds": None,
-    "calls_per_block": None,
-    "retraces": 0,
-    "retrace_causes": [],
-    "op_count": None,
-    "stop_reason": "",
-    "block_times_s": [],
-    "block_calls": [],
-    "block_rounds": [],
-    "block_processes": [],
+    **dict.fromkeys(["first_call_ms", "second_call_ms", "tracing_ms", "median_us", "iqr_us"]),
+    **dict.fromkeys(["min_us", "mean_us", "ci_low_us", "ci_high_us", "rounds", "calls_per_block"]),
+    **{"retraces": 0, "retrace_causes": [], "op_count": None, "stop_reason": ""},
+    **{"block_times_s": [], "block_calls": [], "block_rounds": [], "block_processes": []},
     "metadata": {},
 }
 
@@ -275,6 +262,7 @@ class ComparisonRow:
             that were not checked.
         parity_ok: True / False after a check, None when not checked.
         placement: Workers and replicas under a distribution strategy (None: plain).
+        environment: The Python environment's label (``bench --python``); empty: this one.
     """
 
     function: str
@@ -284,6 +272,7 @@ class ComparisonRow:
     parity: str = ""
     parity_ok: bool | None = None
     placement: Placement | None = None
+    environment: str = ""
 
     def __post_init__(self) -> None:
         if (self.measurement is None) == (not self.error):
@@ -333,7 +322,7 @@ class Comparison:
     rows: tuple[ComparisonRow, ...]
     tensorflow: str = ""
     floor: OverheadFloor | None = None
-    metadata: dict[str, str] = field(default_factory=dict, compare=False)
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
     reference_mode: str = "eager"
 
     # -- derived ------------------------------------------------------------
@@ -345,15 +334,18 @@ class Comparison:
     def all_failed(self) -> bool:
         return bool(self.rows) and not any(row.ok for row in self.rows)
 
-    def row(self, function: str, mode: str) -> ComparisonRow | None:
+    def row(self, function: str, mode: str, env: str | None = None) -> ComparisonRow | None:
+        """The row of ``function`` in ``mode`` (of environment ``env``; None: any)."""
         for row in self.rows:
             if row.function == function and row.mode == mode:
-                return row
+                if env is None or row.environment == env:
+                    return row
         return None
 
     def reference(self, row: ComparisonRow) -> ComparisonRow | None:
-        """The eager row of the same function, when it ran (and is not ``row``)."""
-        reference = self.row(row.function, self.reference_mode)
+        """The eager row of the same function (and environment), when it ran (and is not
+        ``row``)."""
+        reference = self.row(row.function, self.reference_mode, row.environment)
         if reference is None or reference is row or not reference.ok:
             return None
         return reference
@@ -448,6 +440,11 @@ class Comparison:
         rows = []
         for row in self.rows:
             data: dict[str, Any] = {"function": row.function, "mode": row.mode}
+            if row.environment:
+                from graphlab.bench import environments
+
+                data["environment"] = row.environment
+                data["time_vs_baseline"] = environments.time_vs_baseline(self, row)
             m = row.measurement
             if m is not None:
                 data.update(m.to_dict())
@@ -506,6 +503,7 @@ class Comparison:
                     parity=item.get("parity", ""),
                     parity_ok=item.get("parity_ok"),
                     placement=Placement.from_dict(item),
+                    environment=item.get("environment") or "",
                 )
             )
         floor_data = data.get("floor")

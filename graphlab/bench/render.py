@@ -26,7 +26,7 @@ from graphlab._text import (
     time_unit,
 )
 from graphlab._text import wrap as wrap_lines
-from graphlab.bench import peak, stats
+from graphlab.bench import environments, peak, stats
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.runs import RunDiff
 from graphlab.profiling import render as profile_render
@@ -100,14 +100,29 @@ def _break_even(comparison: Comparison, row: ComparisonRow) -> str:
     return "never" if calls is None else f"{calls:,}"
 
 
+def headers(comparison: Comparison) -> list[str]:
+    """:data:`HEADERS`, with an ``environment`` column first when rows have one."""
+    return (["environment"] if _has_environments(comparison) else []) + HEADERS
+
+
+def _has_environments(comparison: Comparison) -> bool:
+    return any(row.environment for row in comparison.rows)
+
+
+def _name(row: ComparisonRow) -> str:
+    return f"{row.function}/{row.mode}" + (f" in {row.environment}" if row.environment else "")
+
+
 def table_rows(comparison: Comparison, notes_width: int | None = None) -> list[list[str]]:
-    """The table as strings, one list per function x mode, in :data:`HEADERS` order;
+    """The table as strings, one list per function x mode, in :func:`headers` order;
     ``notes_width`` clips the notes (text tables; JSON keeps them whole)."""
     rows = []
-    for row in comparison.rows:
+    first = [[row.environment] if _has_environments(comparison) else [] for row in comparison.rows]
+    for row, cells in zip(comparison.rows, first):
         m = row.measurement
         rows.append(
             [
+                *cells,
                 row.function,
                 row.mode,
                 format_time(m.first_call if m else None),
@@ -138,7 +153,8 @@ def _header(comparison: Comparison) -> str:
         processes = comparison.processes
         where = "worker " if "isolation" in meta else ""
         noun = "process" if processes == 1 else "processes"
-        parts.append(f"modes interleaved in {processes} {where}{noun}")
+        each = " per environment" if meta.get("environment_details") else ""
+        parts.append(f"modes interleaved in {processes} {where}{noun}{each}")
     elif "isolation" in meta:
         parts.append(meta["isolation"])
     if meta.get("unit") == "training step":
@@ -147,6 +163,11 @@ def _header(comparison: Comparison) -> str:
             unit += f" ({meta['replicas']} replicas x {meta['per_replica_batch']})"
         parts.append(unit)
     line = "graphlab comparison: " + ", ".join(parts)
+    for label, details in (meta.get("environment_details") or {}).items():
+        versions = [f"TensorFlow {details.get('tensorflow') or '?'}"]
+        versions += [f"Keras {details['keras']}"] if details.get("keras") else []
+        versions += [f"Python {details.get('python_version') or '?'}"]
+        line += f"\nenvironment {label}: {', '.join(versions)} ({details.get('python', '?')})"
     if comparison.floor is not None:
         line += (
             f"\noverhead floor: bare tf.function call {format_time(comparison.floor.function_call)}, "
@@ -167,19 +188,23 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
     if fmt == "csv":
         return _csv(comparison)
     rows = table_rows(comparison)
-    align = ["right" if h in _RIGHT else "left" for h in HEADERS]
+    names = headers(comparison)
+    align = ["right" if h in _RIGHT else "left" for h in names]
     profiled = profiled_rows(comparison)
     peaks = peak_memory_line(comparison)
+    tablefmt = {"text": "simple", "md": "github", "html": "html"}.get(fmt, "simple")
+    ratios = environment_ratios(comparison, tablefmt, width or terminal_width())
     if fmt == "text":  # notes below the table, where they can run the whole width
         width = width or terminal_width()
         notes = [
             line
             for row, cells in zip(comparison.rows, rows)
             if cells[-1]
-            for line in wrap_lines(f"{row.function}/{row.mode}: {cells[-1]}", width, "  ")
+            for line in wrap_lines(f"{_name(row)}: {cells[-1]}", width, "  ")
         ]
         rows = [cells[:-1] for cells in rows]
-        body = table(rows, HEADERS[:-1], "simple", align[:-1], width)
+        body = table(rows, names[:-1], "simple", align[:-1], width)
+        body += f"\n\n{ratios}" if ratios else ""
         if notes:
             body += "\n\nnotes:\n" + "\n".join(notes)
         if peaks:
@@ -188,13 +213,14 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         extra = "\n" + profile_render.render_text(profiled) if profiled else ""
         return f"{_header(comparison)}\n\n{body}\n\n{legend}\n{extra}"
     if fmt == "md":
-        body = table(rows, HEADERS, "github", align)
+        body = table(rows, names, "github", align)
+        body += f"\n\n{ratios}" if ratios else ""
         body += f"\n\n{peaks}" if peaks else ""
         header = _header(comparison).replace("\n", "  \n")
         extra = "\n" + profile_render.render_text(profiled, "md") if profiled else ""
         return f"{header}\n\n{body}\n\n{LEGEND}\n{extra}"
     if fmt == "html":
-        body = table(rows, HEADERS, "html", align)
+        body = table(rows, names, "html", align) + ratios
         body += f"<p>{html.escape(peaks)}</p>" if peaks else ""
         header = html.escape(_header(comparison)).replace("\n", "<br>")
         return (
@@ -203,6 +229,35 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
             f"{profile_render.render_html(profiled)}</div>\n"
         )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+RATIO_HEADERS = ["function", "mode", "environment", "time per call vs {base} [interval]"]
+
+
+def environment_ratios(comparison: Comparison, tablefmt: str = "simple", width: int = 80) -> str:
+    """``bench --python``: each environment's time per call over the first
+    environment's, per function and mode (> 1: slower); empty without environments."""
+    base = environments.baseline(comparison)
+    rows, unstable = [], []
+    for row in comparison.rows:
+        ratio = environments.time_ratio(comparison, row)
+        if ratio is not None:
+            low, high = format_range(ratio.low, ratio.high, 2)
+            text = f"{format_significant(ratio.value, 3)}x [{low}-{high}]"
+            text += " unstable" if ratio.unstable else ""
+            unstable += [f"{_name(row)}: {ratio.unstable}"] if ratio.unstable else []
+            rows.append([row.function, row.mode, row.environment, text])
+    if not rows:
+        return ""
+    names = [h.format(base=base) for h in RATIO_HEADERS]
+    how = "the workers took turns round by round, ratios of neighbouring rounds"
+    if comparison.metadata.get("environment_schedule") != "rounds interleaved":
+        how = "ratios of medians"
+    title = f"time per call vs {base} (> 1: slower than in {base}; {how}):"
+    if tablefmt == "html":
+        notes = "".join(f"<br>{html.escape(line)}" for line in unstable)
+        return f"<p>{html.escape(title)}</p>" + table(rows, names, "html") + notes
+    return "\n".join([title, table(rows, names, tablefmt, width=width), *unstable])
 
 
 def profiled_rows(comparison: Comparison) -> list[profile_render.ProfiledRow]:
@@ -222,6 +277,7 @@ def peak_memory_line(comparison: Comparison) -> str:
     for row in comparison.rows:
         metadata = row.measurement.metadata if row.measurement is not None else {}
         name = f"{row.function}/{row.mode}" if several else row.mode
+        name += f" in {row.environment}" if row.environment else ""
         rise, device = peak.peak_rss_mb(metadata), peak.peak_gpu_mb(metadata)
         if rise is not None:
             rss.append(f"{name} +{rise:,.1f} MB")

@@ -7,6 +7,10 @@ own), then the timers take turns, one block each per round, the order rotated ev
 round (round robin: A B C, B C A, C A B), and no timer ever times two blocks in a row
 (two modes simply alternate: A B A B). Blocks of one round are neighbours in time, so
 their ratio cancels the machine's drift (:mod:`graphlab.bench.pairing`).
+
+In a worker that takes turns with other Python environments' workers
+(:mod:`graphlab.bench.turns`), the warm-up and every round wait for the turn, and the
+budget counts only this worker's own turns.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from graphlab.bench import stats
+from graphlab.bench import stats, turns
 from graphlab.bench.pairing import paired_ratios, per_round
 from graphlab.bench.peak import PeakTracker, gpu_probes, with_peak
 from graphlab.bench.records import Measurement
@@ -80,7 +84,11 @@ def _interleave(
     rounds: dict[int, list[int]] = {}
     peaks = [PeakTracker() for _ in timers]  # each mode's peak memory, over its spans
     gpu = gpu_probes()
+    gate = turns.current()
+    waited = 0.0  # in turns of other workers: not this worker's budget
     try:
+        if gate is not None:
+            gate.take()  # the warm-up, alone on the machine
         active = []
         for index, timer in enumerate(timers):
             if coordinator is not None:
@@ -104,6 +112,12 @@ def _interleave(
         stop_reason = ""
         last = -1
         while active and not stop_reason:
+            if gate is not None:
+                before = clock()
+                if not gate.take():
+                    stop_reason = "the environments' turns ended"
+                    break
+                waited += clock() - before
             order = _rotated(active, round_, last)
             for index in order:
                 try:
@@ -119,7 +133,7 @@ def _interleave(
                 rounds[index] += [round_] * len(blocks)
                 last = index
             round_ += 1
-            elapsed = clock() - start
+            elapsed = clock() - start - waited
             if elapsed >= budget:
                 stop_reason = "time budget"
             elif round_ >= max_rounds:
@@ -135,6 +149,8 @@ def _interleave(
                     int(_chief(coordinator, STOP_REASONS.index(stop_reason)))
                 ]
     finally:
+        if gate is not None:
+            gate.finish()
         if recorder is not None:
             recorder.stop()
     reason = f"{stop_reason}, {round_} rounds interleaved" if len(samples) > 1 else stop_reason

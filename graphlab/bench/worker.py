@@ -21,13 +21,21 @@ from graphlab.bench.peak import measured_in_worker
 
 REQUEST = "request.json"
 RESULT = "result.json"
+#: The worker's stdout and stderr (the user's prints, TensorFlow's logs, an error).
+OUTPUT = "output.txt"
 
 
 # ---------------------------------------------------------------------------
 # Parent side (no TensorFlow)
 
 
-def run(
+def run(out_dir: str, **options: Any) -> tuple[dict[str, Any] | None, str]:
+    """Measure ``target`` in ``modes`` in a fresh process: ``(comparison JSON, "")``, or
+    ``(None, why it failed)``. ``options``: those of :func:`start`."""
+    return collect(out_dir, start(out_dir, **options))
+
+
+def start(
     out_dir: str,
     *,
     target: str,
@@ -40,9 +48,15 @@ def run(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     measure_floor: bool = True,
-) -> tuple[dict[str, Any] | None, str]:
-    """Measure ``target`` in ``modes`` in a fresh process: ``(comparison JSON, "")``, or
-    ``(None, why it failed)``."""
+    python: str | None = None,
+    pythonpath: str | None = None,
+    turns: tuple[int, int] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a worker on the request; its output goes to files in ``out_dir`` (a pipe
+    nobody reads while the worker waits for its turn would fill up and block it).
+    ``python``: another interpreter (default: this one); ``pythonpath``: put ahead of
+    ``PYTHONPATH`` there (this graphlab's source); ``turns``: the worker's ends of
+    :class:`graphlab.bench.turns.Channel` pipes, to take turns with other workers."""
     request = {
         "target": target,
         "modes": list(modes),
@@ -54,24 +68,38 @@ def run(
         "rtol": rtol,
         "atol": atol,
         "measure_floor": measure_floor,
+        "turns": list(turns) if turns is not None else None,
     }
     with open(os.path.join(out_dir, REQUEST), "w", encoding="utf-8") as handle:
         json.dump(request, handle)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-    done = subprocess.run(
-        [sys.executable, "-m", "graphlab.bench.worker", out_dir],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    from graphlab.bench.environments import worker_env
+
+    with open(os.path.join(out_dir, OUTPUT), "wb") as output:
+        return subprocess.Popen(
+            [python or sys.executable, "-m", "graphlab.bench.worker", out_dir],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=worker_env(pythonpath),
+            pass_fds=turns or (),
+        )
+
+
+def collect(out_dir: str, process: subprocess.Popen[bytes]) -> tuple[dict[str, Any] | None, str]:
+    """Wait for the worker; its result, or why there is none."""
+    try:
+        returncode = process.wait()
+    except BaseException:  # Ctrl-C: no worker left behind
+        process.kill()
+        process.wait()
+        raise
     try:
         with open(os.path.join(out_dir, RESULT), encoding="utf-8") as handle:
-            data = json.load(handle)
+            return json.load(handle), ""
     except (OSError, json.JSONDecodeError):
-        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        return None, f"worker exited {done.returncode}: {lines[-1] if lines else 'no output'}"
-    return data, ""
+        with open(os.path.join(out_dir, OUTPUT), encoding="utf-8", errors="replace") as handle:
+            lines = [line for line in handle.read().strip().splitlines() if line.strip()]
+        return None, f"worker exited {returncode}: {lines[-1] if lines else 'no output'}"
 
 
 # ---------------------------------------------------------------------------
@@ -86,6 +114,10 @@ def measure(out_dir: str) -> None:
     """
     with open(os.path.join(out_dir, REQUEST), encoding="utf-8") as handle:
         request = json.load(handle)
+    if request.get("turns"):  # other environments' workers take turns with this one
+        from graphlab.bench import turns
+
+        turns.install(*request["turns"])
     threads = request["threads"]
     if threads is not None:  # before TensorFlow runs its first op
         from graphlab import _runtime

@@ -99,6 +99,18 @@ def add_parser(sub: Any) -> None:
         "how far processes disagree. 1 measures in this process (default: 1)",
     )
     parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="measure in the Python at PATH (a venv's bin/python, or the venv) instead of "
+        "this one, shown as LABEL; repeat it for each environment to compare: one row per "
+        "environment and mode, their TensorFlow and Keras versions in the header, time per "
+        "call vs the first environment. Implies --isolate; the environments' workers take "
+        "turns round by round, so that ratio pairs neighbouring rounds. The environment "
+        "needs TensorFlow (graphlab's own source is put on its path)",
+    )
+    parser.add_argument(
         "--threads",
         metavar="INTRA,INTER",
         help="TensorFlow thread pools (0 = default); settable once per process",
@@ -149,8 +161,10 @@ def _check_bench_numbers(args: argparse.Namespace) -> None:
         raise UsageError(f"--processes must be >= 1, got {args.processes}")
     if args.profile_dir and not args.profile:
         args.profile = True  # a place to keep profiles asks for them
-    if args.profile and (args.isolate or args.processes > 1):
-        raise UsageError("--profile profiles in this process: drop --isolate / --processes")
+    if args.profile and (args.isolate or args.processes > 1 or args.python):
+        raise UsageError(
+            "--profile profiles in this process: drop --isolate / --processes / --python"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -168,8 +182,9 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, "-o")  # before the benchmark, not after it
     check_writable(args.plot, "--plot")
     check_writable(save_path(args.save) if args.save else None, "--save", make_dirs=True)
+    environments = _probe_environments(args.python)
     progress = _common.progress(args)
-    if args.isolate or args.processes > 1:
+    if args.isolate or args.processes > 1 or environments:
         from graphlab.bench.isolate import compare_isolated
 
         comparison = compare_isolated(
@@ -184,11 +199,25 @@ def run(args: argparse.Namespace) -> int:
             rtol=args.rtol,
             atol=args.atol,
             progress=progress,
+            environments=environments,
         )
     else:
         comparison = _bench_in_process(args, modes, threads, arg_values, kwarg_values, progress)
     _write_bench(comparison, fmt, args)
     return EXIT_FAILURE if comparison.all_failed else EXIT_OK
+
+
+def _probe_environments(texts: list[str]) -> list[Any]:
+    """``--python LABEL=PATH`` -> probed environments (versions known), before any
+    measurement; a bad one is a usage error."""
+    if not texts:
+        return []
+    from graphlab.bench import environments
+
+    try:
+        return environments.probe_all(environments.parse(texts))
+    except environments.EnvironmentProblem as error:
+        raise UsageError(str(error)) from None
 
 
 def _bench_in_process(
