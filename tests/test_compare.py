@@ -219,3 +219,58 @@ def test_a_zero_median_gives_no_ratio_instead_of_crashing():
     assert comparison.speedup(rows[1]) is None
     assert comparison.to_dict()["rows"][1]["speedup_vs_eager"] is None
     assert "f" in str(comparison)
+
+
+def test_processes_run_the_callers_function_and_tensors_in_fresh_processes():
+    """compare(fn, x, processes=2): fn by name, the caller's own tensor by pickle; rows
+    pool both processes' blocks under the caller's label."""
+    import numpy as np
+    import tensorflow as tf
+
+    import graphlab
+    from graphlab import examples
+
+    x = tf.constant(np.arange(100, dtype=np.int32).reshape(10, 10) % 3)
+    result = graphlab.compare(
+        examples.power, x, 3, modes="eager,graph", label="power3", processes=2, max_time=0.2
+    )
+    assert [(r.function, r.mode) for r in result.rows] == [("power3", "eager"), ("power3", "graph")]
+    graph = result.row("power3", "graph")
+    assert graph.ok and graph.parity_ok is True
+    assert set(graph.measurement.block_processes) == {0, 1}
+    assert result.processes == 2 and result.paired(graph).processes == 2
+    assert result.metadata["isolation"] == "2 process(es)"
+
+
+def _identity(x):
+    return x
+
+
+@pytest.mark.parametrize(
+    ("fn", "modes", "args", "message"),
+    [
+        (lambda x: x, "eager", (1.0,), "fn is a lambda"),
+        (_identity, {"mine": _identity}, (1.0,), "built-in modes only"),
+        (_identity, "eager", ((v for v in [1.0]),), "cannot be pickled"),
+        (_identity, "eager", (1.0,), None),
+    ],
+)
+def test_processes_say_what_cannot_reach_a_worker(fn, modes, args, message):
+    """Refused before any process starts, with what to do."""
+    import graphlab
+    from graphlab.bench.modes import CompareError
+
+    def local(x):
+        return x
+
+    if message is None:  # the same call in a function's own scope
+        fn, message = local, "defined inside a function"
+    with pytest.raises(CompareError, match=message):
+        graphlab.compare(fn, *args, modes=modes, processes=2)
+
+
+def test_processes_must_be_a_positive_int():
+    import graphlab
+
+    with pytest.raises(ValueError, match="processes must be an int >= 1"):
+        graphlab.compare(_identity, 1.0, processes=0)

@@ -43,6 +43,7 @@ def compare(
     on_output: Callable[[ComparisonRow, list[Any]], None] | None = None,
     profile: bool = False,
     profile_dir: str | None = None,
+    processes: int = 1,
     **kwargs: Any,
 ) -> Comparison:
     """Time ``fn(*args, **kwargs)`` in several modes and compare them.
@@ -76,6 +77,12 @@ def compare(
             timed blocks are never profiled.
         profile_dir: Keep the profiles there (``DIR/FUNCTION_MODE``, one TensorBoard run
             each); None: read and removed.
+        processes: Run the whole interleaved measurement in this many fresh worker
+            processes and pool them, as ``graphlab bench --processes N`` does: the
+            interval then shows how far processes disagree. ``fn`` (one function) must
+            be importable by name (defined at the top level of a module or of the
+            running script) and the arguments picklable (tensors are); built-in modes
+            only. 1 (default): in this process.
         **kwargs: Keyword arguments for every call.
 
     Returns:
@@ -88,6 +95,26 @@ def compare(
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     kwargs = {**kwargs, **dict(call_kwargs or {})}
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+        raise ValueError(f"processes must be an int >= 1, got {processes!r}")
+    if processes > 1:
+        if profile or profile_dir or on_output is not None or clock is not time.perf_counter:
+            raise CompareError("processes= cannot be combined with profile, on_output or clock")
+        from graphlab.bench.isolate import compare_in_processes
+
+        return compare_in_processes(
+            fn,
+            args,
+            kwargs,
+            processes=processes,
+            modes=modes,
+            label=label,
+            max_time=max_time,
+            precision=precision,
+            rtol=rtol,
+            atol=atol,
+            progress=progress,
+        )
     functions = functions_of(fn)
     if label is not None and len(functions) == 1:
         functions = [(label, functions[0][1])]

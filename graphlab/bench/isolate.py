@@ -12,16 +12,20 @@ Workers may run in other Python environments
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from graphlab.bench import environments as envs
 from graphlab.bench import stats, turns, worker
+from graphlab.bench.modenames import BUILTIN_MODES
 from graphlab.bench.modes import DEFAULT_MODES, CompareError
 from graphlab.bench.peak import pooled_peaks
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
+from graphlab.bench.sendable import NotSendable, check_sendable, target_of
 
 
 def compare_isolated(
@@ -38,6 +42,7 @@ def compare_isolated(
     atol: float = 1e-6,
     progress: Progress | None = None,
     environments: Sequence[envs.Environment] = (),
+    values: str | None = None,
 ) -> Comparison:
     """Run the interleaved measurement of every target (all ``modes``) in ``processes``
     fresh worker processes, one after the other, and combine them as pyperf does: the
@@ -46,7 +51,9 @@ def compare_isolated(
     first and second calls are the median over workers.
 
     Workers see targets and ``--arg`` texts, not Python objects, so this takes what the
-    CLI takes. Thread settings apply to each worker before TensorFlow starts.
+    CLI takes (or ``values``: a pickle of ``(args, kwargs)``, see
+    :func:`compare_in_processes`). Thread settings apply to each worker before
+    TensorFlow starts.
 
     With ``environments`` (probed by :func:`graphlab.bench.environments.probe_all`),
     process ``p`` is one worker per environment, started together and taking turns
@@ -79,6 +86,7 @@ def compare_isolated(
                     "rtol": rtol,
                     "atol": atol,
                     "pythonpath": source,
+                    "values": values,
                 }
                 first = not floors and not any(found.values()) and index == 0
                 for label, data, error in _run_workers(scratch, places, index, first, options):
@@ -203,3 +211,48 @@ def pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
 def _median_or_none(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return stats.median(present) if present else None
+
+
+def compare_in_processes(
+    fn: Any,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    *,
+    processes: int,
+    modes: Any,
+    label: str | None,
+    **options: Any,
+) -> Comparison:
+    """``graphlab.compare(fn, *args, processes=N)``: :func:`compare_isolated` for a
+    Python caller. ``fn`` travels by name (``module:function``, or the running script's
+    file), its arguments by pickle (tensors keep their values and dtypes)."""
+
+    if isinstance(modes, str):
+        modes = [m.strip() for m in modes.split(",") if m.strip()]
+    if isinstance(modes, Mapping) or any(m not in BUILTIN_MODES for m in modes):
+        raise CompareError(
+            "processes= takes the built-in modes only (eager, graph, xla, concrete): a "
+            "user variant is a Python object the worker processes cannot import"
+        )
+    try:
+        check_sendable("fn", getattr(fn, "python_function", fn))
+        target = target_of(fn)
+    except NotSendable as error:
+        raise CompareError(f"processes=: {error}".replace("factories", "functions")) from None
+    with tempfile.TemporaryDirectory(prefix="graphlab-values-") as scratch:
+        path = os.path.join(scratch, "values.pkl")
+        try:
+            with open(path, "wb") as handle:
+                pickle.dump((list(args), dict(kwargs)), handle)
+        except Exception as error:
+            raise CompareError(
+                f"processes= sends the arguments to the worker processes by pickle, and "
+                f"one cannot be pickled ({error}); pass tensors, NumPy arrays or plain values"
+            ) from None
+        comparison = compare_isolated(
+            [target], modes=modes, processes=processes, values=path, **options
+        )
+    if label is None:
+        return comparison
+    rows = tuple(replace(row, function=label) for row in comparison.rows)
+    return replace(comparison, rows=rows)

@@ -51,12 +51,15 @@ def start(
     python: str | None = None,
     pythonpath: str | None = None,
     turns: tuple[int, int] | None = None,
+    values: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start a worker on the request; its output goes to files in ``out_dir`` (a pipe
     nobody reads while the worker waits for its turn would fill up and block it).
     ``python``: another interpreter (default: this one); ``pythonpath``: put ahead of
     ``PYTHONPATH`` there (this graphlab's source); ``turns``: the worker's ends of
-    :class:`graphlab.bench.turns.Channel` pipes, to take turns with other workers."""
+    :class:`graphlab.bench.turns.Channel` pipes, to take turns with other workers;
+    ``values``: a pickle of ``(args, kwargs)`` used instead of the texts (a Python
+    caller's own tensors)."""
     request = {
         "target": target,
         "modes": list(modes),
@@ -69,6 +72,7 @@ def start(
         "atol": atol,
         "measure_floor": measure_floor,
         "turns": list(turns) if turns is not None else None,
+        "values": values,
     }
     with open(os.path.join(out_dir, REQUEST), "w", encoding="utf-8") as handle:
         json.dump(request, handle)
@@ -129,11 +133,17 @@ def measure(out_dir: str) -> None:
 
     target = request["target"]
     fn = inputs.load_target(target)
-    values = [inputs.to_value(inputs.parse_value(text)) for text in request["args"]]
-    kwargs = {
-        name: inputs.to_value(value)
-        for name, value in (inputs.parse_kwarg(text) for text in request["kwargs"])
-    }
+    if request.get("values"):  # the caller's own values, pickled by the parent
+        import pickle
+
+        with open(request["values"], "rb") as handle:
+            values, kwargs = pickle.load(handle)
+    else:
+        values = [inputs.to_value(inputs.parse_value(text)) for text in request["args"]]
+        kwargs = {
+            name: inputs.to_value(value)
+            for name, value in (inputs.parse_kwarg(text) for text in request["kwargs"])
+        }
 
     comparison = compare(
         fn,

@@ -22,6 +22,7 @@ from typing import Any
 from graphlab.bench.isolate import pool_rows
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow
+from graphlab.bench.sendable import NotSendable, check_sendable, main_file
 from graphlab.distributed import launch
 from graphlab.distributed.records import Placement
 
@@ -41,39 +42,6 @@ def label(layout: str, workers: int) -> str:
         "mirrored": f"{workers} devices",
         "multi_worker": f"{workers} workers",
     }[layout]
-
-
-def check_sendable(name: str, value: Any) -> None:
-    """Raise :class:`LayoutError` when ``value`` cannot reach a worker process."""
-    if value is None or isinstance(value, str):
-        return
-    qualname = getattr(value, "__qualname__", "") or ""
-    how = (
-        "define it with def at the top level of a module (a .py file; in a notebook, "
-        "one next to it that you import), or pass 'module:function'"
-    )
-    if "<lambda>" in qualname:
-        raise LayoutError(f"{name} is a lambda: worker processes import factories by name; {how}")
-    if "<locals>" in qualname:
-        raise LayoutError(
-            f"{name} ({qualname}) is defined inside a function: worker processes import "
-            f"factories by name; {how}"
-        )
-    if getattr(value, "__module__", None) == "__main__" and not _main_file():
-        raise LayoutError(
-            f"{name} ({qualname}) is defined in an interactive session or notebook, which "
-            f"worker processes cannot import; {how}"
-        )
-    try:
-        pickle.dumps(value)
-    except Exception as error:
-        raise LayoutError(f"{name} cannot be sent to worker processes ({error}); {how}") from None
-
-
-def _main_file() -> str | None:
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    return path if path and path.endswith(".py") and os.path.exists(path) else None
 
 
 def bench_workers(
@@ -97,7 +65,10 @@ def bench_workers(
     its rows pool the blocks of all runs (tagged by run, as ``--processes`` does)."""
     layouts = _check(workers, layouts, batch_size, timeout, unsupported)
     for name, value in {**factories, "metrics": metrics}.items():
-        check_sendable(name, value)
+        try:
+            check_sendable(name, value)
+        except NotSendable as error:
+            raise LayoutError(str(error)) from None
     if validate is not None:  # bad factories or data: named here, before any process
         validate(
             *(_load(factories[n]) for n in ("model_fn", "optimizer_fn", "loss_fn")), _load(metrics)
@@ -134,7 +105,7 @@ def bench_workers(
                     "layout": layout,
                     "devices": workers,
                     "gpu": gpu,
-                    "main_file": _main_file() if uses_main else None,
+                    "main_file": main_file() if uses_main else None,
                     "sys_path": list(sys.path),  # where the parent found the factories
                     "payload": payload,
                 }
