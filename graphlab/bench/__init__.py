@@ -6,7 +6,7 @@
 - :mod:`~graphlab.bench.modes` / :mod:`~graphlab.bench.parity`: what is compared, and
   whether every mode computes the same thing.
 - :mod:`~graphlab.bench.compare`: ``graphlab.compare``; :mod:`~graphlab.bench.isolate`
-  and :mod:`~graphlab.bench.worker`: the same in fresh processes;
+  and :mod:`~graphlab.bench.worker` (worker side: :mod:`~graphlab.bench.worker_main`): the same in fresh processes;
   :mod:`~graphlab.bench.environments` and :mod:`~graphlab.bench.turns`: in other Python
   environments, their workers taking turns round by round (``bench --python``).
 - :mod:`~graphlab.bench.training` and :mod:`~graphlab.bench.fit`: whole training steps.

@@ -48,7 +48,7 @@ else:
         except Exception:
             info["keras"] = ""
         try:
-            import graphlab.bench.worker, graphlab.bench.compare, graphlab.inputs
+            import graphlab.bench.worker_main, graphlab.bench.compare, graphlab.inputs
         except Exception as error:
             info["error"] = "graphlab's worker cannot import: " + type(error).__name__ + ": " + str(error)
 print("{_MARK}" + json.dumps(info))
