@@ -59,7 +59,9 @@ def test_no_run_marks_are_rare_and_explained():
         if block["mark"] == "no-run"
     ]
     assert all(reason for _, _, reason in marked), marked
-    assert len(marked) <= 3, marked
+    # an excerpt of the library, and three recipes of multi-process jobs (TF_CONFIG and
+    # peers), whose scripts the multi-worker tests run
+    assert len(marked) <= 4, marked
 
 
 def test_cli_reference_is_current():

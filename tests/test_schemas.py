@@ -144,6 +144,8 @@ def test_pytest_table_matches_the_golden_file_of_schema_1():
     assert json.loads(json.dumps(data)) == golden("pytest-1.json")
     (row,) = data["modes"]
     assert row["graph_speedup"] == pytest.approx(5.0, rel=0.01)
+    low, high = row["graph_speedup_ci"]  # interleaved rows: the paired interval
+    assert low < 5.0 < high
 
 
 def test_tracelog_1_files_still_load():

@@ -26,7 +26,8 @@ Schema history of the JSON written from these records:
   ``time_vs_baseline``, and ``metadata.environments`` maps labels to TensorFlow versions.
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
   live with the diff logic in :mod:`graphlab.bench.runs`.
-* ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON.
+* ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON;
+  since 2026-11-30 (issue 10) interleaved tests' rows also carry ``{mode}_speedup_ci``.
 """
 
 from __future__ import annotations
