@@ -1,7 +1,8 @@
 """Do graphlab's speedups repeat? N fresh runs, back to back, of graphlab and of a
 hand-written alternating loop, for ``power(x, 100)`` and the MLP training step.
 
-Run: ``.venv/bin/python benchmarks/bench_repeatability.py [--runs 8] [--quick]``
+Run: ``.venv/bin/python benchmarks/bench_repeatability.py [--runs 8] [--quick]``;
+``--aa`` runs only the A/A test of the interleaved schedule (see :func:`aa_test`).
 
 Every run is a fresh process: graphlab's as a user starts it (``python -m graphlab bench
 graphlab.examples:power --arg 'i32[10,10]' --arg 100 --modes eager,graph``; for the
@@ -20,6 +21,7 @@ graph blocks for the same time (the yardstick). Per workload it prints:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -58,8 +60,6 @@ def _hand_loop(eager, graph, seconds: float) -> dict:
 
 def child(kind: str) -> dict:
     """One fresh run; prints nothing else on stdout."""
-    import functools
-
     if kind == "graphlab-power":
         command = [sys.executable, "-m", "graphlab", "bench", *POWER]
         command += ["--modes", "eager,graph", "--format", "json", "-q"]
@@ -108,6 +108,41 @@ def child(kind: str) -> dict:
     raise SystemExit(f"unknown kind {kind}")
 
 
+def aa_test(repeats: int) -> dict:
+    """Is the interleaved schedule biased? Two timers of the *same* function (eager and
+    eager, graph and graph) must read 1.0; eager and graph, timed the same way, give the
+    speedup for scale. One process, ``repeats`` repetitions, 1 s per timer."""
+    import tensorflow as tf
+
+    from graphlab import examples, inputs
+    from graphlab.bench.records import Comparison, ComparisonRow
+    from graphlab.bench.schedule import interleave
+    from graphlab.bench.timer import Timer
+
+    x = inputs.to_value(inputs.parse_value("i32[10,10]"))
+    graphs = tf.function(examples.power), tf.function(examples.power)
+
+    def ratio(first, second) -> float:
+        timers = [
+            Timer(functools.partial(f, x, 100), label=name, max_time=1.0)
+            for f, name in ((first, "eager"), (second, "other"))
+        ]
+        rows = [ComparisonRow("power", t.label, m) for t, m in zip(timers, interleave(timers))]
+        comparison = Comparison(tuple(rows), "")
+        return comparison.speedup(comparison.rows[1])
+
+    pairs = {
+        "eager vs eager": (examples.power, examples.power),
+        "graph vs graph": graphs,
+        "eager vs graph": (examples.power, graphs[0]),
+    }
+    found: dict[str, list[float]] = {name: [] for name in pairs}
+    for _ in range(repeats):
+        for name, (first, second) in pairs.items():
+            found[name].append(round(ratio(first, second), 3))
+    return {name: {"ratios": v, "median": statistics.median(v)} for name, v in found.items()}
+
+
 def fresh(kind: str) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", kind], capture_output=True, text=True, check=False
@@ -148,8 +183,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=8, help="fresh runs per workload (8)")
     parser.add_argument("--quick", action="store_true", help="2 runs, for a smoke test")
+    parser.add_argument("--aa", action="store_true", help="only the A/A test of the schedule")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.aa:
+        print(f"A/A test, load average {os.getloadavg()[0]:.2f}")
+        print(json.dumps(aa_test(2 if args.quick else 5), indent=2))
+        print(f"load average after {os.getloadavg()[0]:.2f}")
+        return 0
     if args.child:
         print(json.dumps(child(args.child)))
         return 0
