@@ -177,7 +177,10 @@ def test_merge_refuses_bad_input_with_one_clear_line(worker_reports, tmp_path):
     assert "notes.txt is not JSON" in bad(folder, "merge-traces", "traces-0.json", "notes.txt")
     error = bad(folder, "merge-traces", "traces-0.json", str(comparison))
     assert "is not a graphlab trace report (schema 'graphlab.comparison/3'" in error
-    error = bad(folder, "merge-traces", "traces-1.json", "traces-1.json")
+    error = bad(folder, "merge-traces", "traces-1.json", "./traces-1.json")
+    assert "traces-1.json is given twice: pass each worker's report once" in error
+    (folder / "copy.json").write_text((folder / "traces-1.json").read_text())
+    error = bad(folder, "merge-traces", "traces-1.json", "copy.json")
     assert "both have rank 1: each worker needs its own rank" in error
     assert "at least two trace reports" in bad(folder, "merge-traces", "traces-0.json")
     assert "is a directory" in bad(folder, "merge-traces", "traces-0.json", str(tmp_path))
@@ -389,7 +392,11 @@ def test_merge_ignores_values_folders_and_internal_functions():
     assert data.internal and data.traces_by_rank(merged.ranks) == {0: 1, 1: 0}
 
 
-def test_merge_refuses_what_it_cannot_number():
+def test_merge_refuses_what_it_cannot_number(tmp_path):
+    report = tmp_path / "traces-0.json"
+    report.write_text(json.dumps(make_worker_report(0).to_dict()))
+    with pytest.raises(MergeError, match=r"traces-0\.json is given twice"):
+        merge_traces([report, tmp_path / "." / "traces-0.json"])
     with pytest.raises(MergeError, match="both have rank 0"):
         merge_traces([make_worker_report(0), make_worker_report(0)], sources=["a", "b"])
     with pytest.raises(MergeError, match="b has no rank while a has rank 0"):

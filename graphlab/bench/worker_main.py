@@ -68,7 +68,10 @@ def measure(out_dir: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or not os.path.isdir(args[0]):
-        print("usage: python -m graphlab.bench.worker_main DIR (internal to graphlab)", file=sys.stderr)
+        print(
+            "usage: python -m graphlab.bench.worker_main DIR (internal to graphlab)",
+            file=sys.stderr,
+        )
         return 2
     from graphlab.inputs import InputError
 

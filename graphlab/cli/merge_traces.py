@@ -42,10 +42,14 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphlab.tracing import render_merge
-    from graphlab.tracing.merge import MergeError, merge_traces
+    from graphlab.tracing.merge import MergeError, check_distinct, merge_traces
 
     fmt = pick_format(args.output, args.format, FORMATS, "a merged trace report")
     check_writable(args.output, "-o")
+    try:
+        check_distinct(args.reports)
+    except MergeError as error:
+        raise UsageError(str(error)) from None
     reports = [_load(path) for path in args.reports]
     try:
         merged = merge_traces(reports, sources=args.reports)

@@ -312,11 +312,12 @@ def merge_traces(
     (``ranks_from_file_order`` says so).
 
     Raises:
-        MergeError: Fewer than two reports, two with the same rank, or some with a
-            rank and some without.
+        MergeError: Fewer than two reports, a file given twice, two with the same
+            rank, or some with a rank and some without.
     """
     if len(reports) < 2:
         raise MergeError(f"give at least two trace reports to merge, got {len(reports)}")
+    check_distinct([r for r in reports if not isinstance(r, TraceReport)])
     loaded = [r if isinstance(r, TraceReport) else load_report(r) for r in reports]
     names = (
         list(sources)
@@ -357,6 +358,15 @@ def merge_traces(
         ),
         ranks_from_file_order=from_order,
     )
+
+
+def check_distinct(paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Raise :class:`MergeError` when a file is among ``paths`` twice (by real path):
+    one worker's report would count as two ranks."""
+    files = [os.path.realpath(path) for path in paths]
+    for path in files:
+        if files.count(path) > 1:
+            raise MergeError(f"{path} is given twice: pass each worker's report once")
 
 
 def _source_name(report: object, index: int) -> str:
