@@ -69,6 +69,16 @@ def check_finite(value: float | None, option: str, *, minimum: float = 0.0) -> N
         raise UsageError(f"{option} must be >= {minimum:g}, got {value:g}")
 
 
+def add_format_option(parser: argparse.ArgumentParser, formats: Sequence[str], noun: str) -> None:
+    """``--format``, defaulting to the ``-o`` extension (see :func:`pick_format`)."""
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        help=f"{noun} format (default: from the -o extension, else text); html is one "
+        "self-contained page",
+    )
+
+
 def pick_format(path: str | None, explicit: str | None, formats: Sequence[str], what: str) -> str:
     """The format from ``--format`` or the ``-o`` extension, if ``what`` can be written
     in it; otherwise a usage error naming the formats there are."""

@@ -15,6 +15,7 @@ from graphlab.cli._common import (
     EXIT_FAILURE,
     EXIT_OK,
     UsageError,
+    add_format_option,
     check_finite,
     check_writable,
     note,
@@ -69,12 +70,7 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument("--rtol", type=float, default=1e-5, help="parity check rtol (1e-5)")
     parser.add_argument("--atol", type=float, default=1e-6, help="parity check atol (1e-6)")
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="table format (default: from the -o extension, else text); html is one "
-        "self-contained page",
-    )
+    add_format_option(parser, FORMATS, "table")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the table to FILE")
     parser.add_argument(
         "--plot", metavar="FILE", help="write a PNG bar chart (needs the plot extra)"

@@ -11,6 +11,7 @@ from graphlab.cli._common import (
     EXIT_FAILURE,
     EXIT_OK,
     UsageError,
+    add_format_option,
     check_writable,
     pick_format,
     write_output,
@@ -95,12 +96,7 @@ def add_parser(sub: Any) -> None:
         metavar="PATH",
         help="with --export: where to write it; else write the report to PATH",
     )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="report format (default: from the -o extension, else text); html is one "
-        "self-contained page",
-    )
+    add_format_option(parser, FORMATS, "report")
     parser.add_argument(
         "--debug",
         action="store_true",

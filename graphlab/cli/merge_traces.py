@@ -8,7 +8,14 @@ import json
 import sys
 from typing import Any
 
-from graphlab.cli._common import EXIT_OK, UsageError, check_writable, pick_format, write_output
+from graphlab.cli._common import (
+    EXIT_OK,
+    UsageError,
+    add_format_option,
+    check_writable,
+    pick_format,
+    write_output,
+)
 from graphlab.tracing.render_merge import FORMATS
 
 
@@ -25,12 +32,7 @@ def add_parser(sub: Any) -> None:
         "(watch --rank N, or TF_CONFIG); reports without any are numbered in the order given.",
     )
     parser.add_argument("reports", nargs="+", metavar="REPORT", help="trace reports (.json)")
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="report format (default: from the -o extension, else text); html is one "
-        "self-contained page",
-    )
+    add_format_option(parser, FORMATS, "report")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
         "--include-internal",

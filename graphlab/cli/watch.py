@@ -10,7 +10,13 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from graphlab.cli._common import UsageError, check_writable, pick_format, write_output
+from graphlab.cli._common import (
+    UsageError,
+    add_format_option,
+    check_writable,
+    pick_format,
+    write_output,
+)
 from graphlab.tracing.render import FORMATS
 
 
@@ -22,12 +28,7 @@ def add_parser(sub: Any) -> None:
         "trace (Keras and tf.data included) and report why each one happened. The "
         "program's stdout is left alone: the report goes to stderr or -o FILE.",
     )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="report format (default: from the -o extension, else text); html is one "
-        "self-contained page",
-    )
+    add_format_option(parser, FORMATS, "report")
     parser.add_argument(
         "-o",
         "--output",
