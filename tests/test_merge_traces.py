@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -443,26 +442,17 @@ def test_many_ranks_fold_into_one_column():
 MULTI_WORKER = HERE / "data" / "multi_worker_script.py"
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 @pytest.mark.slow
 def test_watch_under_multi_worker_mirrored_strategy_takes_ranks_from_tf_config(tmp_path):
-    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    from graphlab.distributed.launch import free_ports, tf_config
+
+    ports = free_ports(2)
     base = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
     command = [sys.executable, "-m", "graphlab", "watch", "-o", "mw-{rank}.json"]
     runs = []
     for index in range(2):
-        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        runs.append(([*command, str(MULTI_WORKER)], {**base, "TF_CONFIG": json.dumps(config)}))
+        env = {**base, "TF_CONFIG": tf_config(ports, index)}
+        runs.append(([*command, str(MULTI_WORKER)], env))
     # A worker whose peer died would wait for it forever: the helper kills what is left.
     results = run_side_by_side(runs, tmp_path, timeout=240)
     for result in results:

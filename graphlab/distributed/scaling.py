@@ -144,8 +144,7 @@ def _pooled(runs: list[Comparison], processes: int) -> list[ComparisonRow]:
     pooled = []
     for row in runs[0].rows:
         same = [run.row(row.function, row.mode) for run in runs]
-        merged = pool_rows(same)
-        pooled.append(dataclasses.replace(merged, placement=row.placement) if merged else row)
+        pooled.append(pool_rows(same) or row)  # keeps the first run's placement
     return pooled
 
 
