@@ -20,7 +20,7 @@ from typing import Any
 
 from graphlab.bench import environments as envs
 from graphlab.bench import stats, turns, worker
-from graphlab.bench.modenames import BUILTIN_MODES
+from graphlab.bench.modenames import BUILTIN_MODES, parse_modes
 from graphlab.bench.modes import DEFAULT_MODES, CompareError
 from graphlab.bench.peak import pooled_peaks
 from graphlab.bench.progress import Progress, progress_line, say
@@ -227,13 +227,15 @@ def compare_in_processes(
     Python caller. ``fn`` travels by name (``module:function``, or the running script's
     file), its arguments by pickle (tensors keep their values and dtypes)."""
 
-    if isinstance(modes, str):
-        modes = [m.strip() for m in modes.split(",") if m.strip()]
-    if isinstance(modes, Mapping) or any(m not in BUILTIN_MODES for m in modes):
+    try:
+        if isinstance(modes, Mapping):
+            raise ValueError("user variants given")
+        modes = parse_modes(modes, BUILTIN_MODES)
+    except ValueError as error:
         raise CompareError(
-            "processes= takes the built-in modes only (eager, graph, xla, concrete): a "
-            "user variant is a Python object the worker processes cannot import"
-        )
+            f"processes= takes the built-in modes only ({error}): a user variant is a "
+            "Python object the worker processes cannot import"
+        ) from None
     try:
         check_sendable("fn", getattr(fn, "python_function", fn))
         target = target_of(fn)
