@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from graphlab._version import __version__
+from graphlab._version import NEEDS_TENSORFLOW, __version__
 
 __all__ = [
     "Comparison",
@@ -79,14 +79,6 @@ _LAZY = {
     "GraphSummary": "graphlab.graphs.records",
     "GraphDiff": "graphlab.graphs.records",
 }
-
-
-#: What to do when TensorFlow is missing (it is an extra: users pick their build).
-NEEDS_TENSORFLOW = (
-    "graphlab needs TensorFlow >= 2.16. Install it with one of the extras: "
-    "pip install 'graphlab[cpu]' (tensorflow-cpu), 'graphlab[gpu]' "
-    "(tensorflow[and-cuda]) or 'graphlab[tf]' (tensorflow)."
-)
 
 
 def __getattr__(name: str) -> Any:

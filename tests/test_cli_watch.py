@@ -124,7 +124,7 @@ def test_unwritable_output_is_a_clear_error(tmp_path):
 def test_help_and_version_do_not_import_tensorflow():
     code = (
         "import sys, contextlib, io\n"
-        "from graphlab.cli import main\n"
+        "from graphlab.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n"
         "        main(['--help'])\n"

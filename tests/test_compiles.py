@@ -12,9 +12,10 @@ from helpers import run_cli
 
 import graphlab
 from graphlab._tf import profiler as tf_profiler
+from graphlab._types import CALL_EVENT, Event
 from graphlab.profiling import xplane
 from graphlab.profiling.advice import notes, varying_dims
-from graphlab.profiling.records import CALL_EVENT, Compilation, Event
+from graphlab.profiling.records import Compilation
 from graphlab.tracing.records import TraceReport
 from graphlab.tracing.render import render
 

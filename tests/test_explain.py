@@ -7,17 +7,14 @@ import random
 
 import pytest
 
+from graphlab._types import Context, Key, TypeNode, render_type
 from graphlab.tracing.explain import (
-    Context,
-    Key,
     Lineage,
     SignatureMerge,
-    TypeNode,
     accepts,
     closest,
     diff_types,
     explain,
-    render_type,
     synthesize_input_signature,
 )
 from graphlab.tracing.keyindex import KeyIndex

@@ -215,10 +215,10 @@ def test_xla_names_the_unsupported_op(user_dir):
 def test_help_does_not_import_tensorflow():
     code = (
         "import sys, contextlib, io\n"
-        "from graphlab import cli\n"
+        "from graphlab.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
         "    try:\n"
-        "        cli.main(['inspect', '--help'])\n"
+        "        main(['inspect', '--help'])\n"
         "    except SystemExit:\n"
         "        pass\n"
         "assert '--xla STAGE' in out.getvalue(), out.getvalue()\n"

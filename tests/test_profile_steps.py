@@ -8,9 +8,10 @@ import time
 import pytest
 import tensorflow as tf
 
+from graphlab._types import Event
 from graphlab.graphs.summarize import op_table
 from graphlab.profiling import steps
-from graphlab.profiling.records import Event, FirstCallBreakdown, TopOp
+from graphlab.profiling.records import FirstCallBreakdown, TopOp
 from graphlab.profiling.session import Profile
 
 

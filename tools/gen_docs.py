@@ -116,7 +116,7 @@ def _options_table(parser: argparse.ArgumentParser) -> list[str]:
 def cli_reference() -> str:
     """docs/cli.md as it should be for the current ``build_parser()``."""
     sys.path.insert(0, str(ROOT))
-    from graphlab.cli import build_parser
+    from graphlab.cli.main import build_parser
 
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphlab import NEEDS_TENSORFLOW
+from graphlab._version import NEEDS_TENSORFLOW
 
 try:
     import tensorflow as tf

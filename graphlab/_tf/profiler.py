@@ -5,7 +5,7 @@ The profiler itself is public (``tf.profiler.experimental.start/stop``); what it
 ``LOGDIR/plugins/profile/RUN/HOST.xplane.pb``, is read with the protobuf TensorFlow ships
 (``tensorflow.tsl.profiler.protobuf.xplane_pb2``, private). Host events (the plane
 ``/host:CPU``) hold tf.function calls, eager kernels and XLA's compiler passes, one line
-per thread; they come back as :class:`graphlab.profiling.records.Event`, with times in
+per thread; they come back as :class:`graphlab._types.Event`, with times in
 picoseconds on the profile's clock. If TensorFlow moves the protobuf, :func:`read_events`
 returns no events (every figure built from them is then empty, never wrong).
 
@@ -30,7 +30,7 @@ import tensorflow as tf
 from tensorflow.python.profiler import trace as profiler_trace
 
 from graphlab._tf import PolymorphicFunction
-from graphlab.profiling.records import CALL_EVENT, Event
+from graphlab._types import CALL_EVENT, Event
 
 _lock = threading.Lock()
 _ORIGINAL_CALL = PolymorphicFunction.__call__

@@ -1,7 +1,8 @@
 """TensorFlow's trace types and function contexts as neutral trees.
 
-:mod:`graphlab.tracing.explain` reasons over :class:`TypeNode`, :class:`Key` and
-:class:`Context` only; TensorFlow's types are translated here, once, at the door.
+:mod:`graphlab.tracing.explain` reasons over the trees of :mod:`graphlab._types`
+(:class:`TypeNode`, :class:`Key`, :class:`Context`) only; TensorFlow's types are
+translated here, once, at the door.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from tensorflow.core.function.trace_type import default_types
 from tensorflow.python.framework import tensor as tensor_lib
 from tensorflow.python.ops import resource_variable_ops
 
-from graphlab.tracing.explain import Context, Key, TypeNode
+from graphlab._types import Context, Key, TypeNode
 
 
 def describe_type(trace_type: Any) -> TypeNode:
-    """A TensorFlow TraceType as a :class:`graphlab.tracing.explain.TypeNode`."""
+    """A TensorFlow TraceType as a :class:`graphlab._types.TypeNode`."""
     if isinstance(trace_type, resource_variable_ops.VariableSpec):
         return TypeNode(
             "variable", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape)
@@ -81,7 +82,7 @@ def shape_tuple(shape: Any) -> tuple[int | None, ...] | None:
 
 
 def describe_context(function_context: Any) -> Context:
-    """A FunctionContext as a :class:`graphlab.tracing.explain.Context`."""
+    """A FunctionContext as a :class:`graphlab._types.Context`."""
     scope = getattr(function_context.scope_type, "name", str(function_context.scope_type))
     eager = function_context.context
     fields: list[tuple[str, str]] = []

@@ -16,5 +16,3 @@
 
 Importing this package imports no TensorFlow.
 """
-
-from graphlab.bench import render as _render  # noqa: F401  (shows the records)

@@ -530,6 +530,8 @@ class Comparison:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
+    __renderer__ = "graphlab.bench.render"  # imported when first shown
+
     def _repr_html_(self) -> str:
         return _display.render(self, "html")
 

@@ -14,8 +14,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from graphlab import NEEDS_TENSORFLOW
-from graphlab._version import __version__
+from graphlab._version import NEEDS_TENSORFLOW, __version__
 from graphlab.cli import bench, compare_runs, demo, inspect, merge_traces, watch
 from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
 

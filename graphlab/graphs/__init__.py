@@ -10,5 +10,3 @@
 
 Importing this package imports no TensorFlow.
 """
-
-from graphlab.graphs import render as _render  # noqa: F401  (shows the records)

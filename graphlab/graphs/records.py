@@ -375,6 +375,8 @@ class Inspection:
             tensorflow=data.get("tensorflow", ""),
         )
 
+    __renderer__ = "graphlab.graphs.render"  # imported when first shown
+
     def _repr_html_(self) -> str:
         return _display.render(self, "html")
 

@@ -18,10 +18,9 @@ from graphlab import _source, _tf
 from graphlab._text import dims
 from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import trace_types
+from graphlab._types import render_type
 from graphlab.graphs.flops import count_flops
 from graphlab.graphs.records import Capture, ControlFlowOp, GraphDiff, GraphSummary, LineOps
-from graphlab.tracing.explain import render_type
-from graphlab.tracing.records import TraceEvent
 
 #: Ops that run library functions: conditionals, loops and nested calls.
 CONTROL_FLOW_TYPES = frozenset(
@@ -300,10 +299,18 @@ def diff_graphs(before: Any, after: Any) -> GraphDiff:
     )
 
 
+def _is_trace_event(side: Any) -> bool:
+    """A :class:`~graphlab.TraceEvent`, known by its fields: graphs sits below tracing
+    (the layer order in CONTRIBUTING.md) and never imports its records."""
+    return all(
+        hasattr(side, name) for name in ("concrete_function", "function", "trace_index")
+    ) and isinstance(getattr(side, "signature", None), dict)
+
+
 def _histogram_of(side: Any) -> tuple[str, dict[str, int]]:
     if isinstance(side, GraphSummary):
         return side.signature, dict(side.ops_by_type)
-    if isinstance(side, TraceEvent):
+    if _is_trace_event(side):
         concrete = side.concrete_function() if side.concrete_function is not None else None
         if concrete is None:
             raise ValueError(

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from graphlab._types import Event
 from graphlab.profiling import steps, xplane
-from graphlab.profiling.records import Compilation, Event, FirstCallBreakdown, RowProfile, TopOp
+from graphlab.profiling.records import Compilation, FirstCallBreakdown, RowProfile, TopOp
 from graphlab.profiling.session import Profile
 
 #: Profiled steady-state blocks stop once they hold this many calls or ~0.1 s is spent

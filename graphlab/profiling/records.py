@@ -7,40 +7,13 @@ Records hold raw data, seconds inside; ``_ms`` in JSON. They never import Tensor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-#: Name of the event graphlab's call probe wraps around each call of an XLA function
-#: while it records compilations; its ``input_shapes`` stat is ``[3][4x?][]``.
-CALL_EVENT = "graphlab.xla_call"
 
 #: The compilers graphlab recognises in a profile.
 COMPILERS = ("xla",)
 
 Shape = tuple[int | None, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One host event of a profile (a TraceMe): a span on one thread's line.
-
-    Attributes:
-        line: ``PLANE/LINE`` (``/host:CPU/python``): one per thread.
-        name: The event's name (``CpuCompiler::RunBackend``, ``f``, ``MatMul:MatMul``).
-        start_ps: Start, picoseconds on the profile's clock (only differences mean anything).
-        duration_ps: Length in picoseconds.
-        stats: The event's statistics (``tf_function_call``, ``name``, ...).
-    """
-
-    line: str
-    name: str
-    start_ps: int
-    duration_ps: int
-    stats: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def end_ps(self) -> int:
-        return self.start_ps + self.duration_ps
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 
 from graphlab._tf import profiler as tf_profiler
-from graphlab.profiling.records import Event
+from graphlab._types import Event
 
 ProfilerBusy = tf_profiler.ProfilerBusy
 

@@ -19,8 +19,9 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from graphlab._types import Event
 from graphlab.profiling import xplane
-from graphlab.profiling.records import Event, FirstCallBreakdown, TopOp
+from graphlab.profiling.records import FirstCallBreakdown, TopOp
 
 _GRAPH_BUILDING = "tf.function-graph_building"
 _EAGER_EXECUTE = "EagerLocalExecute: "

@@ -1,4 +1,4 @@
-"""Pure readings of profile events (:class:`~graphlab.profiling.records.Event`): which
+"""Pure readings of profile events (:class:`~graphlab._types.Event`): which
 events nest in which, and the XLA compilations they hold.
 
 What a profile of ``f(x)`` for a ``jit_compile=True`` function shows on the calling
@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from graphlab.profiling.records import CALL_EVENT, Compilation, Event, Shape
+from graphlab._types import CALL_EVENT, Event
+from graphlab.profiling.records import Compilation, Shape
 
 #: A compiler backend finishing one executable (``CpuCompiler::RunBackend``, ``Gpu...``).
 _BACKEND = re.compile(r"Compiler::RunBackend$")

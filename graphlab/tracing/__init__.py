@@ -12,6 +12,3 @@
 
 Importing this package imports no TensorFlow.
 """
-
-from graphlab.tracing import render as _render  # noqa: F401  (shows the records)
-from graphlab.tracing import render_merge as _render_merge  # noqa: F401

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphlab._tf import hook, trace_types
-from graphlab.tracing.explain import Key, SignatureMerge
+from graphlab._types import Key
+from graphlab.tracing.explain import SignatureMerge
 from graphlab.tracing.keyindex import KeyIndex
 from graphlab.tracing.records import Change
 

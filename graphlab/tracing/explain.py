@@ -9,96 +9,15 @@ ones with TensorFlow's subtype rules (a cached ``float32[None,3]`` accepts any
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from graphlab._text import dims, format_shape, ordinal
+from graphlab._types import Context, Key, TypeNode, describe_kind, render_type
 from graphlab.tracing.records import Cause, Change
 
 # Scope types, as TensorFlow names them in a function context.
 VARIABLE_CREATION = "VARIABLE_CREATION"
 NO_VARIABLE_CREATION = "NO_VARIABLE_CREATION"
-
-
-@dataclass(frozen=True, slots=True)
-class TypeNode:
-    """A TensorFlow trace type, reduced to what an explanation needs.
-
-    Attributes:
-        kind: ``tensor``, ``variable``, ``literal``, ``dict``, ``list``, ``tuple``,
-            ``namedtuple``, ``identity`` (an object keyed by identity) or ``other``.
-        dtype: For tensors and variables.
-        shape: For tensors and variables; None for unknown rank, a None dim for an
-            unknown size.
-        value: For literals, the repr of the Python value; for ``identity``, a label
-            of the object; for ``other``, the type's repr.
-        key: For ``identity`` nodes, the object's hash while it is alive, 0 once it
-            has been collected (TensorFlow never matches a dead object again).
-        label: Type name for named tuples and attrs classes; Python type of a literal.
-        children: ``(name, node)`` pairs for containers, in order.
-    """
-
-    kind: str
-    dtype: str = ""
-    shape: tuple[int | None, ...] | None = None
-    value: str = ""
-    key: int = 0
-    label: str = ""
-    children: tuple[tuple[str, TypeNode], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """A function context, reduced to readable fields that decide cache hits."""
-
-    scope: str = "NO_SCOPE"
-    fields: tuple[tuple[str, str], ...] = ()
-
-    def as_dict(self) -> dict[str, str]:
-        return {"scope": self.scope, **dict(self.fields)}
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    """A cache key: the context and the parameters' types, in order."""
-
-    context: Context
-    params: tuple[tuple[str, TypeNode], ...] = field(default=())
-
-
-# ---------------------------------------------------------------------------
-# Rendering types
-
-
-def render_type(node: TypeNode) -> str:
-    """``float32[1,2]``, ``3``, ``{'a': float32[]}``, ``<Foo object>``."""
-    if node.kind == "tensor":
-        return f"{node.dtype}{dims(node.shape, unknown_rank='[*]')}"
-    if node.kind == "variable":
-        return f"Variable({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
-    if node.kind in ("literal", "identity", "other"):
-        return node.value
-    if node.kind == "dict":
-        return "{" + ", ".join(f"{k}: {render_type(v)}" for k, v in node.children) + "}"
-    if node.kind == "list":
-        return "[" + ", ".join(render_type(v) for _, v in node.children) + "]"
-    if node.kind == "tuple":
-        inner = ", ".join(render_type(v) for _, v in node.children)
-        return f"({inner},)" if len(node.children) == 1 else f"({inner})"
-    if node.kind == "namedtuple":
-        inner = ", ".join(f"{k}={render_type(v)}" for k, v in node.children)
-        return f"{node.label}({inner})"
-    return node.value or node.kind
-
-
-def describe_kind(node: TypeNode) -> str:
-    """A type with what it is: ``tensor float32[]``, ``Python int 2``."""
-    if node.kind == "tensor":
-        return f"tensor {render_type(node)}"
-    if node.kind == "literal":
-        return f"Python {node.label} {node.value}"
-    if node.kind == "identity":
-        return f"object {node.value}"
-    return render_type(node)
 
 
 # ---------------------------------------------------------------------------

@@ -16,15 +16,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from graphlab.tracing.explain import (
-    Context,
-    Key,
-    SignatureMerge,
-    TypeNode,
-    closest,
-    diff_keys,
-    score,
-)
+from graphlab._types import Context, Key, TypeNode
+from graphlab.tracing.explain import SignatureMerge, closest, diff_keys, score
 from graphlab.tracing.records import Change
 
 

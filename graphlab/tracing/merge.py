@@ -274,6 +274,8 @@ class MergedTraces:
             ranks_from_file_order=bool(data.get("ranks_from_file_order", False)),
         )
 
+    __renderer__ = "graphlab.tracing.render_merge"  # imported when first shown
+
     def _repr_html_(self) -> str:
         return _display.render(self, "html")
 

@@ -23,6 +23,7 @@ from typing import Any
 from graphlab import _source, _text, _tf
 from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import hook
+from graphlab._types import render_type
 from graphlab.tracing import effects
 from graphlab.tracing.cache import CacheIndexes, CacheView
 from graphlab.tracing.explain import (
@@ -32,7 +33,6 @@ from graphlab.tracing.explain import (
     Lineage,
     Situation,
     explain,
-    render_type,
 )
 from graphlab.tracing.records import Cause, Finding, FunctionSummary, TraceEvent, TraceReport
 

@@ -500,6 +500,8 @@ class TraceReport:
             task=data.get("task") or "",
         )
 
+    __renderer__ = "graphlab.tracing.render"  # imported when first shown
+
     def _repr_html_(self) -> str:
         return _display.render(self, "html")
 
