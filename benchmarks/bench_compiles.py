@@ -136,6 +136,7 @@ def cost_worker(compiles: bool, xla: bool = False) -> dict:
 
     import tensorflow as tf  # noqa: F401 - imported before the clock starts
 
+    from graphlab.tracing.options import WatchOptions
     from graphlab.tracing.runner import Program, run_watched
 
     logging.getLogger("graphlab").setLevel(logging.ERROR)
@@ -146,7 +147,7 @@ def cost_worker(compiles: bool, xla: bool = False) -> dict:
             file.write(XLA_FIT)
     start, cpu_start = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):
-        result = run_watched(Program.script(script, []), compiles=compiles)
+        result = run_watched(Program.script(script, []), WatchOptions(compiles=compiles))
         report = result.report
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return {

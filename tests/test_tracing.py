@@ -15,6 +15,7 @@ import tensorflow as tf
 import graphlab
 from graphlab import examples
 from graphlab.tracing import recorder as tracing
+from graphlab.tracing.options import OptionError, WatchOptions
 
 
 def kinds(events):
@@ -395,6 +396,32 @@ def test_start_stop_calls():
     assert len(w.events) == 1
     with pytest.raises(ValueError, match="max_events_per_function must be at least 1"):
         graphlab.watch(max_events_per_function=0)
+
+
+def test_watch_options_are_one_checked_record():
+    w = graphlab.watch(memory=True, memory_interval=0.5, rank=3)
+    assert w.options == WatchOptions(memory=True, memory_interval=0.5, rank=3)
+    assert WatchOptions.from_dict(w.options.to_dict()) == w.options
+    assert graphlab.Watch.from_options(w.options).options == w.options
+    assert WatchOptions().to_dict() == {
+        "max_events_per_function": 1000,
+        "keep_tf_warning": False,
+        "compiles": False,
+        "memory": False,
+        "memory_interval": 0.1,
+        "rank": None,
+    }
+    with pytest.raises(ValueError, match=r"memory_interval must be positive \(seconds"):
+        WatchOptions(memory_interval=0)
+    with pytest.raises(ValueError, match="compiles must be True or False, got 'yes'"):
+        WatchOptions(compiles="yes")
+    with pytest.raises(ValueError, match=r"rank must be a whole number >= 0.*TF_CONFIG"):
+        graphlab.watch(rank=-1)
+    with pytest.raises(ValueError, match=r"unknown watch option\(s\) 'memroy'; known: max_"):
+        WatchOptions.from_dict({"memroy": True})
+    with pytest.raises(OptionError) as error:
+        WatchOptions(max_events_per_function=0)
+    assert error.value.for_flag().startswith("--max-events must be at least 1")
 
 
 def test_events_are_capped_per_function_and_folded_into_the_summary():

@@ -121,6 +121,7 @@ def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def run(args: argparse.Namespace) -> int:
     from graphlab.tracing import ranks, render, runner
+    from graphlab.tracing.options import OptionError, WatchOptions
 
     if args.module:
         target = runner.Program.module(args.module, list(args.args))
@@ -132,13 +133,19 @@ def run(args: argparse.Namespace) -> int:
         target.check()
     except runner.ProgramNotFound as error:
         raise UsageError(str(error)) from error
-    if args.max_events < 1:
-        raise UsageError(f"--max-events must be at least 1, got {args.max_events}")
-    if not args.memory_interval > 0:
-        raise UsageError(f"--memory-interval must be positive, got {args.memory_interval}")
-
-    try:  # a bad --rank or TF_CONFIG: before the program runs
-        ranks.current(args.rank)
+    try:
+        options = WatchOptions(
+            max_events_per_function=args.max_events,
+            keep_tf_warning=args.keep_tf_warning,
+            compiles=args.compiles,
+            memory=args.memory,
+            memory_interval=args.memory_interval,
+            rank=args.rank,
+        )
+    except OptionError as error:
+        raise UsageError(error.for_flag()) from None
+    try:  # a bad TF_CONFIG: before the program runs
+        ranks.current(options.rank)
     except ValueError as error:
         raise UsageError(str(error)) from None
     output = args.output  # {rank} is filled in from the report: the program may set TF_CONFIG
@@ -172,16 +179,7 @@ def run(args: argparse.Namespace) -> int:
 
     quiet = fmt == "json" and not output  # live warnings would break the JSON
     with _held_back(quiet):
-        result = runner.run_watched(
-            target,
-            max_events_per_function=args.max_events,
-            keep_tf_warning=args.keep_tf_warning,
-            compiles=args.compiles,
-            memory=args.memory,
-            memory_interval=args.memory_interval,
-            rank=args.rank,
-            on_hard_exit=hard_exit,
-        )
+        result = runner.run_watched(target, options, on_hard_exit=hard_exit)
     report(result)
     return result.exit_code
 

@@ -30,9 +30,10 @@ from graphlab.profiling import xplane
 from graphlab.profiling.records import Compilation
 from graphlab.profiling.session import Profile, ProfilerBusy
 from graphlab.tracing import ranks
-from graphlab.tracing.recorder import DEFAULT_MAX_EVENTS, RECORDER, Entry, Log, report_of
+from graphlab.tracing.options import DEFAULT_MAX_EVENTS, DEFAULT_MEMORY_INTERVAL, WatchOptions
+from graphlab.tracing.recorder import RECORDER, Entry, Log, report_of
 from graphlab.tracing.records import TraceEvent, TraceReport
-from graphlab.tracing.sampler import DEFAULT_INTERVAL, MemoryMonitor
+from graphlab.tracing.sampler import MemoryMonitor
 
 logger = logging.getLogger("graphlab")
 
@@ -198,6 +199,10 @@ class Watch:
     given, else the one ``TF_CONFIG`` names when the report is made (a program may set
     ``TF_CONFIG`` itself; the chief is 0, workers follow it; see
     :mod:`graphlab.tracing.ranks`), else None.
+
+    The keywords are the fields of :class:`~graphlab.tracing.options.WatchOptions`
+    (checked there: a ValueError says what to give); :attr:`options` holds them, and
+    :meth:`from_options` makes a watch from the record.
     """
 
     def __init__(
@@ -207,25 +212,34 @@ class Watch:
         keep_tf_warning: bool = False,
         compiles: bool = False,
         memory: bool = False,
-        memory_interval: float = DEFAULT_INTERVAL,
+        memory_interval: float = DEFAULT_MEMORY_INTERVAL,
         rank: int | None = None,
     ):
-        if max_events_per_function < 1:
-            raise ValueError(
-                f"max_events_per_function must be at least 1, got {max_events_per_function}"
-            )
-        self._rank = ranks.check_rank(rank)
-        self._memory = MemoryMonitor(memory_interval) if memory else None
+        self.options = options = WatchOptions(
+            max_events_per_function=max_events_per_function,
+            keep_tf_warning=keep_tf_warning,
+            compiles=compiles,
+            memory=memory,
+            memory_interval=memory_interval,
+            rank=rank,
+        )
+        self._rank = options.rank
+        self._memory = MemoryMonitor(options.memory_interval) if options.memory else None
         on_add = self._memory.note_trace if self._memory is not None else None
-        self._log = Log(max_events_per_function, on_add)
+        self._log = Log(options.max_events_per_function, on_add)
         self._active = False
-        self.keep_tf_warning = keep_tf_warning
-        self.compiles = compiles
+        self.keep_tf_warning = options.keep_tf_warning
+        self.compiles = options.compiles
         self._profile: Profile | None = None
         self._profile_lock = threading.Lock()
         self._pending: dict[str, tuple[Any, ...]] = {}
         self._profile_failed = False
         self._compilations: tuple[Compilation, ...] | None = None
+
+    @classmethod
+    def from_options(cls, options: WatchOptions) -> Watch:
+        """A watch recording what ``options`` says."""
+        return cls(**options.to_dict())
 
     def start(self) -> Watch:
         if self.compiles:
@@ -396,7 +410,7 @@ def watch(
     keep_tf_warning: bool = False,
     compiles: bool = False,
     memory: bool = False,
-    memory_interval: float = DEFAULT_INTERVAL,
+    memory_interval: float = DEFAULT_MEMORY_INTERVAL,
     rank: int | None = None,
 ) -> Watch:
     """Record every tf.function trace in the process; with ``memory=True`` also sample

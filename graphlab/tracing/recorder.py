@@ -38,9 +38,6 @@ from graphlab.tracing.records import Cause, Finding, FunctionSummary, TraceEvent
 
 logger = logging.getLogger("graphlab")
 
-#: Events kept per function; older ones are folded into the summary's counters.
-DEFAULT_MAX_EVENTS = 1000
-
 #: Avoidable retraces logged as warnings per function; later ones go to DEBUG.
 MAX_WARNINGS_PER_FUNCTION = 5
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from graphlab import _source
+from graphlab.tracing.options import WatchOptions
 from graphlab.tracing.records import TraceReport
 
 
@@ -76,32 +77,19 @@ class RunResult:
 
 def run_watched(
     program: Program,
+    options: WatchOptions | None = None,
     *,
-    max_events_per_function: int = 1000,
-    keep_tf_warning: bool = False,
-    compiles: bool = False,
-    memory: bool = False,
-    memory_interval: float = 0.1,
-    rank: int | None = None,
     on_hard_exit: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
-    """Run ``program`` with a :class:`graphlab.Watch` active and return its report
-    (with ``memory``, the watch samples resident memory too; with ``compiles``, it
-    records XLA compilations; ``rank`` names the worker, else ``TF_CONFIG`` does).
+    """Run ``program`` with a :class:`graphlab.Watch` recording what ``options`` say
+    (memory, XLA compilations, the rank...; the defaults without) and return its report.
 
     ``on_hard_exit`` gets the result when the program ends the process with
     ``os._exit`` (which skips everything else), just before the process ends.
     """
     from graphlab.tracing.api import Watch
 
-    recorder = Watch(
-        max_events_per_function=max_events_per_function,
-        keep_tf_warning=keep_tf_warning,
-        compiles=compiles,
-        memory=memory,
-        memory_interval=memory_interval,
-        rank=rank,
-    )
+    recorder = Watch.from_options(options or WatchOptions())
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     saved_main = sys.modules.get("__main__")
     exit_code = 0

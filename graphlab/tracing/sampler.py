@@ -20,9 +20,8 @@ from typing import Any
 from graphlab import _memory
 from graphlab._tf import graphs as tf_graphs
 from graphlab.tracing.memory import FunctionMemory, MemoryReport, MemorySample
+from graphlab.tracing.options import DEFAULT_MEMORY_INTERVAL
 
-#: Default seconds between samples.
-DEFAULT_INTERVAL = 0.1
 #: Samples kept; past it every other one is dropped and the interval doubles.
 MAX_SAMPLES = 1000
 #: Spans of tracing kept; past it neighbours are merged two by two.
@@ -56,7 +55,7 @@ class MemoryMonitor:
 
     def __init__(
         self,
-        interval: float = DEFAULT_INTERVAL,
+        interval: float = DEFAULT_MEMORY_INTERVAL,
         *,
         read_rss: Callable[[], int | None] = _memory.rss_bytes,
         clock: Callable[[], float] = time.perf_counter,
