@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
-from graphlab.tracing.memory import FunctionMemory, MemoryReport, MemorySample
+from graphlab.tracing.memory import report_of
 from graphlab.tracing.records import (
     Cause,
     Change,
@@ -17,6 +17,7 @@ from graphlab.tracing.records import (
     TraceEvent,
     TraceReport,
 )
+from graphlab.tracing.records_memory import FunctionMemory, MemoryReport, MemorySample
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONSOLE_SCRIPT = os.path.join(os.path.dirname(sys.executable), "graphlab")
@@ -187,7 +188,7 @@ def make_memory(verdict_growth: str = "retrace") -> MemoryReport:
         samples.append(MemorySample(t, rss, traces))
     functions = (FunctionMemory("tf_cube", "train.py:8", 100, 100, 204_800, 400, 100),)
     tracing = ((0.1, 10.0),) if verdict_growth == "retrace" else ()
-    return MemoryReport.of(tuple(samples), functions, 0.2, cost=0.012, tracing=tracing)
+    return report_of(tuple(samples), functions, 0.2, cost=0.012, tracing=tracing)
 
 
 def make_worker_report(rank: int | None, *, retrace: str = "") -> TraceReport:

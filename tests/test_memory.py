@@ -23,13 +23,9 @@ from helpers import make_memory, make_report, run_cli
 import graphlab
 from graphlab import _memory
 from graphlab.tracing import render
-from graphlab.tracing.memory import (
-    GROWTH_MB,
-    MemoryReport,
-    MemorySample,
-    classify,
-)
+from graphlab.tracing.memory import GROWTH_MB, classify, report_of
 from graphlab.tracing.records import TraceReport
+from graphlab.tracing.records_memory import MemorySample
 from graphlab.tracing.sampler import THREAD_NAME, MemoryMonitor
 
 DATA = Path(__file__).parent / "data"
@@ -273,7 +269,7 @@ def test_watch_memory_cli(tmp_path):
 
 def test_memory_report_needs_a_sample():
     with pytest.raises(ValueError, match="at least one sample"):
-        MemoryReport.of((), (), 0.1)
+        report_of((), (), 0.1)
 
 
 def test_a_stable_run_still_points_at_a_function_that_keeps_many_graphs():

@@ -17,8 +17,9 @@ import pytest
 from helpers import ENTRY_POINTS, ROOT, make_report, make_worker_report, run_cli
 
 from graphlab.tracing import ranks, render_merge
-from graphlab.tracing.merge import MergedTraces, MergeError, merge_traces, ranks_text
+from graphlab.tracing.merge import MergeError, merge_traces
 from graphlab.tracing.records import TraceReport
+from graphlab.tracing.records_merge import MergedTraces, ranks_text
 
 HERE = Path(__file__).parent
 WORKER = HERE / "data" / "ranked_worker_script.py"

@@ -45,7 +45,7 @@ def test_highlight_falls_back_to_pre_without_pygments(monkeypatch):
     ("module", "record", "golden", "text"),
     [
         ("graphlab.tracing.records", "TraceReport", "tracelog-2.json", "trace"),
-        ("graphlab.tracing.merge", "MergedTraces", "merged_traces-1.json", "worker"),
+        ("graphlab.tracing.records_merge", "MergedTraces", "merged_traces-1.json", "worker"),
         ("graphlab.graphs.records", "Inspection", "inspect-1.json", "ops"),
         ("graphlab.bench.records", "Comparison", "comparison-3.json", "speedup"),
     ],

@@ -3,7 +3,9 @@ writes (``from_dict(to_dict())``), and files of older versions still load."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,9 @@ from helpers import make_report, make_worker_report, synthetic
 from graphlab.bench.records import COMPARISON_SCHEMA, NO_MEASUREMENT, Comparison
 from graphlab.bench.runs import RUNDIFF_SCHEMA, RunDiff, diff_runs
 from graphlab.graphs.records import Inspection
-from graphlab.tracing.merge import MERGED_TRACES_SCHEMA, MergedTraces, merge_traces
+from graphlab.tracing.merge import merge_traces
 from graphlab.tracing.records import TraceReport
+from graphlab.tracing.records_merge import MERGED_TRACES_SCHEMA, MergedTraces
 
 DATA = Path(__file__).parent / "data"
 
@@ -174,3 +177,65 @@ def test_a_worker_s_tracelog_keeps_its_rank():
     worker = make_worker_report(2).to_dict()
     assert (worker["rank"], worker["task"]) == (2, "worker:2")
     assert_same_json(TraceReport.from_dict(worker).to_dict(), worker)
+
+
+# ---------------------------------------------------------------------------
+# Where schemas live: every schema constant in a records module, with its golden file
+
+PACKAGE = Path(__file__).resolve().parent.parent / "graphlab"
+SCHEMA_NAME = re.compile(r"graphlab\.([a-z_]+)/(\d+)")
+
+
+def schema_constants() -> list[tuple[str, int, str]]:
+    """``(module, line, "graphlab.NAME/VERSION")`` for every schema string assigned at
+    module level in graphlab (tuples of them included: the versions a loader reads)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                found += [
+                    (module, constant.lineno, constant.value)
+                    for constant in ast.walk(node.value)
+                    if isinstance(constant, ast.Constant)
+                    and isinstance(constant.value, str)
+                    and SCHEMA_NAME.fullmatch(constant.value)
+                ]
+    return found
+
+
+def test_the_schema_scan_finds_the_schemas():
+    found = {schema for _, _, schema in schema_constants()}
+    assert {
+        "graphlab.tracelog/1",
+        "graphlab.tracelog/2",
+        "graphlab.merged_traces/1",
+        "graphlab.inspect/1",
+        "graphlab.comparison/3",
+        "graphlab.pytest/1",
+        "graphlab.rundiff/1",
+    } <= found
+
+
+def test_every_schema_constant_lives_in_a_records_module():
+    misplaced = [
+        f"{module}:{line} {schema}"
+        for module, line, schema in schema_constants()
+        if not module.rsplit(".", 1)[-1].startswith("records")
+    ]
+    assert misplaced == [], (
+        "schema constants belong in the feature's records*.py (with the records, their "
+        "loaders and the schema history):\n  " + "\n  ".join(misplaced)
+    )
+
+
+def test_every_schema_constant_has_a_golden_file():
+    missing = sorted(
+        {
+            f"{schema} ({module}:{line}): tests/data/{name}-{version}.json"
+            for module, line, schema in schema_constants()
+            for name, version in [SCHEMA_NAME.fullmatch(schema).groups()]
+            if not (DATA / f"{name}-{version}.json").exists()
+        }
+    )
+    assert missing == [], "golden files missing:\n  " + "\n  ".join(missing)

@@ -30,8 +30,8 @@ from graphlab import _display, _schema
 from graphlab._text import ordinal
 from graphlab.profiling.advice import CompileNote, notes
 from graphlab.profiling.records import Compilation
-from graphlab.tracing.memory import MemoryReport
 from graphlab.tracing.ranks import check_rank
+from graphlab.tracing.records_memory import MemoryReport
 
 TRACELOG_SCHEMA = "graphlab.tracelog/2"
 #: Every tracelog version this code reads.

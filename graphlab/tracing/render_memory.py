@@ -8,7 +8,8 @@ import html
 
 from graphlab._html import Line, line_chart
 from graphlab._text import clip, table
-from graphlab.tracing.memory import MemoryReport, advice_lines
+from graphlab.tracing.memory import advice_lines
+from graphlab.tracing.records_memory import MemoryReport
 
 #: Functions listed in the table of kept graphs, the heaviest first.
 MAX_FUNCTIONS = 10

@@ -1,5 +1,5 @@
 """Merged trace reports of several workers
-(:class:`~graphlab.tracing.merge.MergedTraces`) as text, markdown, JSON, an HTML
+(:class:`~graphlab.tracing.records_merge.MergedTraces`) as text, markdown, JSON, an HTML
 fragment (Jupyter) or a whole page (``merge-traces --format html``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 
 from graphlab import _display, _html
 from graphlab._text import md_escape, plural, table, terminal_width, wrap
-from graphlab.tracing.merge import Divergence, MergedFunction, MergedTraces, ranks_text
+from graphlab.tracing.records_merge import Divergence, MergedFunction, MergedTraces, ranks_text
 
 FORMATS = ("text", "md", "json", "html")
 

@@ -19,8 +19,9 @@ from typing import Any
 
 from graphlab import _memory
 from graphlab._tf import graphs as tf_graphs
-from graphlab.tracing.memory import FunctionMemory, MemoryReport, MemorySample
+from graphlab.tracing.memory import report_of
 from graphlab.tracing.options import DEFAULT_MEMORY_INTERVAL
+from graphlab.tracing.records_memory import FunctionMemory, MemoryReport, MemorySample
 
 #: Samples kept; past it every other one is dropped and the interval doubles.
 MAX_SAMPLES = 1000
@@ -208,4 +209,4 @@ class MemoryMonitor:
             return None
         functions = tuple(sorted(functions, key=lambda f: -f.graph_bytes))
         cost = self._thread_cpu + self._weighing
-        return MemoryReport.of(samples, functions, interval, cost=cost, tracing=spans)
+        return report_of(samples, functions, interval, cost=cost, tracing=spans)
