@@ -4,7 +4,7 @@
     python tools/gen_docs.py --notebook   # also re-execute the notebook
     python tools/gen_docs.py --check      # exit 1 when either is stale
 
-``docs/cli.md`` is built from ``graphlab.cli.build_parser()``; ``docs/tutorial.ipynb``
+``docs/cli.md`` is built from ``graphlab.cli.main.build_parser()``; ``docs/tutorial.ipynb``
 holds the prose and ``python`` blocks of ``docs/tutorial.md`` as cells. The tests call
 :func:`cli_reference` and :func:`notebook_cells` and compare with the committed files.
 This is a development script, outside the package: the package never imports ``cli``.
@@ -124,7 +124,7 @@ def cli_reference() -> str:
     out = [
         "# CLI reference",
         "",
-        "<!-- Generated from graphlab.cli.build_parser() by `python tools/gen_docs.py`",
+        "<!-- Generated from graphlab.cli.main.build_parser() by `python tools/gen_docs.py`",
         "     (`make docs` runs it); tests/test_docs.py fails when this page is stale. -->",
         "",
         f"`graphlab` and `python -m graphlab` are the same program. {parser.description}",
