@@ -1,4 +1,5 @@
-"""Records of what a profile shows: host events, XLA compilations.
+"""Records of what a profile shows: XLA compilations, first-call phases, top ops (the
+host events they are read from are :class:`graphlab._types.Event`, what ``_tf`` reads).
 
 Records hold raw data, seconds inside; ``_ms`` in JSON. They never import TensorFlow.
 :class:`Compilation` is part of ``graphlab.tracelog/2`` (its optional top-level
