@@ -11,7 +11,7 @@ site-packages, whose TensorFlow would shadow the environment's own).
 A process holds one TensorFlow, so environments cannot take turns inside one process
 as modes do; their workers take turns round by round instead
 (:mod:`graphlab.bench.turns`), and the time ratio between two environments pairs their
-rounds as a speedup pairs two modes' (:mod:`graphlab.bench.pairing`). This module never
+rounds as a speedup pairs two modes' (:func:`graphlab.bench.figures.time_ratio`). This module never
 imports TensorFlow.
 """
 
@@ -23,8 +23,6 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from graphlab.bench import pairing, stats
 
 #: Seconds a probe (start the interpreter, import TensorFlow) may take.
 PROBE_TIMEOUT = 180.0
@@ -198,7 +196,7 @@ def metadata(environments: Sequence[Environment]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------
-# Ratios between environments (pure)
+# Ratios between environments (derived in graphlab.bench.figures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +205,10 @@ class TimeRatio:
 
     Attributes:
         baseline: The baseline environment's label (the first ``--python``).
-        value: The ratio. Rounds interleaved (workers took turns): the median of the
-            per-round ratios, as :func:`graphlab.bench.pairing.paired_speedup` does for
-            modes. Otherwise: the median of the processes' ratios of medians.
+        value: The ratio (:func:`graphlab.bench.figures.time_ratio`). Rounds
+            interleaved (workers took turns): the median of the per-round ratios, as
+            :func:`graphlab.bench.pairing.paired_speedup` does for modes. Otherwise:
+            the median of the processes' ratios of medians.
         low: Lower end of the interval (pairing's interval; otherwise the hull of the
             medians' 95% intervals' extreme ratio and the processes' ratios).
         high: Upper end.
@@ -233,59 +232,3 @@ class TimeRatio:
             "pairs": self.pairs,
             "unstable": self.unstable,
         }
-
-
-def baseline(comparison: Any) -> str:
-    """The first environment's label (empty when the rows have none)."""
-    labels = list(comparison.metadata.get("environments") or {})
-    labels += [row.environment for row in comparison.rows if row.environment]
-    return labels[0] if labels else ""
-
-
-def time_ratio(comparison: Any, row: Any) -> TimeRatio | None:
-    """``row``'s time per call over the same function and mode in the baseline
-    environment; None for the baseline's own rows and rows that did not run."""
-    base = baseline(comparison)
-    if not row.environment or row.environment == base or row.measurement is None:
-        return None
-    reference = comparison.row(row.function, row.mode, base)
-    if reference is None or reference.measurement is None:
-        return None
-    other, mine = reference.measurement, row.measurement
-    if comparison.metadata.get("environment_schedule") == "rounds interleaved":
-        rounds = other.per_round()
-        paired = pairing.paired_speedup(pairing.paired_ratios(mine.per_round(), rounds), rounds)
-        if paired is not None:
-            why = paired.unstable.replace("speedup", "time ratio")
-            return TimeRatio(base, paired.value, paired.low, paired.high, paired.pairs, why)
-    value = stats.speedup(mine.times, other.times)  # median(mine) / median(baseline)
-    low, high = stats.speedup_ci(mine.times, other.times)
-    ratios = _process_pair_ratios(other, mine)
-    if len(ratios) > 1:
-        value = stats.median(ratios)
-        low, high = min(low, *ratios), max(high, *ratios)
-    return TimeRatio(base, value, low, high, max(1, len(ratios)))
-
-
-def time_vs_baseline(comparison: Any, row: Any) -> dict[str, Any] | None:
-    """:func:`time_ratio` as JSON (None where there is none)."""
-    ratio = time_ratio(comparison, row)
-    return None if ratio is None else ratio.to_dict()
-
-
-def _process_pair_ratios(baseline_m: Any, other: Any) -> list[float]:
-    """Median time of process ``p`` of ``other`` over process ``p`` of the baseline,
-    for every process both have."""
-
-    def by_process(m: Any) -> dict[int, list[float]]:
-        groups: dict[int, list[float]] = {}
-        for process, time in zip(m.block_processes or [0] * m.rounds, m.times):
-            groups.setdefault(process, []).append(time)
-        return groups
-
-    mine, base = by_process(other), by_process(baseline_m)
-    return [
-        stats.median(mine[p]) / stats.median(base[p])
-        for p in sorted(set(mine) & set(base))
-        if stats.median(base[p]) > 0
-    ]

@@ -22,7 +22,7 @@ goes with the figure:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -114,21 +114,39 @@ def with_peak(measurement: Any, tracker: PeakTracker) -> Any:
     return dataclasses.replace(measurement, metadata={**measurement.metadata, **extra})
 
 
-def peak_columns(metadata: dict[str, str]) -> dict[str, Any]:
-    """A row's ``peak_rss_mb`` and ``peak_rss_how`` (``to_frame()``, CSV)."""
-    return {"peak_rss_mb": peak_rss_mb(metadata), "peak_rss_how": metadata.get(PEAK_RSS_HOW_KEY)}
+@dataclass(frozen=True, slots=True)
+class PeakMemory:
+    """A row's peak memory, typed: what a Measurement's metadata holds as strings.
 
+    Attributes:
+        rss_increase: Bytes the process's RSS rose at its highest while the mode ran
+            (None: not measured, as in older files and synthetic records).
+        how: How that was measured (:data:`IN_PROCESS`, :data:`WORKER_PROCESS`,
+            :data:`NOT_RESETTABLE`); empty when it was not.
+        gpu: The GPU allocator's peak in bytes (None: no GPU, or not measured).
+    """
 
-def peak_rss_mb(metadata: dict[str, str]) -> float | None:
-    """The CPU figure of a measurement's metadata, in MB."""
-    value = metadata.get(PEAK_RSS_KEY)
-    return int(value) / _memory.MB if value else None
+    rss_increase: int | None = None
+    how: str = ""
+    gpu: int | None = None
 
+    @classmethod
+    def of(cls, metadata: Mapping[str, str]) -> PeakMemory:
+        """The figures of a Measurement's ``metadata`` (empty strings: not measured)."""
+        rss, gpu = metadata.get(PEAK_RSS_KEY), metadata.get(PEAK_GPU_KEY)
+        return cls(
+            int(rss) if rss else None,
+            metadata.get(PEAK_RSS_HOW_KEY, ""),
+            int(gpu) if gpu else None,
+        )
 
-def peak_gpu_mb(metadata: dict[str, str]) -> float | None:
-    """The GPU figure of a measurement's metadata, in MB."""
-    value = metadata.get(PEAK_GPU_KEY)
-    return int(value) / _memory.MB if value else None
+    @property
+    def rss_increase_mb(self) -> float | None:
+        return None if self.rss_increase is None else self.rss_increase / _memory.MB
+
+    @property
+    def gpu_mb(self) -> float | None:
+        return None if self.gpu is None else self.gpu / _memory.MB
 
 
 def measured_in_worker(comparison: Any) -> Any:

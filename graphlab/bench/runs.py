@@ -162,7 +162,11 @@ def diff_runs(
     fails when its speedup dropped by more than the gate.
     """
     changes, failures, only_old = [], [], []
-    for old_row in old.rows:
+    old_speedups = [f.speedup for f in old.figures()]
+    new_speedups: dict[tuple[str, str], float | None] = {}
+    for figures in new.figures():  # the first row of a function and mode, as new.row()
+        new_speedups.setdefault((figures.row.function, figures.row.mode), figures.speedup)
+    for old_row, old_speedup in zip(old.rows, old_speedups):
         new_row = new.row(old_row.function, old_row.mode)
         name = f"{old_row.function}/{old_row.mode}"
         if new_row is None or new_row.measurement is None or old_row.measurement is None:
@@ -179,8 +183,8 @@ def diff_runs(
             old_row.measurement.median,
             new_row.measurement.median,
             p_value,
-            old.speedup(old_row),
-            new.speedup(new_row),
+            old_speedup,
+            new_speedups[new_row.function, new_row.mode],
         )
         changes.append(change)
         drop = change.speedup_change
