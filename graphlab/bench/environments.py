@@ -21,8 +21,9 @@ import json
 import os
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from graphlab.bench.records_environments import Environment
 
 #: Seconds a probe (start the interpreter, import TensorFlow) may take.
 PROBE_TIMEOUT = 180.0
@@ -57,33 +58,6 @@ class EnvironmentProblem(ValueError):
     """A ``--python`` environment that cannot run the measurement, and what to do."""
 
 
-@dataclass(frozen=True, slots=True)
-class Environment:
-    """A Python interpreter that measures, and what it runs.
-
-    Attributes:
-        label: The user's name for it (``tf216``).
-        python: Path of its interpreter.
-        tensorflow: Its TensorFlow version.
-        keras: Its Keras version (empty when it has none).
-        python_version: Its Python version.
-    """
-
-    label: str
-    python: str
-    tensorflow: str = ""
-    keras: str = ""
-    python_version: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "python": self.python,
-            "python_version": self.python_version,
-            "tensorflow": self.tensorflow,
-            "keras": self.keras,
-        }
-
-
 def parse(texts: Sequence[str]) -> list[tuple[str, str]]:
     """``LABEL=PATH`` texts -> ``(label, path)``; PATH may be a venv directory.
 
@@ -116,9 +90,7 @@ def source_path(scratch: str) -> str:
     """A directory under ``scratch`` that holds only a link to this graphlab package:
     what another interpreter's ``PYTHONPATH`` gets so that it runs this graphlab's
     worker."""
-    import graphlab
-
-    package = os.path.dirname(os.path.abspath(graphlab.__file__))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # graphlab/
     source = os.path.join(scratch, "graphlab-source")
     os.makedirs(source, exist_ok=True)
     link = os.path.join(source, "graphlab")
@@ -193,42 +165,3 @@ def metadata(environments: Sequence[Environment]) -> dict[str, Any]:
         "environments": {e.label: e.tensorflow for e in environments},
         "environment_details": {e.label: e.to_dict() for e in environments},
     }
-
-
-# ---------------------------------------------------------------------------
-# Ratios between environments (derived in graphlab.bench.figures)
-
-
-@dataclass(frozen=True, slots=True)
-class TimeRatio:
-    """Time per call in one environment over the baseline's (> 1: slower).
-
-    Attributes:
-        baseline: The baseline environment's label (the first ``--python``).
-        value: The ratio (:func:`graphlab.bench.figures.time_ratio`). Rounds
-            interleaved (workers took turns): the median of the per-round ratios, as
-            :func:`graphlab.bench.pairing.paired_speedup` does for modes. Otherwise:
-            the median of the processes' ratios of medians.
-        low: Lower end of the interval (pairing's interval; otherwise the hull of the
-            medians' 95% intervals' extreme ratio and the processes' ratios).
-        high: Upper end.
-        pairs: Rounds (or processes) that gave a ratio.
-        unstable: Why the ratio cannot be trusted (it moved during the run, the
-            processes disagree); empty when it can.
-    """
-
-    baseline: str
-    value: float
-    low: float
-    high: float
-    pairs: int
-    unstable: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "baseline": self.baseline,
-            "ratio": self.value,
-            "ci": [self.low, self.high],
-            "pairs": self.pairs,
-            "unstable": self.unstable,
-        }

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphlab.bench import pairing, stats
-from graphlab.bench.environments import TimeRatio
 from graphlab.bench.peak import PeakMemory
+from graphlab.bench.records_environments import TimeRatio
 from graphlab.bench.records_rows import OVERHEAD_FACTOR, ComparisonRow, Measurement, OverheadFloor
 from graphlab.distributed.records import placement_notes, scaling_efficiency
 

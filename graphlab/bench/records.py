@@ -27,7 +27,7 @@ Schema history of the JSON written from these records:
   ``bench --python LABEL=PATH`` carry ``environment`` (the label) and
   ``time_vs_baseline``, and ``metadata.environments`` maps labels to TensorFlow versions.
 * ``graphlab.rundiff/1`` (2026-11-26): ``compare-runs --format json``; its records
-  live with the diff logic in :mod:`graphlab.bench.runs`.
+  and history are in :mod:`graphlab.bench.records_runs`.
 * ``graphlab.pytest/1`` (2026-11-27): the plugin's table in pytest-benchmark's JSON;
   since 2026-11-30 (issue 10) interleaved tests' rows also carry ``{mode}_speedup_ci``.
 """

@@ -30,7 +30,7 @@ from graphlab._text import wrap as wrap_lines
 from graphlab.bench import peak, stats
 from graphlab.bench.figures import RowFigures, baseline_environment
 from graphlab.bench.records import Comparison, ComparisonRow
-from graphlab.bench.runs import RunDiff
+from graphlab.bench.records_runs import RunDiff
 from graphlab.profiling import render as profile_render
 
 FORMATS = ("text", "md", "json", "csv", "html")
