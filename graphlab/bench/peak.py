@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 from graphlab import _memory
+from graphlab.bench.records_rows import ComparisonRow, Measurement
 
 #: Measurement.metadata keys (metadata values are strings).
 PEAK_RSS_KEY = "peak_rss_increase_bytes"
@@ -104,7 +105,7 @@ def gpu_probes() -> tuple[Callable[[], None] | None, Callable[[], int | None] | 
     return _runtime.reset_peak_memory, _runtime.peak_memory_bytes
 
 
-def with_peak(measurement: Any, tracker: PeakTracker) -> Any:
+def with_peak(measurement: Measurement, tracker: PeakTracker) -> Measurement:
     """``measurement`` with the tracker's figures in its metadata."""
     import dataclasses
 
@@ -149,9 +150,18 @@ class PeakMemory:
         return None if self.gpu is None else self.gpu / _memory.MB
 
 
-def measured_in_worker(comparison: Any) -> Any:
-    """``comparison`` with its in-process peaks marked as taken in a fresh worker
-    process (the worker ran nothing but the target's modes)."""
+class _HasRows(Protocol):
+    @property
+    def rows(self) -> tuple[ComparisonRow, ...]: ...
+
+
+_Comparison = TypeVar("_Comparison", bound=_HasRows)
+
+
+def measured_in_worker(comparison: _Comparison) -> _Comparison:
+    """``comparison`` (a :class:`~graphlab.bench.records.Comparison`) with its
+    in-process peaks marked as taken in a fresh worker process (the worker ran nothing
+    but the target's modes)."""
     import dataclasses
 
     rows = []
@@ -164,7 +174,7 @@ def measured_in_worker(comparison: Any) -> Any:
     return dataclasses.replace(comparison, rows=tuple(rows))
 
 
-def pooled_peaks(measurements: Sequence[Any]) -> dict[str, str]:
+def pooled_peaks(measurements: Sequence[Measurement]) -> dict[str, str]:
     """The first process's metadata with the largest peaks over all processes."""
     metadata = dict(measurements[0].metadata)
     for key in (PEAK_RSS_KEY, PEAK_GPU_KEY):
