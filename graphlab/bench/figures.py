@@ -112,7 +112,7 @@ def of_row(
     m = row.measurement
     r = reference.measurement if reference is not None else None
     paired = None
-    if m is not None and r is not None:
+    if m is not None and r is not None and m.block_rounds and r.block_rounds:  # interleaved
         rounds = r.per_round(), m.per_round()
         paired = pairing.paired_speedup(pairing.paired_ratios(*rounds), rounds[0])
     speedup, interval = _speedup(paired, r, m)
