@@ -201,8 +201,9 @@ def test_the_time_ratio_pairs_processes_that_ran_back_to_back():
         ),
         metadata={"environments": {"a": "2.16.2", "b": "2.21.0"}},
     )
-    assert environments.time_ratio(comparison, comparison.rows[0]) is None
-    ratio = environments.time_ratio(comparison, comparison.rows[1])
+    figures = comparison.figures()
+    assert figures[0].time_ratio is None
+    ratio = figures[1].time_ratio
     assert ratio is not None and ratio.baseline == "a" and ratio.pairs == 3
     assert ratio.value == pytest.approx(1.1)  # median of 1.1, 1.1, 1.2
     assert ratio.low <= 1.1 and ratio.high >= 1.2

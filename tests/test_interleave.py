@@ -227,7 +227,7 @@ def test_interval_ends_get_the_digits_that_tell_them_apart(low, high, expected):
 def test_rendered_speedup_never_shows_equal_ends():
     graph = measurement(wobble(10.5, 30))
     comparison = comparison_of(eager_for(graph), graph)
-    text = _speedup(comparison, comparison.rows[1])
+    text = _speedup(comparison, comparison.figures()[1])
     interval = text[text.index("[") + 1 : text.index("]")]
     low, high = interval.split("-")
     assert low != high, text

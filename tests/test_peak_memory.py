@@ -38,7 +38,10 @@ def test_a_mode_that_allocates_a_large_tensor_shows_a_larger_peak():
     assert {row.measurement.metadata[peak.PEAK_RSS_HOW_KEY] for row in result.rows} == {
         peak.IN_PROCESS
     }
-    line = peak_memory_line(result)
+    figures = {f.row.mode: f for f in result.figures()}
+    assert figures["large"].peak.rss_increase == rise(by_mode["large"])
+    assert figures["large"].peak.how == peak.IN_PROCESS
+    line = peak_memory_line(result.figures())
     assert line.startswith("peak memory per mode (RSS rise while it ran, in-process): small +")
     assert "peak memory per mode" in str(result)
     frame_rows = result.flat_rows()
@@ -76,7 +79,8 @@ def test_isolated_workers_measure_each_mode_in_a_fresh_process():
     assert row.ok, row.error
     assert row.measurement.metadata[peak.PEAK_RSS_HOW_KEY] == peak.WORKER_PROCESS
     assert rise(row) >= 0
-    assert "worker process" in peak_memory_line(result)
+    assert "worker process" in peak_memory_line(result.figures())
+    assert result.figures()[0].peak.how == peak.WORKER_PROCESS
 
 
 def test_tracker_keeps_the_largest_span_and_says_how():
@@ -97,3 +101,11 @@ def test_gpu_figure_goes_next_to_the_cpu_one(gpu):
     with tracker.span(lambda: None, lambda: gpu):
         pass
     assert (peak.PEAK_GPU_KEY in tracker.metadata()) == (gpu is not None)
+
+
+def test_peak_figures_are_typed_bytes_read_from_the_metadata():
+    metadata = {peak.PEAK_RSS_KEY: str(3 * MB), peak.PEAK_RSS_HOW_KEY: peak.WORKER_PROCESS}
+    memory = peak.PeakMemory.of({**metadata, peak.PEAK_GPU_KEY: str(5 * MB)})
+    assert memory == peak.PeakMemory(3 * MB, peak.WORKER_PROCESS, 5 * MB)
+    assert (memory.rss_increase_mb, memory.gpu_mb) == (3.0, 5.0)
+    assert peak.PeakMemory.of({}) == peak.PeakMemory(None, "", None)

@@ -12,7 +12,8 @@ import pytest
 from helpers import make_report, make_worker_report, synthetic
 
 from graphlab.bench.records import COMPARISON_SCHEMA, NO_MEASUREMENT, Comparison
-from graphlab.bench.runs import RUNDIFF_SCHEMA, RunDiff, diff_runs
+from graphlab.bench.records_runs import RUNDIFF_SCHEMA, RunDiff
+from graphlab.bench.runs import diff_runs
 from graphlab.graphs.records import Inspection
 from graphlab.tracing.merge import merge_traces
 from graphlab.tracing.records import TraceReport

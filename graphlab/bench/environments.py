@@ -11,7 +11,7 @@ site-packages, whose TensorFlow would shadow the environment's own).
 A process holds one TensorFlow, so environments cannot take turns inside one process
 as modes do; their workers take turns round by round instead
 (:mod:`graphlab.bench.turns`), and the time ratio between two environments pairs their
-rounds as a speedup pairs two modes' (:mod:`graphlab.bench.pairing`). This module never
+rounds as a speedup pairs two modes' (:func:`graphlab.bench.figures.time_ratio`). This module never
 imports TensorFlow.
 """
 
@@ -21,10 +21,9 @@ import json
 import os
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from graphlab.bench import pairing, stats
+from graphlab.bench.records_environments import Environment
 
 #: Seconds a probe (start the interpreter, import TensorFlow) may take.
 PROBE_TIMEOUT = 180.0
@@ -59,33 +58,6 @@ class EnvironmentProblem(ValueError):
     """A ``--python`` environment that cannot run the measurement, and what to do."""
 
 
-@dataclass(frozen=True, slots=True)
-class Environment:
-    """A Python interpreter that measures, and what it runs.
-
-    Attributes:
-        label: The user's name for it (``tf216``).
-        python: Path of its interpreter.
-        tensorflow: Its TensorFlow version.
-        keras: Its Keras version (empty when it has none).
-        python_version: Its Python version.
-    """
-
-    label: str
-    python: str
-    tensorflow: str = ""
-    keras: str = ""
-    python_version: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "python": self.python,
-            "python_version": self.python_version,
-            "tensorflow": self.tensorflow,
-            "keras": self.keras,
-        }
-
-
 def parse(texts: Sequence[str]) -> list[tuple[str, str]]:
     """``LABEL=PATH`` texts -> ``(label, path)``; PATH may be a venv directory.
 
@@ -118,9 +90,7 @@ def source_path(scratch: str) -> str:
     """A directory under ``scratch`` that holds only a link to this graphlab package:
     what another interpreter's ``PYTHONPATH`` gets so that it runs this graphlab's
     worker."""
-    import graphlab
-
-    package = os.path.dirname(os.path.abspath(graphlab.__file__))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # graphlab/
     source = os.path.join(scratch, "graphlab-source")
     os.makedirs(source, exist_ok=True)
     link = os.path.join(source, "graphlab")
@@ -195,97 +165,3 @@ def metadata(environments: Sequence[Environment]) -> dict[str, Any]:
         "environments": {e.label: e.tensorflow for e in environments},
         "environment_details": {e.label: e.to_dict() for e in environments},
     }
-
-
-# ---------------------------------------------------------------------------
-# Ratios between environments (pure)
-
-
-@dataclass(frozen=True, slots=True)
-class TimeRatio:
-    """Time per call in one environment over the baseline's (> 1: slower).
-
-    Attributes:
-        baseline: The baseline environment's label (the first ``--python``).
-        value: The ratio. Rounds interleaved (workers took turns): the median of the
-            per-round ratios, as :func:`graphlab.bench.pairing.paired_speedup` does for
-            modes. Otherwise: the median of the processes' ratios of medians.
-        low: Lower end of the interval (pairing's interval; otherwise the hull of the
-            medians' 95% intervals' extreme ratio and the processes' ratios).
-        high: Upper end.
-        pairs: Rounds (or processes) that gave a ratio.
-        unstable: Why the ratio cannot be trusted (it moved during the run, the
-            processes disagree); empty when it can.
-    """
-
-    baseline: str
-    value: float
-    low: float
-    high: float
-    pairs: int
-    unstable: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "baseline": self.baseline,
-            "ratio": self.value,
-            "ci": [self.low, self.high],
-            "pairs": self.pairs,
-            "unstable": self.unstable,
-        }
-
-
-def baseline(comparison: Any) -> str:
-    """The first environment's label (empty when the rows have none)."""
-    labels = list(comparison.metadata.get("environments") or {})
-    labels += [row.environment for row in comparison.rows if row.environment]
-    return labels[0] if labels else ""
-
-
-def time_ratio(comparison: Any, row: Any) -> TimeRatio | None:
-    """``row``'s time per call over the same function and mode in the baseline
-    environment; None for the baseline's own rows and rows that did not run."""
-    base = baseline(comparison)
-    if not row.environment or row.environment == base or row.measurement is None:
-        return None
-    reference = comparison.row(row.function, row.mode, base)
-    if reference is None or reference.measurement is None:
-        return None
-    other, mine = reference.measurement, row.measurement
-    if comparison.metadata.get("environment_schedule") == "rounds interleaved":
-        rounds = other.per_round()
-        paired = pairing.paired_speedup(pairing.paired_ratios(mine.per_round(), rounds), rounds)
-        if paired is not None:
-            why = paired.unstable.replace("speedup", "time ratio")
-            return TimeRatio(base, paired.value, paired.low, paired.high, paired.pairs, why)
-    value = stats.speedup(mine.times, other.times)  # median(mine) / median(baseline)
-    low, high = stats.speedup_ci(mine.times, other.times)
-    ratios = _process_pair_ratios(other, mine)
-    if len(ratios) > 1:
-        value = stats.median(ratios)
-        low, high = min(low, *ratios), max(high, *ratios)
-    return TimeRatio(base, value, low, high, max(1, len(ratios)))
-
-
-def time_vs_baseline(comparison: Any, row: Any) -> dict[str, Any] | None:
-    """:func:`time_ratio` as JSON (None where there is none)."""
-    ratio = time_ratio(comparison, row)
-    return None if ratio is None else ratio.to_dict()
-
-
-def _process_pair_ratios(baseline_m: Any, other: Any) -> list[float]:
-    """Median time of process ``p`` of ``other`` over process ``p`` of the baseline,
-    for every process both have."""
-
-    def by_process(m: Any) -> dict[int, list[float]]:
-        groups: dict[int, list[float]] = {}
-        for process, time in zip(m.block_processes or [0] * m.rounds, m.times):
-            groups.setdefault(process, []).append(time)
-        return groups
-
-    mine, base = by_process(other), by_process(baseline_m)
-    return [
-        stats.median(mine[p]) / stats.median(base[p])
-        for p in sorted(set(mine) & set(base))
-        if stats.median(base[p]) > 0
-    ]

@@ -22,12 +22,13 @@ goes with the figure:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 from graphlab import _memory
+from graphlab.bench.records_rows import ComparisonRow, Measurement
 
 #: Measurement.metadata keys (metadata values are strings).
 PEAK_RSS_KEY = "peak_rss_increase_bytes"
@@ -104,7 +105,7 @@ def gpu_probes() -> tuple[Callable[[], None] | None, Callable[[], int | None] | 
     return _runtime.reset_peak_memory, _runtime.peak_memory_bytes
 
 
-def with_peak(measurement: Any, tracker: PeakTracker) -> Any:
+def with_peak(measurement: Measurement, tracker: PeakTracker) -> Measurement:
     """``measurement`` with the tracker's figures in its metadata."""
     import dataclasses
 
@@ -114,26 +115,53 @@ def with_peak(measurement: Any, tracker: PeakTracker) -> Any:
     return dataclasses.replace(measurement, metadata={**measurement.metadata, **extra})
 
 
-def peak_columns(metadata: dict[str, str]) -> dict[str, Any]:
-    """A row's ``peak_rss_mb`` and ``peak_rss_how`` (``to_frame()``, CSV)."""
-    return {"peak_rss_mb": peak_rss_mb(metadata), "peak_rss_how": metadata.get(PEAK_RSS_HOW_KEY)}
+@dataclass(frozen=True, slots=True)
+class PeakMemory:
+    """A row's peak memory, typed: what a Measurement's metadata holds as strings.
+
+    Attributes:
+        rss_increase: Bytes the process's RSS rose at its highest while the mode ran
+            (None: not measured, as in older files and synthetic records).
+        how: How that was measured (:data:`IN_PROCESS`, :data:`WORKER_PROCESS`,
+            :data:`NOT_RESETTABLE`); empty when it was not.
+        gpu: The GPU allocator's peak in bytes (None: no GPU, or not measured).
+    """
+
+    rss_increase: int | None = None
+    how: str = ""
+    gpu: int | None = None
+
+    @classmethod
+    def of(cls, metadata: Mapping[str, str]) -> PeakMemory:
+        """The figures of a Measurement's ``metadata`` (empty strings: not measured)."""
+        rss, gpu = metadata.get(PEAK_RSS_KEY), metadata.get(PEAK_GPU_KEY)
+        return cls(
+            int(rss) if rss else None,
+            metadata.get(PEAK_RSS_HOW_KEY, ""),
+            int(gpu) if gpu else None,
+        )
+
+    @property
+    def rss_increase_mb(self) -> float | None:
+        return None if self.rss_increase is None else self.rss_increase / _memory.MB
+
+    @property
+    def gpu_mb(self) -> float | None:
+        return None if self.gpu is None else self.gpu / _memory.MB
 
 
-def peak_rss_mb(metadata: dict[str, str]) -> float | None:
-    """The CPU figure of a measurement's metadata, in MB."""
-    value = metadata.get(PEAK_RSS_KEY)
-    return int(value) / _memory.MB if value else None
+class _HasRows(Protocol):
+    @property
+    def rows(self) -> tuple[ComparisonRow, ...]: ...
 
 
-def peak_gpu_mb(metadata: dict[str, str]) -> float | None:
-    """The GPU figure of a measurement's metadata, in MB."""
-    value = metadata.get(PEAK_GPU_KEY)
-    return int(value) / _memory.MB if value else None
+_Comparison = TypeVar("_Comparison", bound=_HasRows)
 
 
-def measured_in_worker(comparison: Any) -> Any:
-    """``comparison`` with its in-process peaks marked as taken in a fresh worker
-    process (the worker ran nothing but the target's modes)."""
+def measured_in_worker(comparison: _Comparison) -> _Comparison:
+    """``comparison`` (a :class:`~graphlab.bench.records.Comparison`) with its
+    in-process peaks marked as taken in a fresh worker process (the worker ran nothing
+    but the target's modes)."""
     import dataclasses
 
     rows = []
@@ -146,7 +174,7 @@ def measured_in_worker(comparison: Any) -> Any:
     return dataclasses.replace(comparison, rows=tuple(rows))
 
 
-def pooled_peaks(measurements: Sequence[Any]) -> dict[str, str]:
+def pooled_peaks(measurements: Sequence[Measurement]) -> dict[str, str]:
     """The first process's metadata with the largest peaks over all processes."""
     metadata = dict(measurements[0].metadata)
     for key in (PEAK_RSS_KEY, PEAK_GPU_KEY):

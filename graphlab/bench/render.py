@@ -13,6 +13,7 @@ import html
 import io
 import json
 import math
+from collections.abc import Sequence
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
@@ -26,9 +27,10 @@ from graphlab._text import (
     time_unit,
 )
 from graphlab._text import wrap as wrap_lines
-from graphlab.bench import environments, peak, stats
+from graphlab.bench import peak, stats
+from graphlab.bench.figures import RowFigures, baseline_environment
 from graphlab.bench.records import Comparison, ComparisonRow
-from graphlab.bench.runs import RunDiff
+from graphlab.bench.records_runs import RunDiff
 from graphlab.profiling import render as profile_render
 
 FORMATS = ("text", "md", "json", "csv", "html")
@@ -79,24 +81,23 @@ def _median_iqr(row: ComparisonRow) -> str:
     return f"{median} ± {format_significant(m.iqr / scale, 2)} {unit}"
 
 
-def _speedup(comparison: Comparison, row: ComparisonRow) -> str:
-    value = comparison.speedup(row)
+def _speedup(comparison: Comparison, row_figures: RowFigures) -> str:
+    value = row_figures.speedup
     if value is None:
-        return "-" if row.mode != comparison.reference_mode else "1 (reference)"
-    ci = comparison.speedup_ci(row)
-    assert ci is not None
-    low, high = ci
+        return "-" if row_figures.row.mode != comparison.reference_mode else "1 (reference)"
+    assert row_figures.interval is not None
+    low, high = row_figures.interval
     lowest = max(2, min(3, stats.significant_figures(value, (high - low) / 2)))
     low_text, high_text = format_range(low, high, 2)
     figures = max(lowest, len(low_text.replace(".", "").lstrip("0")), 2)
     text = f"{format_significant(value, min(figures, 6))}x [{low_text}-{high_text}]"
-    return text + (" unstable" if comparison.unstable(row) else "")
+    return text + (" unstable" if row_figures.unstable else "")
 
 
-def _break_even(comparison: Comparison, row: ComparisonRow) -> str:
-    if comparison.reference(row) is None or row.measurement is None:
+def _break_even(row_figures: RowFigures) -> str:
+    if row_figures.reference is None or row_figures.row.measurement is None:
         return "-"
-    calls = comparison.break_even(row)
+    calls = row_figures.break_even
     return "never" if calls is None else f"{calls:,}"
 
 
@@ -113,25 +114,31 @@ def _name(row: ComparisonRow) -> str:
     return f"{row.function}/{row.mode}" + (f" in {row.environment}" if row.environment else "")
 
 
-def table_rows(comparison: Comparison, notes_width: int | None = None) -> list[list[str]]:
-    """The table as strings, one list per function x mode, in :func:`headers` order;
-    ``notes_width`` clips the notes (text tables; JSON keeps them whole)."""
+def table_rows(
+    comparison: Comparison,
+    figures: Sequence[RowFigures] | None = None,
+    notes_width: int | None = None,
+) -> list[list[str]]:
+    """The table as strings, one list per function x mode, in :func:`headers` order,
+    from the rows' ``figures`` (default: ``comparison.figures()``); ``notes_width``
+    clips the notes (text tables; JSON keeps them whole)."""
     rows = []
-    first = [[row.environment] if _has_environments(comparison) else [] for row in comparison.rows]
-    for row, cells in zip(comparison.rows, first):
+    environment = _has_environments(comparison)
+    for row_figures in comparison.figures() if figures is None else figures:
+        row = row_figures.row
         m = row.measurement
         rows.append(
             [
-                *cells,
+                *([row.environment] if environment else []),
                 row.function,
                 row.mode,
                 format_time(m.first_call if m else None),
                 _median_iqr(row),
-                _speedup(comparison, row),
-                _break_even(comparison, row),
+                _speedup(comparison, row_figures),
+                _break_even(row_figures),
                 str(m.retraces) if m else "-",
                 str(m.op_count) if m and m.op_count is not None else "-",
-                clip("; ".join(comparison.notes(row)), notes_width),
+                clip("; ".join(row_figures.notes), notes_width),
             ]
         )
     return rows
@@ -187,13 +194,14 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         return comparison.to_json()
     if fmt == "csv":
         return _csv(comparison)
-    rows = table_rows(comparison)
+    figures = comparison.figures()  # once: every table and line below reads them
+    rows = table_rows(comparison, figures)
     names = headers(comparison)
     align = ["right" if h in _RIGHT else "left" for h in names]
     profiled = profiled_rows(comparison)
-    peaks = peak_memory_line(comparison)
+    peaks = peak_memory_line(figures)
     tablefmt = {"text": "simple", "md": "github", "html": "html"}.get(fmt, "simple")
-    ratios = environment_ratios(comparison, tablefmt, width or terminal_width())
+    ratios = environment_ratios(comparison, figures, tablefmt, width or terminal_width())
     if fmt == "text":  # notes below the table, where they can run the whole width
         width = width or terminal_width()
         notes = [
@@ -234,13 +242,18 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
 RATIO_HEADERS = ["function", "mode", "environment", "time per call vs {base} [interval]"]
 
 
-def environment_ratios(comparison: Comparison, tablefmt: str = "simple", width: int = 80) -> str:
+def environment_ratios(
+    comparison: Comparison,
+    figures: Sequence[RowFigures],
+    tablefmt: str = "simple",
+    width: int = 80,
+) -> str:
     """``bench --python``: each environment's time per call over the first
     environment's, per function and mode (> 1: slower); empty without environments."""
-    base = environments.baseline(comparison)
+    base = baseline_environment(comparison.rows, comparison.metadata)
     rows, unstable = [], []
-    for row in comparison.rows:
-        ratio = environments.time_ratio(comparison, row)
+    for row_figures in figures:
+        row, ratio = row_figures.row, row_figures.time_ratio
         if ratio is not None:
             low, high = format_range(ratio.low, ratio.high, 2)
             text = f"{format_significant(ratio.value, 3)}x [{low}-{high}]"
@@ -269,19 +282,20 @@ def profiled_rows(comparison: Comparison) -> list[profile_render.ProfiledRow]:
     ]
 
 
-def peak_memory_line(comparison: Comparison) -> str:
-    """``peak memory per mode (RSS rise while it ran, in-process): eager +1.2 MB, ...``;
-    empty when no row has the figures (older files, synthetic records)."""
-    several = len({row.function for row in comparison.rows}) > 1
+def peak_memory_line(figures: Sequence[RowFigures]) -> str:
+    """``peak memory per mode (RSS rise while it ran, in-process): eager +1.2 MB, ...``
+    from the rows' ``figures`` (``Comparison.figures()``); empty when no row has the
+    figures (older files, synthetic records)."""
+    several = len({f.row.function for f in figures}) > 1
     rss, gpu, hows = [], [], {}
-    for row in comparison.rows:
-        metadata = row.measurement.metadata if row.measurement is not None else {}
+    for row_figures in figures:
+        row, memory = row_figures.row, row_figures.peak
         name = f"{row.function}/{row.mode}" if several else row.mode
         name += f" in {row.environment}" if row.environment else ""
-        rise, device = peak.peak_rss_mb(metadata), peak.peak_gpu_mb(metadata)
+        rise, device = memory.rss_increase_mb, memory.gpu_mb
         if rise is not None:
             rss.append(f"{name} +{rise:,.1f} MB")
-            hows[metadata.get(peak.PEAK_RSS_HOW_KEY, peak.IN_PROCESS)] = None
+            hows[memory.how or peak.IN_PROCESS] = None
         if device is not None:
             gpu.append(f"{name} {device:,.1f} MB")
     parts = []

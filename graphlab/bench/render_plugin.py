@@ -13,7 +13,7 @@ def pivot(results: Sequence[ComparisonRow], baseline: str = "eager") -> list[dic
     """Rows per test (``function`` of each row): each mode's median (us), first call
     (ms) and speedup over ``baseline``; the ``graphlab.pytest/1`` JSON.
 
-    The speedup is :meth:`Comparison.speedup`'s: from paired neighbouring blocks when the
+    The speedup is the row's :class:`~graphlab.bench.figures.RowFigures` speedup: from paired neighbouring blocks when the
     test's modes were interleaved (``interleave=True``), with its 95% interval
     (``{mode}_speedup_ci``), else the ratio of the separate tests' medians."""
     tests: dict[str, dict[str, ComparisonRow]] = {}
@@ -23,15 +23,15 @@ def pivot(results: Sequence[ComparisonRow], baseline: str = "eager") -> list[dic
     for test, modes in tests.items():
         row: dict[str, Any] = {"test": test}
         comparison = Comparison(tuple(modes.values()), "", reference_mode=baseline)
-        for mode, result in modes.items():
+        for (mode, result), figures in zip(modes.items(), comparison.figures()):
             m = result.measurement
             assert m is not None
             row[f"{mode}_median_us"] = m.median * 1e6
             row[f"{mode}_first_call_ms"] = (m.first_call or 0.0) * 1e3
             if mode != baseline:
-                row[f"{mode}_speedup"] = comparison.speedup(result)
-                if comparison.paired(result) is not None:
-                    row[f"{mode}_speedup_ci"] = comparison.speedup_ci(result)
+                row[f"{mode}_speedup"] = figures.speedup
+                if figures.paired is not None:
+                    row[f"{mode}_speedup_ci"] = figures.interval
             if m.retraces:
                 row[f"{mode}_retraces_during_timing"] = m.retraces
         rows.append(row)
