@@ -71,6 +71,6 @@ def test_saved_model_trace_is_labelled_as_the_save(tmp_path):
 
 
 def test_the_demo_document_names_its_schema():
-    from graphlab import demo
+    from graphlab.demo import records
 
-    assert demo.document({"traces": {}})["schema"] == "graphlab.demo/1"
+    assert records.document({"traces": {}})["schema"] == "graphlab.demo/1"

@@ -14,6 +14,7 @@ from helpers import make_report, make_worker_report, synthetic
 from graphlab.bench.records import COMPARISON_SCHEMA, NO_MEASUREMENT, Comparison
 from graphlab.bench.records_runs import RUNDIFF_SCHEMA, RunDiff
 from graphlab.bench.runs import diff_runs
+from graphlab.demo.records import Walkthrough
 from graphlab.graphs.records import Inspection
 from graphlab.tracing.merge import merge_traces
 from graphlab.tracing.records import TraceReport
@@ -102,6 +103,7 @@ def test_rundiff_matches_the_golden_file_and_loads_back():
         (Comparison, "comparison-3.json"),
         (RunDiff, "rundiff-1.json"),
         (MergedTraces, "merged_traces-1.json"),
+        (Walkthrough, "demo-1.json"),
     ],
 )
 def test_every_record_loads_what_it_writes(record, file):
@@ -132,7 +134,9 @@ def test_loaded_records_render_as_the_originals():
     assert str(Comparison.from_dict(synthetic().to_dict())) == str(synthetic())
 
 
-@pytest.mark.parametrize("record", [TraceReport, Inspection, Comparison, RunDiff, MergedTraces])
+@pytest.mark.parametrize(
+    "record", [TraceReport, Inspection, Comparison, RunDiff, MergedTraces, Walkthrough]
+)
 def test_loaders_refuse_other_documents(record):
     with pytest.raises(ValueError, match=r"not a graphlab .*schema 'graphlab\.pytest/1'"):
         record.from_dict({"schema": "graphlab.pytest/1"})

@@ -23,7 +23,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphlab import demo
+    from graphlab.demo import walkthrough
 
-    sys.stdout.write(demo.run(args.format))
+    sys.stdout.write(walkthrough.run(args.format))
     return EXIT_OK

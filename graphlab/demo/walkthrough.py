@@ -1,13 +1,7 @@
 """``python -m graphlab demo``: the seed chapter's walkthrough, as graphlab sees it.
 
-Each section returns text; the CLI writes it. Later chapters (inspection, benchmarks)
-add sections here.
-
-Schema history of ``demo --format json``:
-
-* ``graphlab.demo/1`` (2026-11-30): ``{"schema", "traces", "inspection", "bench",
-  "training"}``, each section the document its own command writes (tracelog,
-  inspect, comparison, comparison).
+Each section returns text and its JSON; the CLI writes them. The JSON document and its
+schema are :mod:`graphlab.demo.records`.
 """
 
 from __future__ import annotations
@@ -18,6 +12,7 @@ import logging
 import tensorflow as tf
 
 from graphlab import examples
+from graphlab.demo.records import document
 from graphlab.graphs import render as inspection
 from graphlab.graphs.inspection import inspect
 from graphlab.graphs.summarize import diff_graphs
@@ -133,15 +128,6 @@ def training_section(fmt: str = "text", max_time: float = 0.3) -> tuple[str, dic
     return intro + comparison_renderer.render(result, "md" if fmt == "md" else "text"), (
         result.to_dict()
     )
-
-
-#: The schema of ``demo --format json``.
-DEMO_SCHEMA = "graphlab.demo/1"
-
-
-def document(sections: dict[str, dict]) -> dict[str, object]:
-    """The JSON document of the walkthrough: its schema, then each section's own."""
-    return {"schema": DEMO_SCHEMA, **sections}
 
 
 def run(fmt: str = "text") -> str:
