@@ -77,3 +77,19 @@ def test_self_time_leaves_nested_events_out_and_call_ops_are_skipped():
     ]
     assert found[0].self_time == pytest.approx(0.008)  # (10 + 10 - 4) ms over 2 calls
     assert found[0].share == pytest.approx(0.4)
+
+
+def test_ops_rewritten_by_onednn_keep_the_user_s_type():
+    # On CPUs oneDNN optimizes for (AVX-512, AMX), TF runs MatMul as `MatMul:_MklMatMul`
+    events = [
+        ev("MatMul:_MklMatMul", 0, 10),
+        ev("Conv:_MklNativeConv2D", 20, 6),
+        ev("Relu_1:_MklRelu", 30, 2),
+        ev("x:_Retval", 40, 1),
+    ]
+    found = steps.top_ops(events, calls=1, step_time=0.02, ops={"MatMul": ("MatMul", "a.py:3")})
+    assert [(op.op_type, op.name, op.where) for op in found] == [
+        ("MatMul", "MatMul", "a.py:3"),
+        ("Conv2D", "Conv", ""),
+        ("Relu", "Relu_1", ""),
+    ]

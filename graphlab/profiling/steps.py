@@ -27,7 +27,10 @@ _GRAPH_BUILDING = "tf.function-graph_building"
 _EAGER_EXECUTE = "EagerLocalExecute: "
 _LOCAL_EXECUTE = "EagerLocalExecute: __inference_"
 _KERNEL_EXECUTE = "EagerKernelExecute"
-_OP = re.compile(r"^([^\s:]+):([A-Za-z][A-Za-z0-9_]*)$")
+_OP = re.compile(r"^([^\s:]+):(_?[A-Za-z][A-Za-z0-9_]*)$")
+#: oneDNN (on CPUs it optimizes for, e.g. with AVX-512 or AMX) rewrites an op in place:
+#: same name, its type prefixed (``MatMul:_MklMatMul``, ``_MklNativeConv2D``).
+_MKL = re.compile(r"^_Mkl(?:Native)?(?=[A-Z])")
 #: Ops that run other graphs: their time is their bodies', counted there.
 _RUNS_BODIES = frozenset(
     {"PartitionedCall", "StatefulPartitionedCall", "While", "StatelessWhile", "If",
@@ -118,6 +121,8 @@ def top_ops(
             op_type = f"XLA {graph_type}"
         elif op_type == "XLA":
             op_type = f"XLA {_hlo_base(name)}"
+        elif graph_type:
+            op_type = graph_type  # the type the user's graph has (not a oneDNN rewrite's)
         found.append(
             TopOp(
                 op_type=op_type,
@@ -145,6 +150,7 @@ def _op_key(event: Event) -> tuple[str, str] | None:
     if match is None:
         return None
     name, op_type = match.groups()
-    if op_type in _RUNS_BODIES or op_type.startswith("__inference") or name.startswith("__"):
+    op_type = _MKL.sub("", op_type)
+    if op_type.startswith("_") or op_type in _RUNS_BODIES or name.startswith("__"):
         return None
     return op_type, name
