@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -21,6 +20,7 @@ from graphlab.bench.parity import output_parity
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 from graphlab.bench.schedule import interleave
+from graphlab.bench.settings import BenchSettings
 from graphlab.bench.timer import Timer, frozen_heap
 from graphlab.profiling.calls import profiling_for
 
@@ -89,31 +89,17 @@ def compare(
         A :class:`~graphlab.bench.records.Comparison`, one row per function x mode. A mode that
         fails does not stop the others: its row says why.
     """
-    for name, value in (("max_time", max_time), ("precision", precision)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a number, got {value!r}")
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    settings = BenchSettings(
+        max_time=max_time, precision=precision, rtol=rtol, atol=atol, processes=processes
+    )  # checks them all
     kwargs = {**kwargs, **dict(call_kwargs or {})}
-    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-        raise ValueError(f"processes must be an int >= 1, got {processes!r}")
     if processes > 1:
         if profile or profile_dir or on_output is not None or clock is not time.perf_counter:
             raise CompareError("processes= cannot be combined with profile, on_output or clock")
         from graphlab.bench.isolate import compare_in_processes
 
         return compare_in_processes(
-            fn,
-            args,
-            kwargs,
-            processes=processes,
-            modes=modes,
-            label=label,
-            max_time=max_time,
-            precision=precision,
-            rtol=rtol,
-            atol=atol,
-            progress=progress,
+            fn, args, kwargs, settings=settings, modes=modes, label=label, progress=progress
         )
     functions = functions_of(fn)
     if label is not None and len(functions) == 1:

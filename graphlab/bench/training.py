@@ -267,7 +267,7 @@ def bench_training_step(
     if in_processes:
         workers, layouts = 1, ("single",)
     if workers is not None:
-        from graphlab.distributed import scaling
+        from graphlab.bench import scaling
 
         options = dict(steps_per_execution=steps_per_execution, fit_steps=fit_steps)
         options.update(max_time=max_time, precision=precision, check_steps=check_steps)
