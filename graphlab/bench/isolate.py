@@ -34,7 +34,10 @@ from graphlab.bench.peak import pooled_peaks
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 from graphlab.bench.settings import BenchSettings
-from graphlab.bench.worker_task import MEASURE
+
+#: The task a worker process runs, named by string (not imported: the worker task
+#: imports this module's callers).
+MEASURE = "graphlab.bench.worker_task:measure"
 
 
 def compare_isolated(

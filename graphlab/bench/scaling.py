@@ -22,11 +22,14 @@ from graphlab.bench.isolate import pool_rows
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.settings import STARTUP_S
-from graphlab.bench.worker_task import TRAIN
 from graphlab.distributed import cluster
 from graphlab.distributed.records import Placement
 
 LAYOUTS = ("single", "mirrored", "multi_worker")
+
+#: The task a worker process runs, named by string (not imported: the worker task
+#: imports this module's callers).
+TRAIN = "graphlab.bench.worker_task:train"
 
 
 class LayoutError(ValueError):
