@@ -21,7 +21,7 @@ from graphlab._workers.sendable import NotSendable, check_main_guard, check_send
 from graphlab.bench.isolate import pool_rows
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow
-from graphlab.bench.settings import STARTUP_S
+from graphlab.bench.settings import TrainingSettings
 from graphlab.distributed import cluster
 from graphlab.distributed.records import Placement
 
@@ -52,19 +52,18 @@ def bench_workers(
     batch_size: int,
     modes: Sequence[str],
     metrics: Any,
-    options: dict[str, Any],
+    settings: TrainingSettings,
     *,
     layouts: Sequence[str] = LAYOUTS,
-    timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
     validate: Callable[..., Any] | None = None,
     unsupported: Sequence[str] = (),
-    processes: int = 1,
 ) -> Comparison:
     """Measure the scaling table; see :func:`graphlab.bench_training_step`. With
     ``processes`` > 1 every layout runs that many times, each in fresh processes, and
     its rows pool the blocks of all runs (tagged by run, as ``--processes`` does)."""
-    layouts = _check(workers, layouts, batch_size, timeout, unsupported)
+    layouts = _check(workers, layouts, batch_size, unsupported)
+    processes, timeout = settings.processes, settings.worker_timeout(len(modes))
     uses_main = False
     for name, value in {**factories, "metrics": metrics}.items():
         try:
@@ -86,11 +85,9 @@ def bench_workers(
         "data": data,
         "batch_size": batch_size,
         "modes": list(modes),
-        "options": options,
+        "options": settings.step_options(),
     }
     gpu = _gpus() >= workers
-    if timeout is None:
-        timeout = STARTUP_S + len(modes) * (30 + 3 * float(options.get("max_time", 1.0)))
     rows: list[ComparisonRow] = []
     metadata: dict[str, str] = {}
     tensorflow = ""
@@ -172,7 +169,6 @@ def _check(
     workers: Any,
     layouts: Sequence[str],
     batch_size: int,
-    timeout: float | None,
     unsupported: Sequence[str],
 ) -> list[str]:
     try:
@@ -188,8 +184,6 @@ def _check(
         raise LayoutError(f"layouts must be some of {', '.join(LAYOUTS)}, got {list(layouts)}")
     if batch_size % workers:
         raise LayoutError(f"batch_size {batch_size} does not split over {workers} workers")
-    if timeout is not None and not timeout > 0:
-        raise LayoutError(f"timeout must be > 0 seconds, got {timeout!r}")
     if unsupported:
         raise LayoutError(f"{', '.join(unsupported)} is not supported with workers=")
     return list(dict.fromkeys(layouts))

@@ -117,3 +117,72 @@ def check_threads(threads: Any) -> tuple[int, int]:
                 f"(4 per CPU, at least 64), got {intra!r},{inter!r}"
             )
     return int(intra), int(inter)
+
+
+def _positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSettings:
+    """How ``bench_training_step`` measures (its keyword arguments, validated once);
+    :meth:`step_options` is what a worker process's ``bench_training_step`` gets.
+
+    Attributes:
+        steps_per_execution: For the ``fit_spe`` mode.
+        fit_steps: Steps per ``fit()`` call in the ``fit`` modes.
+        max_time: Budget per mode in seconds.
+        precision: Stop once IQR/median is at most this.
+        check_steps: Steps whose losses must agree across modes.
+        rtol: Relative tolerance of the loss parity check.
+        atol: Absolute tolerance of the loss parity check.
+        seed: Seeds Keras before each model is built.
+        processes: Fresh processes the whole measurement runs in (1: this one).
+        timeout: Seconds a layout's worker processes may run (None: from the budget).
+    """
+
+    steps_per_execution: int = 8
+    fit_steps: int = 128
+    max_time: float = 1.0
+    precision: float = 0.05
+    check_steps: int = 3
+    rtol: float = 1e-3
+    atol: float = 1e-5
+    seed: int = 0
+    processes: int = 1
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        _positive_int("processes", self.processes)
+        for name in ("steps_per_execution", "fit_steps", "check_steps"):
+            _positive_int(name, getattr(self, name))
+        BenchSettings(  # the same rules for the numbers they share
+            max_time=self.max_time,
+            precision=self.precision,
+            rtol=self.rtol,
+            atol=self.atol,
+            timeout=self.timeout,
+        )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed must be an int, got {self.seed!r}")
+
+    def worker_timeout(self, modes: int) -> float:
+        """Seconds one layout's worker processes get: :attr:`timeout`, or start-up
+        plus a generous multiple of the budget."""
+        if self.timeout is not None:
+            return float(self.timeout)
+        return STARTUP_S + modes * (30.0 + 3.0 * self.max_time)
+
+    def step_options(self) -> dict[str, Any]:
+        """The keyword arguments of one process's in-process ``bench_training_step``."""
+        data = self.to_dict()
+        del data["processes"], data["timeout"]
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingSettings:
+        return cls(**data)
