@@ -98,6 +98,8 @@ def test_killing_bench_leaves_no_worker_and_no_scratch_folder(tmp_path, isolatio
         assert any(_is_worker(p) for p in started), f"no worker started ({bench.poll()})"
         time.sleep(1.0)  # the worker imports TensorFlow, or waits in slow()
         started = [p for p in _children(bench.pid) if _alive(p)]
+        scratch = [p.name for p in (tmp_path / "tmp").iterdir()]
+        assert [n for n in scratch if n.startswith("graphlab-workers-")], scratch
         bench.send_signal(sig)
         bench.wait(timeout=20)
         deadline = time.monotonic() + 5

@@ -116,9 +116,9 @@ def compare(
             say(progress, f"{function}: timing {names} interleaved ...")
             with recorder_quiet():
                 measured = _run_cases(
-                    group, args, kwargs, max_time, precision, clock, metadata, profile, profile_dir
+                    group, args, kwargs, settings, clock, metadata, profile, profile_dir
                 )
-            parity = output_parity(rtol, atol)
+            parity = output_parity(settings.rtol, settings.atol)
             for row, output in measured:
                 if row.ok and output is not None:
                     row = parity.apply(row, output)
@@ -150,8 +150,7 @@ def _run_cases(
     group: list[Case],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    max_time: float,
-    precision: float,
+    settings: BenchSettings,
     clock: Callable[[], float],
     metadata: dict[str, str],
     profile: bool = False,
@@ -171,8 +170,8 @@ def _run_cases(
             functools.partial(callable_, *args, **kwargs),
             label=f"{case.function}/{case.mode}",
             clock=clock,
-            max_time=max_time,
-            precision=precision,
+            max_time=settings.max_time,
+            precision=settings.precision,
             metadata=metadata,
             profile=profiling_for(
                 callable_,

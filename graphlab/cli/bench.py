@@ -220,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
             environments=environments,
         )
     else:
-        comparison = _bench_in_process(args, modes, threads, arg_values, kwarg_values, progress)
+        comparison = _bench_in_process(args, settings, arg_values, kwarg_values, progress)
     _write_bench(comparison, fmt, args)
     return EXIT_FAILURE if comparison.all_failed else EXIT_OK
 
@@ -258,8 +258,7 @@ def _probe_environments(texts: list[str]) -> list[Any]:
 
 def _bench_in_process(
     args: argparse.Namespace,
-    modes: list[str],
-    threads: tuple[int, int] | None,
+    settings: Any,
     arg_values: list[Any],
     kwarg_values: list[tuple[str, Any]],
     progress: Callable[[str], None] | None,
@@ -268,9 +267,9 @@ def _bench_in_process(
     from graphlab.bench.compare import compare
     from graphlab.bench.records import combine
 
-    if threads is not None:
+    if settings.threads is not None:
         try:
-            _runtime.set_thread_settings(*threads)
+            _runtime.set_thread_settings(*settings.threads)
         except RuntimeError as error:
             raise UsageError(f"--threads: {error} (use --isolate)") from error
     try:
@@ -285,12 +284,12 @@ def _bench_in_process(
         compare(
             fn,
             *values,
-            modes=modes,
+            modes=list(settings.modes),
             label=label,
-            max_time=args.max_time,
-            precision=args.precision,
-            rtol=args.rtol,
-            atol=args.atol,
+            max_time=settings.max_time,
+            precision=settings.precision,
+            rtol=settings.rtol,
+            atol=settings.atol,
             measure_floor=index == 0,
             progress=progress,
             call_kwargs=kwargs,
