@@ -189,7 +189,7 @@ import sys, threading
 import graphlab
 import graphlab._workers.parent as workers_parent
 from graphlab.bench.modes import CompareError
-from helper import double
+from helper import Scaler, scaled
 
 
 class Scale:
@@ -204,10 +204,6 @@ class Locked(Scale):
     def __init__(self, k):
         super().__init__(k)
         self.lock = threading.Lock()
-
-
-def times(x, scale):
-    return scale.apply(x)
 
 
 FAST = dict(modes="eager", processes=2, max_time=0.05)
@@ -232,12 +228,25 @@ if __name__ == "__main__":
     print("lambda:", refused(lambda x: x, 1.0))
     workers_parent.Workers.start = start
     for name, fn, args in [
-        ("helper", double, (1.5,)),
-        ("script class", times, (1.5, Scale(2.0))),
-        ("bound method", Scale(3.0).apply, (1.5,)),
+        ("script class", scaled, (1.5, Scale(2.0))),
+        ("helper's bound method", Scaler(3.0).apply, (1.5,)),
     ]:
         result = graphlab.compare(fn, *args, **FAST)
         print(name + ":", [r.ok for r in result.rows], result.rows[0].error)
+"""
+
+
+HELPER = """
+def scaled(x, scale):
+    return scale.apply(x)
+
+
+class Scaler:
+    def __init__(self, k):
+        self.k = k
+
+    def apply(self, x):
+        return x * self.k
 """
 
 
@@ -245,9 +254,11 @@ if __name__ == "__main__":
 def test_compare_processes_sends_what_it_can_and_refuses_the_rest_up_front(tmp_path):
     folder = tmp_path / "project"
     folder.mkdir()
-    (folder / "helper.py").write_text("def double(x):\n    return 2 * x\n")
+    (folder / "helper.py").write_text(HELPER)
     (folder / "script.py").write_text(COMPARE_SCRIPT)
-    done = subprocess.run(  # from elsewhere: helper is found through the script's folder
+    # run from elsewhere: the workers find helper.py through the parent's sys.path (the
+    # bound method's module), or by importing the script (its class Scale)
+    done = subprocess.run(
         [sys.executable, str(folder / "script.py")],
         cwd=tmp_path,
         env=_env(tmp_path),
@@ -260,7 +271,7 @@ def test_compare_processes_sends_what_it_can_and_refuses_the_rest_up_front(tmp_p
     assert "defined under `if __name__" in said["nested"]
     assert "cannot be pickled" in said["lock"]
     assert "fn is a lambda" in said["lambda"]
-    for name in ("helper", "script class", "bound method"):
+    for name in ("script class", "helper's bound method"):
         assert said[name].strip() == "[True]", (name, said[name])
     assert list((tmp_path / "tmp").iterdir()) == []
 
