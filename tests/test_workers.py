@@ -163,7 +163,9 @@ def test_settings_and_requests_survive_their_dicts():
     settings = BenchSettings(modes=("eager", "graph"), max_time=0.5, threads=(2, 1), timeout=9)
     assert BenchSettings.from_dict(settings.to_dict()) == settings
     assert settings.worker_timeout() == 9
-    request = Request("m:f", settings.to_dict(), "/r.json", 1, ("a",), "s.py", 3.0, 1)
+    request = Request(
+        "m:f", settings.to_dict(), "/r.json", 1, ("a",), "s.py", "", timeout=3.0, rank=1
+    )
     assert Request.from_dict(request.to_dict()) == request
     with pytest.raises(RequestError, match="schema"):
         Request.from_dict({**request.to_dict(), "schema": "graphlab.worker_request/0"})
@@ -182,6 +184,37 @@ def test_a_worker_timing_out_is_killed_and_named(tmp_path, monkeypatch):
         assert child.timed_out and child.process.poll() is not None
         folder = workers.folder
     assert not os.path.exists(folder)
+
+
+def test_the_child_imports_the_script_without_running_its_main_block(tmp_path):
+    """By path (``python script.py``) and by name (``python -m pkg.app``: relative
+    imports work), as multiprocessing's spawn does."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "util.py").write_text("VALUE = 42\n")
+    app = "from .util import VALUE\n\nif __name__ == '__main__':\n    print('guard ran')\n"
+    (tmp_path / "pkg" / "app.py").write_text(app)
+    (tmp_path / "script.py").write_text(
+        "VALUE = 7\n\nif __name__ == '__main__':\n    print('guard ran')\n"
+    )
+    code = (
+        "import sys\n"
+        "from graphlab._workers.child import import_main\n"
+        "import_main(*sys.argv[1:])\n"
+        "main = sys.modules['__main__']\n"
+        "print(main.VALUE, main.__name__, sys.modules['__mp_main__'] is main)\n"
+    )
+    for args, value in (([str(tmp_path / "script.py")], "7"), (["", "pkg.app"], "42")):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=tmp_path,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"{value} __mp_main__ True\n"
 
 
 COMPARE_SCRIPT = """

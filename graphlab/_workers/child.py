@@ -63,18 +63,22 @@ def restore_path(sys_path: Sequence[str]) -> None:
         sys.path[:] = list(dict.fromkeys([*sys_path, *sys.path]))
 
 
-def import_main(path: str) -> types.ModuleType:
+def import_main(path: str, name: str = "") -> types.ModuleType:
     """The parent's script as ``__mp_main__``, also ``sys.modules["__main__"]``: its
     ``if __name__ == "__main__":`` block does not run, and pickles that name
-    ``__main__.X`` find X (multiprocessing's ``_fixup_main_from_path``)."""
+    ``__main__.X`` find X (multiprocessing's ``_fixup_main_from_path``, and
+    ``_fixup_main_from_name`` for a script run as ``python -m name``)."""
     import runpy
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
     module = types.ModuleType("__mp_main__")
     sys.modules["__main__"] = sys.modules["__mp_main__"] = module
-    namespace = runpy.run_path(path, run_name="__mp_main__")
+    if name:
+        namespace = runpy.run_module(name, run_name="__mp_main__", alter_sys=True)
+    else:
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        namespace = runpy.run_path(path, run_name="__mp_main__")
     module.__dict__.update(namespace)
     return module
 
@@ -104,8 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ[WORKER_ENV] = "1"
     try:
         restore_path(request.sys_path)
-        if request.main_path:
-            import_main(request.main_path)
+        if request.main_path or request.main_module:
+            import_main(request.main_path, request.main_module)
         result = resolve(request.task)(request.payload)
         write_result(request.result, result)
     except (ValueError, RuntimeError) as error:  # the task refused its input: one line

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphlab._workers.request import WORKER_ENV, Request
+from graphlab._workers.sendable import main_file, main_module
 from graphlab._workers.tracker import Tracker
 
 #: Prefix of every scratch folder (in ``tempfile.gettempdir()``).
@@ -147,7 +148,7 @@ class Workers:
         python: str | None = None,
         env: Mapping[str, str] | None = None,
         pythonpath: str | None = None,
-        main_path: str = "",
+        main: bool = False,
         timeout: float | None = None,
         pass_fds: Sequence[int] = (),
     ) -> Child:
@@ -155,8 +156,9 @@ class Workers:
 
         ``python``: another interpreter (its own ``sys.path``; ``pythonpath`` goes
         ahead of its ``PYTHONPATH``); default this one, with this ``sys.path``.
-        ``env``: extra environment; ``main_path``: the script whose definitions the
-        payload names; ``pass_fds``: descriptors the child inherits."""
+        ``env``: extra environment; ``main``: the payload names what the running
+        script defines (the child imports it first); ``pass_fds``: descriptors the
+        child inherits."""
         check_not_in_worker()
         name = name or f"worker-{len(self.children)}"
         request = Request(
@@ -165,7 +167,8 @@ class Workers:
             result=self.path(name, "result.json"),
             parent_pid=os.getpid(),
             sys_path=tuple(sys.path) if python is None else (),
-            main_path=main_path,
+            main_path=(main_file() or "") if main else "",
+            main_module=main_module() if main else "",
             timeout=timeout,
             rank=rank,
         )

@@ -31,6 +31,8 @@ class Request:
             Python environment), restored ahead of the child's.
         main_path: The parent's script, imported in the child as ``__mp_main__`` and
             aliased as ``__main__`` so that what it defines unpickles (empty: none).
+        main_module: The parent's ``__main__`` module name when it ran as
+            ``python -m NAME`` (imported by name then, as multiprocessing's spawn does).
         timeout: Seconds the parent gives the child (informational in the child).
         rank: The child's index among those started together.
     """
@@ -41,6 +43,7 @@ class Request:
     parent_pid: int
     sys_path: tuple[str, ...] = ()
     main_path: str = ""
+    main_module: str = ""
     timeout: float | None = None
     rank: int = 0
     schema: str = field(default=SCHEMA)
@@ -61,6 +64,7 @@ class Request:
             "parent_pid": self.parent_pid,
             "sys_path": list(self.sys_path),
             "main_path": self.main_path,
+            "main_module": self.main_module,
             "timeout": self.timeout,
             "rank": self.rank,
         }
@@ -74,6 +78,7 @@ class Request:
             parent_pid=int(data["parent_pid"]),
             sys_path=tuple(data.get("sys_path", ())),
             main_path=data.get("main_path", "") or "",
+            main_module=data.get("main_module", "") or "",
             timeout=data.get("timeout"),
             rank=int(data.get("rank", 0)),
             schema=data.get("schema", ""),

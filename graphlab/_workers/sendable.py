@@ -37,6 +37,14 @@ def main_file() -> str | None:
     return path if path and path.endswith(".py") and os.path.exists(path) else None
 
 
+def main_module() -> str:
+    """``NAME`` when the running script ran as ``python -m NAME`` (its workers import it
+    by name, its relative imports working); ``""`` otherwise."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = getattr(spec, "name", "") or ""
+    return "" if name.endswith(".__main__") or name == "__main__" else name
+
+
 def check_sendable(name: str, value: Any) -> bool:
     """Raise :class:`NotSendable` when ``value`` cannot reach a worker process; True
     when it names something of the running script (the workers must import it)."""

@@ -79,10 +79,15 @@ def compare(
             each); None: read and removed.
         processes: Run the whole interleaved measurement in this many fresh worker
             processes and pool them, as ``graphlab bench --processes N`` does: the
-            interval then shows how far processes disagree. ``fn`` (one function) must
-            be importable by name (defined at the top level of a module or of the
-            running script) and the arguments picklable (tensors are); built-in modes
-            only. 1 (default): in this process.
+            interval then shows how far processes disagree. ``fn`` (one function, or a
+            bound method whose instance pickles) must be importable by name (defined at
+            the top level of a module or of the running script, not inside its
+            ``if __name__ == "__main__":`` block) and the arguments picklable (tensors
+            are); built-in modes only. The workers get this process's ``sys.path`` and
+            import the running script without running its ``__main__`` block; what
+            cannot reach them is refused before any starts. A worker that runs past
+            120 s plus 30 s + 3 x ``max_time`` per mode is killed and its rows say so.
+            1 (default): in this process.
         **kwargs: Keyword arguments for every call.
 
     Returns:

@@ -23,7 +23,6 @@ from graphlab._workers.sendable import (
     check_callable,
     check_main_guard,
     check_sendable,
-    main_file,
     target_of,
 )
 from graphlab.bench import environments as envs
@@ -49,7 +48,7 @@ def compare_isolated(
     progress: Progress | None = None,
     environments: Sequence[envs.Environment] = (),
     values: Any = None,
-    main_path: str = "",
+    main: bool = False,
     label: str | None = None,
 ) -> Comparison:
     """Run the interleaved measurement of every target (all ``settings.modes``) in
@@ -60,7 +59,8 @@ def compare_isolated(
 
     Workers see targets and ``--arg`` texts, not Python objects, so this takes what the
     CLI takes (or ``values``: ``(args, kwargs, bound method or None)`` sent by pickle,
-    see :func:`compare_in_processes`; ``main_path``: the script they name). Thread
+    see :func:`compare_in_processes`; ``main``: they name what the running script
+    defines). Thread
     settings apply to each worker before TensorFlow starts; a worker that runs past
     ``settings.worker_timeout`` is killed and its rows say so.
 
@@ -97,7 +97,7 @@ def compare_isolated(
                     "values": values_path,
                     "measure_floor": not floors and not any(found.values()) and index == 0,
                 }
-                run = _Run(workers, settings.worker_timeout(), source, main_path)
+                run = _Run(workers, settings.worker_timeout(), source, main)
                 for place_label, data, error in run.places(places, index, payload):
                     errors[place_label] = error
                     comparison = Comparison.from_dict(data) if data is not None else None
@@ -142,7 +142,7 @@ class _Run:
     """Process ``index`` of every place: one worker alone, or one per environment
     taking turns round by round (:mod:`graphlab.bench.turns`)."""
 
-    def __init__(self, workers: Workers, timeout: float, source: str | None, main: str) -> None:
+    def __init__(self, workers: Workers, timeout: float, source: str | None, main: bool) -> None:
         self.workers, self.timeout, self.source, self.main = workers, timeout, source, main
 
     def places(
@@ -153,7 +153,7 @@ class _Run:
         workers = self.workers
         if places == [None]:
             child = workers.start(
-                MEASURE, payload, name=f"{len(workers.children)}-{index}", main_path=self.main
+                MEASURE, payload, name=f"{len(workers.children)}-{index}", main=self.main
             )
             try:
                 workers.wait([child], self.timeout)
@@ -167,8 +167,11 @@ class _Run:
                 assert place is not None
                 child = workers.start(
                     MEASURE,
-                    {**payload, "turns": list(channel.child_fds)}
-                    | {"measure_floor": payload["measure_floor"] and number == 0},
+                    {
+                        **payload,
+                        "turns": list(channel.child_fds),
+                        "measure_floor": payload["measure_floor"] and number == 0,
+                    },
                     name=f"{len(workers.children)}-{place.label}-{index}",
                     python=place.python,
                     pythonpath=self.source,
@@ -290,7 +293,7 @@ def compare_in_processes(
         [target],
         settings=replace(settings, modes=tuple(modes)),
         values=(list(args), dict(kwargs), method),
-        main_path=(main_file() or "") if uses_main else "",
+        main=uses_main,
         label=label or target.rpartition(":")[2],
         progress=progress,
     )

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphlab._workers.parent import WorkerError, Workers, check_not_in_worker
-from graphlab._workers.sendable import NotSendable, check_main_guard, check_sendable, main_file
+from graphlab._workers.sendable import NotSendable, check_main_guard, check_sendable
 from graphlab.bench.isolate import pool_rows
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow
@@ -112,7 +112,7 @@ def bench_workers(
                         name=f"{layout}-{index}-{rank}",
                         rank=rank,
                         env=env,
-                        main_path=(main_file() or "") if uses_main else "",
+                        main=uses_main,
                         timeout=timeout,
                     )
                     for rank, env in enumerate(_envs(layout, workers, gpu))
