@@ -153,6 +153,8 @@ def test_threads_are_bounded_and_timeout_checked():
     assert "--threads must be two ints from 0" in done.stderr
     done = run_cli("module", "bench", "graphlab.examples:cube", "--isolate", "--timeout", "0")
     assert done.returncode == 2 and "--timeout must be > 0" in done.stderr
+    done = run_cli("module", "bench", "graphlab.examples:cube", "--timeout", "5")
+    assert done.returncode == 2 and "--timeout applies to worker processes" in done.stderr
     with pytest.raises(ValueError, match="threads must be two ints"):
         BenchSettings(threads=(1, 10**6))
     with pytest.raises(ValueError, match="timeout must be"):

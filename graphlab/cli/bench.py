@@ -173,6 +173,8 @@ def _check_bench_numbers(args: argparse.Namespace) -> None:
         check_finite(args.timeout, "--timeout")
         if args.timeout <= 0:
             raise UsageError(f"--timeout must be > 0, got {args.timeout:g}")
+        if not (args.isolate or args.processes > 1 or args.python):
+            raise UsageError("--timeout applies to worker processes: add --isolate")
     if args.profile_dir and not args.profile:
         args.profile = True  # a place to keep profiles asks for them
     if args.profile and (args.isolate or args.processes > 1 or args.python):
