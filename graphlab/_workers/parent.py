@@ -116,8 +116,8 @@ class Workers:
         self._sigterm: Any = None
 
     def __enter__(self) -> Workers:
+        self._tracker = Tracker()  # first: the folder is never without a remover
         self.folder = tempfile.mkdtemp(prefix=self.prefix)
-        self._tracker = Tracker()
         self._tracker.add_folder(self.folder)
         self._sigterm = _exit_on_sigterm()
         return self
