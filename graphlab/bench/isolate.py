@@ -180,7 +180,7 @@ class _Run:
                 )
                 children.append(child)
                 channel.started(child.process)
-            turns.referee(channels)
+            turns.referee(channels, min(turns.TURN_TIMEOUT, self.timeout))  # per answer
         finally:  # never leave a worker behind
             workers.end(children)
             for channel in channels:
