@@ -100,9 +100,9 @@ def hand_worker(rank: int, ports: str, out: str, seconds: float) -> None:
 
 
 def run_hand(seconds: float) -> float:
-    from graphlab.distributed import launch
+    from graphlab.distributed import cluster
 
-    ports = ",".join(map(str, launch.free_ports(2)))
+    ports = ",".join(map(str, cluster.free_ports(2)))
     with tempfile.TemporaryDirectory() as scratch:
         out = os.path.join(scratch, "hand.json")
         procs = [

@@ -148,22 +148,15 @@ def test_an_old_comparison_file_still_compares(tmp_path):
     assert "passed: no speedup dropped by more than 10%" in done.stdout
 
 
-def test_the_worker_reports_a_bad_request_in_one_line(tmp_path):
-    from graphlab.bench import worker
+def test_the_worker_reports_a_bad_request_in_one_line():
+    from graphlab.bench.isolate import compare_isolated
+    from graphlab.bench.settings import BenchSettings
 
-    data, error = worker.run(
-        str(tmp_path),
-        target="no_such_module_xyz:fn",
-        modes=["graph"],
-        arg_texts=[],
-        kwarg_texts=[],
-        threads=None,
-        max_time=0.05,
-        precision=0.05,
-    )
-    assert data is None
-    assert error.startswith("worker exited 2: graphlab worker: error: no module named ")
-    assert "'no_such_module_xyz'" in error
+    settings = BenchSettings(modes=("graph",), max_time=0.05)
+    (row,) = compare_isolated(["no_such_module_xyz:fn"], settings=settings).rows
+    assert row.measurement is None
+    assert row.error.startswith("worker exited 2: graphlab worker: error: no module named ")
+    assert "'no_such_module_xyz'" in row.error
 
 
 def test_the_parent_of_isolated_workers_and_compare_runs_do_not_import_tensorflow():

@@ -445,7 +445,7 @@ MULTI_WORKER = HERE / "data" / "multi_worker_script.py"
 
 @pytest.mark.slow
 def test_watch_under_multi_worker_mirrored_strategy_takes_ranks_from_tf_config(tmp_path):
-    from graphlab.distributed.launch import free_ports, tf_config
+    from graphlab.distributed.cluster import free_ports, tf_config
 
     ports = free_ports(2)
     base = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}

@@ -13,6 +13,7 @@ from graphlab import examples
 from graphlab.bench import peak, training
 from graphlab.bench.isolate import compare_isolated
 from graphlab.bench.render import peak_memory_line
+from graphlab.bench.settings import BenchSettings
 
 MB = 2**20
 
@@ -72,9 +73,8 @@ def test_the_seed_chapter_training_step_reports_peak_memory_per_mode():
 
 
 def test_isolated_workers_measure_each_mode_in_a_fresh_process():
-    result = compare_isolated(
-        ["graphlab.examples:cube"], ["f32[64]"], modes=["eager"], max_time=0.05
-    )
+    settings = BenchSettings(modes=("eager",), max_time=0.05)
+    result = compare_isolated(["graphlab.examples:cube"], ["f32[64]"], settings=settings)
     (row,) = result.rows
     assert row.ok, row.error
     assert row.measurement.metadata[peak.PEAK_RSS_HOW_KEY] == peak.WORKER_PROCESS

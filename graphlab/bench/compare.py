@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -21,6 +20,7 @@ from graphlab.bench.parity import output_parity
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 from graphlab.bench.schedule import interleave
+from graphlab.bench.settings import BenchSettings
 from graphlab.bench.timer import Timer, frozen_heap
 from graphlab.profiling.calls import profiling_for
 
@@ -79,41 +79,32 @@ def compare(
             each); None: read and removed.
         processes: Run the whole interleaved measurement in this many fresh worker
             processes and pool them, as ``graphlab bench --processes N`` does: the
-            interval then shows how far processes disagree. ``fn`` (one function) must
-            be importable by name (defined at the top level of a module or of the
-            running script) and the arguments picklable (tensors are); built-in modes
-            only. 1 (default): in this process.
+            interval then shows how far processes disagree. ``fn`` (one function, or a
+            bound method whose instance pickles) must be importable by name (defined at
+            the top level of a module or of the running script, not inside its
+            ``if __name__ == "__main__":`` block) and the arguments picklable (tensors
+            are); built-in modes only. The workers get this process's ``sys.path`` and
+            import the running script without running its ``__main__`` block; what
+            cannot reach them is refused before any starts. A worker that runs past
+            120 s plus 30 s + 3 x ``max_time`` per mode is killed and its rows say so.
+            1 (default): in this process.
         **kwargs: Keyword arguments for every call.
 
     Returns:
         A :class:`~graphlab.bench.records.Comparison`, one row per function x mode. A mode that
         fails does not stop the others: its row says why.
     """
-    for name, value in (("max_time", max_time), ("precision", precision)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a number, got {value!r}")
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    settings = BenchSettings(
+        max_time=max_time, precision=precision, rtol=rtol, atol=atol, processes=processes
+    )  # checks them all
     kwargs = {**kwargs, **dict(call_kwargs or {})}
-    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-        raise ValueError(f"processes must be an int >= 1, got {processes!r}")
     if processes > 1:
         if profile or profile_dir or on_output is not None or clock is not time.perf_counter:
             raise CompareError("processes= cannot be combined with profile, on_output or clock")
         from graphlab.bench.isolate import compare_in_processes
 
         return compare_in_processes(
-            fn,
-            args,
-            kwargs,
-            processes=processes,
-            modes=modes,
-            label=label,
-            max_time=max_time,
-            precision=precision,
-            rtol=rtol,
-            atol=atol,
-            progress=progress,
+            fn, args, kwargs, settings=settings, modes=modes, label=label, progress=progress
         )
     functions = functions_of(fn)
     if label is not None and len(functions) == 1:
@@ -130,9 +121,9 @@ def compare(
             say(progress, f"{function}: timing {names} interleaved ...")
             with recorder_quiet():
                 measured = _run_cases(
-                    group, args, kwargs, max_time, precision, clock, metadata, profile, profile_dir
+                    group, args, kwargs, settings, clock, metadata, profile, profile_dir
                 )
-            parity = output_parity(rtol, atol)
+            parity = output_parity(settings.rtol, settings.atol)
             for row, output in measured:
                 if row.ok and output is not None:
                     row = parity.apply(row, output)
@@ -164,8 +155,7 @@ def _run_cases(
     group: list[Case],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    max_time: float,
-    precision: float,
+    settings: BenchSettings,
     clock: Callable[[], float],
     metadata: dict[str, str],
     profile: bool = False,
@@ -185,8 +175,8 @@ def _run_cases(
             functools.partial(callable_, *args, **kwargs),
             label=f"{case.function}/{case.mode}",
             clock=clock,
-            max_time=max_time,
-            precision=precision,
+            max_time=settings.max_time,
+            precision=settings.precision,
             metadata=metadata,
             profile=profiling_for(
                 callable_,

@@ -2,7 +2,7 @@
 isolated measurement run by other interpreters, one venv with TensorFlow 2.16 and one
 with 2.21 for example, to answer "did upgrading TensorFlow slow my step down?".
 
-Every environment runs the worker protocol of :mod:`graphlab.bench.worker`, so it needs
+Every environment runs the worker of :mod:`graphlab._workers`, so it needs
 TensorFlow and graphlab's own dependencies of that path (NumPy, which TensorFlow brings),
 not graphlab itself: the worker imports *this* graphlab, put on its ``PYTHONPATH``
 through a directory that holds only a link to the package (never the parent's
@@ -47,7 +47,7 @@ else:
         except Exception:
             info["keras"] = ""
         try:
-            import graphlab.bench.worker_main, graphlab.bench.compare, graphlab.inputs
+            import graphlab._workers.child, graphlab.bench.worker_task, graphlab.bench.compare, graphlab.inputs
         except Exception as error:
             info["error"] = "graphlab's worker cannot import: " + type(error).__name__ + ": " + str(error)
 print("{_MARK}" + json.dumps(info))

@@ -3,29 +3,40 @@ as pyperf does. A process's memory layout, thread pools and allocator state shif
 figures as a whole; several processes show how much, and thread pools can be set once
 per process only.
 
-The parent never imports TensorFlow: workers (:mod:`graphlab.bench.worker`) measure
-every mode of a target interleaved, check output parity among them and hand back JSON.
-Workers may run in other Python environments
-(:mod:`graphlab.bench.environments`): one row per environment and mode.
+The parent never imports TensorFlow: workers (:func:`graphlab.bench.worker_task.measure`,
+started by :mod:`graphlab._workers`) measure every mode of a target interleaved, check
+output parity among them and hand back JSON. Workers may run in other Python
+environments (:mod:`graphlab.bench.environments`): one row per environment and mode.
 """
 
 from __future__ import annotations
 
-import os
+import inspect
 import pickle
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from graphlab._workers.parent import Child, WorkerError, Workers
+from graphlab._workers.sendable import (
+    NotSendable,
+    check_callable,
+    check_main_guard,
+    check_sendable,
+    target_of,
+)
 from graphlab.bench import environments as envs
-from graphlab.bench import stats, turns, worker
+from graphlab.bench import stats, turns
 from graphlab.bench.modenames import BUILTIN_MODES, parse_modes
-from graphlab.bench.modes import DEFAULT_MODES, CompareError
+from graphlab.bench.modes import CompareError
 from graphlab.bench.peak import pooled_peaks
 from graphlab.bench.progress import Progress, progress_line, say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
-from graphlab.bench.sendable import NotSendable, check_sendable, target_of
+from graphlab.bench.settings import BenchSettings
+
+#: The task a worker process runs, named by string (not imported: the worker task
+#: imports this module's callers).
+MEASURE = "graphlab.bench.worker_task:measure"
 
 
 def compare_isolated(
@@ -33,76 +44,76 @@ def compare_isolated(
     arg_texts: Sequence[str] = (),
     kwarg_texts: Sequence[str] = (),
     *,
-    modes: Sequence[str] = DEFAULT_MODES,
-    processes: int = 1,
-    threads: tuple[int, int] | None = None,
-    max_time: float = 1.0,
-    precision: float = 0.05,
-    rtol: float = 1e-5,
-    atol: float = 1e-6,
+    settings: BenchSettings,
     progress: Progress | None = None,
     environments: Sequence[envs.Environment] = (),
-    values: str | None = None,
+    values: Any = None,
+    main: bool = False,
+    label: str | None = None,
 ) -> Comparison:
-    """Run the interleaved measurement of every target (all ``modes``) in ``processes``
-    fresh worker processes, one after the other, and combine them as pyperf does: the
-    blocks of all workers are pooled, each tagged with its process, so that a speedup
-    pairs rounds within a process and its interval shows how far processes disagree;
-    first and second calls are the median over workers.
+    """Run the interleaved measurement of every target (all ``settings.modes``) in
+    ``settings.processes`` fresh worker processes, one after the other, and combine
+    them as pyperf does: the blocks of all workers are pooled, each tagged with its
+    process, so that a speedup pairs rounds within a process and its interval shows how
+    far processes disagree; first and second calls are the median over workers.
 
     Workers see targets and ``--arg`` texts, not Python objects, so this takes what the
-    CLI takes (or ``values``: a pickle of ``(args, kwargs)``, see
-    :func:`compare_in_processes`). Thread settings apply to each worker before
-    TensorFlow starts.
+    CLI takes (or ``values``: ``(args, kwargs, bound method or None)`` sent by pickle,
+    see :func:`compare_in_processes`; ``main``: they name what the running script
+    defines). Thread
+    settings apply to each worker before TensorFlow starts; a worker that runs past
+    ``settings.worker_timeout`` is killed and its rows say so.
 
     With ``environments`` (probed by :func:`graphlab.bench.environments.probe_all`),
     process ``p`` is one worker per environment, started together and taking turns
     round by round (:mod:`graphlab.bench.turns`), so that round ``r`` of a mode in two
     environments ran side by side in time; rows carry the environment's label.
     """
-    if processes < 1:
-        raise CompareError(f"processes must be >= 1, got {processes}")
+    processes, modes = settings.processes, list(settings.modes)
     rows: list[ComparisonRow] = []
     floors: list[OverheadFloor] = []
     metadata: dict[str, object] = {}
     tensorflow = ""
     places: list[envs.Environment | None] = list(environments) or [None]
-    with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
-        source = envs.source_path(scratch) if environments else None
+    with Workers() as workers:
+        source = envs.source_path(workers.folder) if environments else None
+        values_path = ""
+        if values is not None:
+            values_path = workers.path("values.pkl")
+            with open(values_path, "wb") as handle:
+                pickle.dump(values, handle, protocol=pickle.HIGHEST_PROTOCOL)
         for target in targets:
             found: dict[str, list[Comparison | None]] = {}  # by process: pairs stay paired
             errors: dict[str, str] = {}
             for index in range(processes):
                 where = f" in {', '.join(p.label for p in environments)}" if environments else ""
                 say(progress, f"{target}: worker process {index + 1} of {processes}{where} ...")
-                options = {
+                payload = {
                     "target": target,
-                    "modes": modes,
-                    "arg_texts": arg_texts,
-                    "kwarg_texts": kwarg_texts,
-                    "threads": threads,
-                    "max_time": max_time,
-                    "precision": precision,
-                    "rtol": rtol,
-                    "atol": atol,
-                    "pythonpath": source,
-                    "values": values,
+                    "label": label,
+                    "args": list(arg_texts),
+                    "kwargs": list(kwarg_texts),
+                    "settings": settings.to_dict(),
+                    "values": values_path,
+                    "measure_floor": not floors and not any(found.values()) and index == 0,
                 }
-                first = not floors and not any(found.values()) and index == 0
-                for label, data, error in _run_workers(scratch, places, index, first, options):
-                    errors[label] = error
+                run = _Run(workers, settings.worker_timeout(), source, main)
+                for place_label, data, error in run.places(places, index, payload):
+                    errors[place_label] = error
                     comparison = Comparison.from_dict(data) if data is not None else None
-                    found.setdefault(label, []).append(comparison)
+                    found.setdefault(place_label, []).append(comparison)
                     if comparison is not None and comparison.floor is not None:
                         floors.append(comparison.floor)
-            name = target.rpartition(":")[2]
+            name = label or target.rpartition(":")[2]
             for place in places:
-                label = place.label if place is not None else ""
-                comparisons = found.get(label, [])
+                place_label = place.label if place is not None else ""
+                comparisons = found.get(place_label, [])
                 ran = [c for c in comparisons if c is not None]
                 if not ran:
-                    error = errors.get(label) or "worker failed"
-                    rows += [ComparisonRow(name, m, None, error, environment=label) for m in modes]
+                    error = errors.get(place_label) or "worker failed"
+                    rows += [
+                        ComparisonRow(name, m, None, error, environment=place_label) for m in modes
+                    ]
                     continue
                 if not tensorflow:
                     tensorflow = ran[0].tensorflow
@@ -110,7 +121,7 @@ def compare_isolated(
                 for mode in modes:
                     row = pool_rows([c.row(name, mode) if c else None for c in comparisons])
                     row = row if row is not None else ComparisonRow(name, mode, None, "no data")
-                    rows.append(replace(row, environment=label))
+                    rows.append(replace(row, environment=place_label))
                     say(progress, progress_line(rows[-1]))
     if environments:
         for key in ("python", "tensorflow"):  # one per environment, in environment_details
@@ -127,47 +138,71 @@ def compare_isolated(
     return Comparison(tuple(rows), tensorflow, floor, metadata)
 
 
-def _run_workers(
-    scratch: str,
-    places: list[envs.Environment | None],
-    index: int,
-    measure_floor: bool,
-    options: dict[str, object],
-) -> list[tuple[str, dict[str, object] | None, str]]:
+class _Run:
     """Process ``index`` of every place: one worker alone, or one per environment
-    taking turns round by round (:mod:`graphlab.bench.turns`); the first measures the
-    overhead floor when asked. ``(label, result or None, error)`` per place."""
-    out_dirs = []
-    for place in places:
-        label = place.label if place is not None else ""
-        out_dirs.append(os.path.join(scratch, f"{len(os.listdir(scratch))}-{label}-{index}"))
-        os.makedirs(out_dirs[-1])
-    if places == [None]:
-        data, error = worker.run(out_dirs[0], measure_floor=measure_floor, **options)
-        return [("", data, error)]
-    channels = [turns.Channel() for _ in places]
-    try:
-        for number, (place, out_dir, channel) in enumerate(zip(places, out_dirs, channels)):
-            assert place is not None
-            process = worker.start(
-                out_dir,
-                python=place.python,
-                turns=channel.child_fds,
-                measure_floor=measure_floor and number == 0,
-                **options,
+    taking turns round by round (:mod:`graphlab.bench.turns`)."""
+
+    def __init__(self, workers: Workers, timeout: float, source: str | None, main: bool) -> None:
+        self.workers, self.timeout, self.source, self.main = workers, timeout, source, main
+
+    def places(
+        self, places: list[envs.Environment | None], index: int, payload: dict[str, Any]
+    ) -> list[tuple[str, dict[str, Any] | None, str]]:
+        """``(label, result or None, error)`` per place; the first measures the
+        overhead floor when the payload asks."""
+        workers = self.workers
+        if places == [None]:
+            child = workers.start(
+                MEASURE, payload, name=f"{len(workers.children)}-{index}", main=self.main
             )
-            channel.started(process)
-        turns.referee(channels)
-    finally:  # never leave a worker behind
-        for channel in channels:
-            if channel.process is not None and channel.process.poll() is None:
-                channel.process.kill()
-            channel.close()
-    return [
-        (place.label if place is not None else "", *worker.collect(out_dir, channel.process))
-        for place, out_dir, channel in zip(places, out_dirs, channels)
-        if channel.process is not None
-    ]
+            try:
+                workers.wait([child], self.timeout)
+            except WorkerError:
+                pass
+            return [("", *self.collect(child))]
+        channels = [turns.Channel() for _ in places]
+        children: list[Child] = []
+        try:
+            for number, (place, channel) in enumerate(zip(places, channels)):
+                assert place is not None
+                child = workers.start(
+                    MEASURE,
+                    {
+                        **payload,
+                        "turns": list(channel.child_fds),
+                        "measure_floor": payload["measure_floor"] and number == 0,
+                    },
+                    name=f"{len(workers.children)}-{place.label}-{index}",
+                    python=place.python,
+                    pythonpath=self.source,
+                    pass_fds=channel.child_fds,
+                    timeout=self.timeout,
+                )
+                children.append(child)
+                channel.started(child.process)
+            turns.referee(channels, min(turns.TURN_TIMEOUT, self.timeout))  # per answer
+        finally:  # never leave a worker behind
+            workers.end(children)
+            for channel in channels:
+                channel.close()
+        return [
+            (place.label if place is not None else "", *self.collect(child))
+            for place, child in zip(places, children)
+        ]
+
+    def collect(self, child: Child) -> tuple[dict[str, Any] | None, str]:
+        """The worker's result, or why there is none (one line)."""
+        import json
+
+        if child.done():
+            try:
+                return json.loads(child.result_text()), ""
+            except (OSError, ValueError):
+                pass
+        code = child.process.poll()
+        if code == -9 and child.timed_out:
+            return None, f"worker timed out after {self.timeout:.0f} s (give a larger timeout)"
+        return None, f"worker exited {code}: {child.last_line()}"
 
 
 def pool_rows(rows: list[ComparisonRow | None]) -> ComparisonRow | None:
@@ -218,15 +253,16 @@ def compare_in_processes(
     args: Sequence[Any],
     kwargs: dict[str, Any],
     *,
-    processes: int,
+    settings: BenchSettings,
     modes: Any,
     label: str | None,
-    **options: Any,
+    progress: Progress | None = None,
 ) -> Comparison:
     """``graphlab.compare(fn, *args, processes=N)``: :func:`compare_isolated` for a
-    Python caller. ``fn`` travels by name (``module:function``, or the running script's
-    file), its arguments by pickle (tensors keep their values and dtypes)."""
-
+    Python caller. ``fn`` travels by name (``module:qualname``; the running script's
+    own as ``__main__:qualname``, the workers importing the script as multiprocessing's
+    spawn does), a bound method and the arguments by pickle (tensors keep their values
+    and dtypes). What cannot reach the workers is refused here, before any starts."""
     try:
         if isinstance(modes, Mapping):
             raise ValueError("user variants given")
@@ -237,24 +273,27 @@ def compare_in_processes(
             "Python object the worker processes cannot import"
         ) from None
     try:
-        check_sendable("fn", getattr(fn, "python_function", fn))
-        target = target_of(fn)
+        inner = getattr(fn, "python_function", fn)
+        method = None
+        if inspect.ismethod(inner):  # its instance goes along, by pickle
+            check_callable("fn", inner.__func__)
+            method = inner
+            uses_main = check_sendable("fn (a bound method, with its instance)", method)
+        else:
+            check_callable("fn", fn)
+            uses_main = False
+        target = target_of(inner.__func__ if method is not None else fn)
+        uses_main = check_sendable("an argument", (list(args), dict(kwargs))) or uses_main
+        uses_main = uses_main or target.startswith("__main__:")
+        if uses_main:
+            check_main_guard("compare(processes=N)")
     except NotSendable as error:
-        raise CompareError(f"processes=: {error}".replace("factories", "functions")) from None
-    with tempfile.TemporaryDirectory(prefix="graphlab-values-") as scratch:
-        path = os.path.join(scratch, "values.pkl")
-        try:
-            with open(path, "wb") as handle:
-                pickle.dump((list(args), dict(kwargs)), handle)
-        except Exception as error:
-            raise CompareError(
-                f"processes= sends the arguments to the worker processes by pickle, and "
-                f"one cannot be pickled ({error}); pass tensors, NumPy arrays or plain values"
-            ) from None
-        comparison = compare_isolated(
-            [target], modes=modes, processes=processes, values=path, **options
-        )
-    if label is None:
-        return comparison
-    rows = tuple(replace(row, function=label) for row in comparison.rows)
-    return replace(comparison, rows=rows)
+        raise CompareError(f"processes=: {error}") from None
+    return compare_isolated(
+        [target],
+        settings=replace(settings, modes=tuple(modes)),
+        values=(list(args), dict(kwargs), method),
+        main=uses_main,
+        label=label or target.rpartition(":")[2],
+        progress=progress,
+    )

@@ -23,6 +23,7 @@ from graphlab.bench.pairing import paired_ratios, per_round
 from graphlab.bench.peak import PeakTracker, gpu_probes, with_peak
 from graphlab.bench.records import Measurement
 from graphlab.bench.timer import Timer, frozen_heap
+from graphlab.bench.timer import stop_reason as timer_stop_reason
 
 #: Rounds before the precision may stop an interleaved schedule.
 MIN_ROUNDS = 10
@@ -133,17 +134,15 @@ def _interleave(
                 rounds[index] += [round_] * len(blocks)
                 last = index
             round_ += 1
-            elapsed = clock() - start - waited
-            if elapsed >= budget:
-                stop_reason = "time budget"
-            elif round_ >= max_rounds:
-                stop_reason = "max rounds"
-            elif (
-                round_ >= MIN_ROUNDS
-                and elapsed >= MIN_BUDGET_SHARE * budget
-                and _precise(timers, active, samples, rounds)
-            ):
-                stop_reason = "precision"
+            stop_reason = timer_stop_reason(
+                rounds=round_,
+                elapsed=clock() - start - waited,
+                budget=budget,
+                max_rounds=max_rounds,
+                min_rounds=MIN_ROUNDS,
+                precise=lambda: _precise(timers, active, samples, rounds),
+                min_budget_share=MIN_BUDGET_SHARE,
+            )
             if coordinator is not None:
                 stop_reason = STOP_REASONS[
                     int(_chief(coordinator, STOP_REASONS.index(stop_reason)))

@@ -65,6 +65,31 @@ OVERHEAD_SHARE = 1e-3
 DEFAULT_MIN_BLOCK_TIME = 0.01
 
 
+def stop_reason(
+    *,
+    rounds: int,
+    elapsed: float,
+    budget: float,
+    max_rounds: int,
+    min_rounds: int,
+    precise: Callable[[], bool],
+    min_budget_share: float = 0.0,
+) -> str:
+    """The one stop rule of every timing loop (:meth:`Timer.measure`, and
+    :func:`graphlab.bench.schedule.interleave`): why to stop now, ``""`` to go on.
+
+    The budget spent (``elapsed`` of ``budget`` seconds), then ``max_rounds``, then the
+    precision: after ``min_rounds`` rounds and ``min_budget_share`` of the budget, once
+    ``precise()`` (checked only then) says the samples agree well enough."""
+    if elapsed >= budget:
+        return "time budget"
+    if rounds >= max_rounds:
+        return "max rounds"
+    if rounds >= min_rounds and elapsed >= min_budget_share * budget and precise():
+        return "precision"
+    return ""
+
+
 class SampleSource(Protocol):
     """Where a :class:`Timer` gets its samples, when not from calls of ``stmt``.
 
@@ -313,23 +338,25 @@ class Timer:
             with heap:
                 self.warm_up(watch)
                 samples: list[tuple[float, int]] = []
-                stop_reason = ""
-                while not stop_reason:
+                reason = ""
+                while not reason:
                     samples += self.block(watch)
-                    per_call = [t / n for t, n in samples]
-                    if (
-                        len(samples) >= self.min_rounds
-                        and stats.relative_iqr(per_call) <= self.precision
-                    ):
-                        stop_reason = "precision"
-                    elif self.clock() >= self.deadline:
-                        stop_reason = "time budget"
-                    elif len(samples) >= self.max_rounds:
-                        stop_reason = "max rounds"
+                    reason = stop_reason(
+                        rounds=len(samples),
+                        elapsed=self.clock() - (self.deadline - self.max_time),
+                        budget=self.max_time,
+                        max_rounds=self.max_rounds,
+                        min_rounds=self.min_rounds,
+                        precise=functools.partial(self._precise, samples),
+                    )
         finally:
             if watch is not None:
                 watch.stop()
-        return self.result(samples, stop_reason)
+        return self.result(samples, reason)
+
+    def _precise(self, samples: list[tuple[float, int]]) -> bool:
+        """Per-call times with IQR/median within :attr:`precision`."""
+        return stats.relative_iqr([t / n for t, n in samples]) <= self.precision
 
     def _one_block(self, calls: int) -> list[tuple[float, int]]:
         if not self.gc_between_blocks:

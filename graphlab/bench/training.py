@@ -25,6 +25,7 @@ from graphlab.bench.parity import Parity, check_losses
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement
 from graphlab.bench.schedule import interleave
+from graphlab.bench.settings import TrainingSettings
 from graphlab.bench.timer import Timer
 from graphlab.distributed import sync
 from graphlab.profiling.calls import profiling_for
@@ -258,20 +259,30 @@ def bench_training_step(
     """
 
     modes = _check_modes(modes)
+    try:
+        settings = TrainingSettings(
+            steps_per_execution=steps_per_execution,
+            fit_steps=fit_steps,
+            max_time=max_time,
+            precision=precision,
+            check_steps=check_steps,
+            rtol=rtol,
+            atol=atol,
+            seed=seed,
+            processes=processes,
+            timeout=timeout,
+        )
+    except (TypeError, ValueError) as error:
+        raise TrainingSetupError(str(error)) from None
     if workers is None:  # before any tensor: a multi-worker strategy comes first
         strategy, coordinator = _resolve_strategy(strategy)
     x, y = _check_data(data, batch_size)
-    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
-        raise TrainingSetupError(f"processes must be a positive int, got {processes!r}")
     in_processes = workers is None and processes > 1
     if in_processes:
         workers, layouts = 1, ("single",)
     if workers is not None:
-        from graphlab.distributed import scaling
+        from graphlab.bench import scaling
 
-        options = dict(steps_per_execution=steps_per_execution, fit_steps=fit_steps)
-        options.update(max_time=max_time, precision=precision, check_steps=check_steps)
-        options.update(rtol=rtol, atol=atol, seed=seed)
         try:
             result = scaling.bench_workers(
                 workers,
@@ -280,9 +291,8 @@ def bench_training_step(
                 batch_size,
                 modes,
                 metrics,
-                options,
+                settings,
                 layouts=layouts,
-                timeout=timeout,
                 progress=progress,
                 validate=lambda *f: _Factories(*f, seed, None).setup(
                     (x[:batch_size], y[:batch_size])
@@ -290,7 +300,6 @@ def bench_training_step(
                 unsupported=[
                     n for n, v in (("profile", profile or profile_dir), ("strategy", strategy)) if v
                 ],
-                processes=processes,
             )
         except scaling.LayoutError as error:
             raise TrainingSetupError(str(error)) from None
@@ -299,13 +308,6 @@ def bench_training_step(
         raise TrainingSetupError(
             f"batch_size {batch_size} does not split over {strategy.num_replicas_in_sync} replicas"
         )
-    for name, value in (
-        ("steps_per_execution", steps_per_execution),
-        ("fit_steps", fit_steps),
-        ("check_steps", check_steps),
-    ):
-        if not isinstance(value, int) or value < 1:
-            raise TrainingSetupError(f"{name} must be a positive int, got {value!r}")
     factories = _Factories(model_fn, optimizer_fn, loss_fn, metrics, seed, strategy)
     factories.setup((x[:batch_size], y[:batch_size]))  # validate before any timing
     metadata = _runtime.environment()
@@ -323,20 +325,7 @@ def bench_training_step(
             if profile:
                 raise TrainingSetupError("profile is not supported under a multi-worker strategy")
             metadata.update(workers=str(coordinator.count), rank=str(coordinator.rank))
-    plan = _Plan(
-        factories,
-        x,
-        y,
-        batch_size,
-        steps_per_execution,
-        fit_steps,
-        max_time,
-        precision,
-        check_steps,
-        metadata,
-        profile,
-        profile_dir,
-    )
+    plan = _Plan(factories, x, y, batch_size, settings, metadata, profile, profile_dir)
     failed: dict[str, str] = {}
     timers: dict[str, Timer] = {}
     losses: dict[str, list[float]] = {}
@@ -469,11 +458,7 @@ class _Plan:
     x: Any
     y: Any
     batch_size: int
-    steps_per_execution: int
-    fit_steps: int
-    max_time: float
-    precision: float
-    check_steps: int
+    settings: TrainingSettings
     metadata: dict[str, str]
     profile: bool = False
     profile_dir: str | None = None
@@ -518,7 +503,7 @@ class _Plan:
     def _custom_losses(self, mode: str) -> list[float]:
         step = self._custom_step(mode)
         batches = self._custom_batches()
-        return [float(step(*batches[i % len(batches)])) for i in range(self.check_steps)]
+        return [float(step(*batches[i % len(batches)])) for i in range(self.settings.check_steps)]
 
     def _time_custom(self, mode: str) -> Timer:
         import itertools
@@ -533,10 +518,10 @@ class _Plan:
 
     # -- Keras fit ---------------------------------------------------------------
     def _fit_losses(self, mode: str) -> list[float]:
-        model = self.factories.keras_model(mode, self.steps_per_execution, self.sample)
+        model = self.factories.keras_model(mode, self.settings.steps_per_execution, self.sample)
         batches = _batches(self.x, self.y, self.batch_size)
         losses = []
-        for i in range(self.check_steps):
+        for i in range(self.settings.check_steps):
             xb, yb = batches[i % len(batches)]
             losses.append(float(model.train_on_batch(xb, yb, return_dict=True)["loss"]))
         return losses
@@ -544,11 +529,11 @@ class _Plan:
     def _time_fit(self, mode: str) -> Timer:
         """Keras's ``fit`` drives its own loop: the Timer reads its steps through
         :class:`~graphlab.bench.fit.FitSource` (step stamps, setup per call kept apart)."""
-        model = self.factories.keras_model(mode, self.steps_per_execution, self.sample)
+        model = self.factories.keras_model(mode, self.settings.steps_per_execution, self.sample)
         dataset = (
             tf.data.Dataset.from_tensor_slices((self.x, self.y)).batch(self.batch_size).repeat()
         )
-        source = FitSource(model, dataset, self.fit_steps)
+        source = FitSource(model, dataset, self.settings.fit_steps)
         # a fit() call is a block: the garbage Keras makes inside it counts
         return self._timer(mode, None, source=source, gc_between_blocks=False)
 
@@ -564,8 +549,8 @@ class _Plan:
         return Timer(
             stmt,
             label=f"train_step/{mode}",
-            max_time=self.max_time,
-            precision=self.precision,
+            max_time=self.settings.max_time,
+            precision=self.settings.precision,
             metadata=self.metadata,
             **options,
         )

@@ -109,7 +109,16 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--threads",
         metavar="INTRA,INTER",
-        help="TensorFlow thread pools (0 = default); settable once per process",
+        help="TensorFlow thread pools, each 0 (its default) to 4 per CPU (at least 64); "
+        "settable once per process",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        help="with --isolate / --processes / --python: seconds a worker process may run "
+        "before it is killed and its rows say so (default: 120 plus 30 + 3 x --max-time "
+        "per mode)",
     )
     parser.add_argument(
         "--profile",
@@ -138,12 +147,17 @@ def _parse_modes(text: str) -> list[str]:
 
 
 def _parse_threads(text: str | None) -> tuple[int, int] | None:
+    from graphlab.bench.settings import check_threads
+
     if text is None:
         return None
     parts = text.split(",")
     if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
         raise UsageError(f"--threads expects INTRA,INTER (two integers, 0 = default), got {text!r}")
-    return int(parts[0]), int(parts[1])
+    try:
+        return check_threads((int(parts[0]), int(parts[1])))
+    except ValueError as error:
+        raise UsageError(f"--{error}") from None
 
 
 def _check_bench_numbers(args: argparse.Namespace) -> None:
@@ -155,6 +169,12 @@ def _check_bench_numbers(args: argparse.Namespace) -> None:
     check_finite(args.atol, "--atol")
     if args.processes < 1:
         raise UsageError(f"--processes must be >= 1, got {args.processes}")
+    if args.timeout is not None:
+        check_finite(args.timeout, "--timeout")
+        if args.timeout <= 0:
+            raise UsageError(f"--timeout must be > 0, got {args.timeout:g}")
+        if not (args.isolate or args.processes > 1 or args.python):
+            raise UsageError("--timeout applies to worker processes: add --isolate")
     if args.profile_dir and not args.profile:
         args.profile = True  # a place to keep profiles asks for them
     if args.profile and (args.isolate or args.processes > 1 or args.python):
@@ -178,29 +198,51 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, "-o")  # before the benchmark, not after it
     check_writable(args.plot, "--plot")
     check_writable(save_path(args.save) if args.save else None, "--save", make_dirs=True)
+    settings = _settings(args, modes, threads)
+    isolated = args.isolate or args.processes > 1 or bool(args.python)
+    if isolated:  # in the parent, before any worker starts (as in process)
+        from graphlab.bench.preflight import check_target
+
+        try:
+            for target in args.targets:
+                check_target(target, arg_values, dict(kwarg_values))
+        except inputs.InputError as error:
+            raise UsageError(str(error)) from error
     environments = _probe_environments(args.python)
     progress = _common.progress(args)
-    if args.isolate or args.processes > 1 or environments:
+    if isolated:
         from graphlab.bench.isolate import compare_isolated
 
         comparison = compare_isolated(
             args.targets,
             args.arg,
             args.kwarg,
-            modes=modes,
-            processes=args.processes,
-            threads=threads,
-            max_time=args.max_time,
-            precision=args.precision,
-            rtol=args.rtol,
-            atol=args.atol,
+            settings=settings,
             progress=progress,
             environments=environments,
         )
     else:
-        comparison = _bench_in_process(args, modes, threads, arg_values, kwarg_values, progress)
+        comparison = _bench_in_process(args, settings, arg_values, kwarg_values, progress)
     _write_bench(comparison, fmt, args)
     return EXIT_FAILURE if comparison.all_failed else EXIT_OK
+
+
+def _settings(args: argparse.Namespace, modes: list[str], threads: Any) -> Any:
+    from graphlab.bench.settings import BenchSettings
+
+    try:
+        return BenchSettings(
+            modes=tuple(modes),
+            max_time=args.max_time,
+            precision=args.precision,
+            rtol=args.rtol,
+            atol=args.atol,
+            threads=threads,
+            processes=args.processes,
+            timeout=args.timeout,
+        )
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
 
 
 def _probe_environments(texts: list[str]) -> list[Any]:
@@ -218,8 +260,7 @@ def _probe_environments(texts: list[str]) -> list[Any]:
 
 def _bench_in_process(
     args: argparse.Namespace,
-    modes: list[str],
-    threads: tuple[int, int] | None,
+    settings: Any,
     arg_values: list[Any],
     kwarg_values: list[tuple[str, Any]],
     progress: Callable[[str], None] | None,
@@ -228,9 +269,9 @@ def _bench_in_process(
     from graphlab.bench.compare import compare
     from graphlab.bench.records import combine
 
-    if threads is not None:
+    if settings.threads is not None:
         try:
-            _runtime.set_thread_settings(*threads)
+            _runtime.set_thread_settings(*settings.threads)
         except RuntimeError as error:
             raise UsageError(f"--threads: {error} (use --isolate)") from error
     try:
@@ -245,12 +286,12 @@ def _bench_in_process(
         compare(
             fn,
             *values,
-            modes=modes,
+            modes=list(settings.modes),
             label=label,
-            max_time=args.max_time,
-            precision=args.precision,
-            rtol=args.rtol,
-            atol=args.atol,
+            max_time=settings.max_time,
+            precision=settings.precision,
+            rtol=settings.rtol,
+            atol=settings.atol,
             measure_floor=index == 0,
             progress=progress,
             call_kwargs=kwargs,

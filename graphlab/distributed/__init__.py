@@ -1,8 +1,8 @@
-"""Training steps beyond one process: ``bench_training_step(workers=N)`` on local worker
-processes, ``strategy="multi_worker"`` inside workers a user launched.
+"""Training steps beyond one process: where a row ran and how workers agree.
 
 ``records`` (where a row ran: workers, replicas, the spread across workers), ``sync``
-(workers agree on every decision of the timing loop), ``launch`` (the parent: ports,
-``TF_CONFIG``, processes, cleanup; no TensorFlow), ``worker`` (one worker process),
-``scaling`` (the scaling table: 1 device, MirroredStrategy, N workers).
+(workers agree on every decision of the timing loop), ``cluster`` (free loopback ports,
+``TF_CONFIG``). Starting worker processes is :mod:`graphlab._workers`' job; the scaling
+table of ``bench_training_step(workers=N)`` is :mod:`graphlab.bench.scaling`. This
+package imports nothing of :mod:`graphlab.bench`.
 """

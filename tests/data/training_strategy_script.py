@@ -10,6 +10,7 @@ tf.config.set_logical_device_configuration(
 )
 
 from graphlab.bench import training  # noqa: E402
+from graphlab.bench.settings import TrainingSettings  # noqa: E402
 
 
 def model_fn():
@@ -55,20 +56,14 @@ x33, y33 = (
     tf.constant(rng.normal(size=(33, 3)), tf.float32),
 )
 sgd = lambda: keras.optimizers.SGD(0.1)  # noqa: E731
+settings = TrainingSettings(
+    steps_per_execution=8, fit_steps=64, max_time=0.05, precision=0.5, check_steps=3
+)
 single_plan = training._Plan(
-    training._Factories(model_fn, sgd, mse, None, 0, None), x33, y33, 16, 8, 64, 0.05, 0.5, 3, {}
+    training._Factories(model_fn, sgd, mse, None, 0, None), x33, y33, 16, settings, {}
 )
 dist_plan = training._Plan(
-    training._Factories(model_fn, sgd, mse, None, 0, strategy),
-    x33,
-    y33,
-    16,
-    8,
-    64,
-    0.05,
-    0.5,
-    3,
-    {},
+    training._Factories(model_fn, sgd, mse, None, 0, strategy), x33, y33, 16, settings, {}
 )
 a, b = single_plan._custom_losses("eager"), dist_plan._custom_losses("graph")
 same = all(abs(p - q) < 1e-5 for p, q in zip(a, b))

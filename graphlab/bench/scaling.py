@@ -12,23 +12,24 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pickle
-import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from graphlab._workers.parent import WorkerError, Workers, check_not_in_worker
+from graphlab._workers.sendable import NotSendable, check_main_guard, check_sendable
 from graphlab.bench.isolate import pool_rows
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow
-from graphlab.bench.sendable import NotSendable, check_sendable, main_file
-from graphlab.distributed import launch
+from graphlab.bench.settings import TrainingSettings
+from graphlab.distributed import cluster
 from graphlab.distributed.records import Placement
 
 LAYOUTS = ("single", "mirrored", "multi_worker")
-#: Seconds a layout's processes get to start (TensorFlow's import) before the budget.
-STARTUP_S = 120.0
+
+#: The task a worker process runs, named by string (not imported: the worker task
+#: imports this module's callers).
+TRAIN = "graphlab.bench.worker_task:train"
 
 
 class LayoutError(ValueError):
@@ -51,22 +52,27 @@ def bench_workers(
     batch_size: int,
     modes: Sequence[str],
     metrics: Any,
-    options: dict[str, Any],
+    settings: TrainingSettings,
     *,
     layouts: Sequence[str] = LAYOUTS,
-    timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
     validate: Callable[..., Any] | None = None,
     unsupported: Sequence[str] = (),
-    processes: int = 1,
 ) -> Comparison:
     """Measure the scaling table; see :func:`graphlab.bench_training_step`. With
     ``processes`` > 1 every layout runs that many times, each in fresh processes, and
     its rows pool the blocks of all runs (tagged by run, as ``--processes`` does)."""
-    layouts = _check(workers, layouts, batch_size, timeout, unsupported)
+    layouts = _check(workers, layouts, batch_size, unsupported)
+    processes, timeout = settings.processes, settings.worker_timeout(len(modes))
+    uses_main = False
     for name, value in {**factories, "metrics": metrics}.items():
         try:
-            check_sendable(name, value)
+            uses_main = check_sendable(name, value) or uses_main
+        except NotSendable as error:
+            raise LayoutError(str(error)) from None
+    if uses_main:
+        try:
+            check_main_guard("bench_training_step(workers= or processes=)")
         except NotSendable as error:
             raise LayoutError(str(error)) from None
     if validate is not None:  # bad factories or data: named here, before any process
@@ -79,44 +85,45 @@ def bench_workers(
         "data": data,
         "batch_size": batch_size,
         "modes": list(modes),
-        "options": options,
+        "options": settings.step_options(),
     }
-    payload = pickle.dumps(job)
-    uses_main = any(getattr(v, "__module__", None) == "__main__" for v in job_values(job))
     gpu = _gpus() >= workers
-    if timeout is None:
-        timeout = STARTUP_S + len(modes) * (30 + 3 * float(options.get("max_time", 1.0)))
     rows: list[ComparisonRow] = []
     metadata: dict[str, str] = {}
     tensorflow = ""
-    with tempfile.TemporaryDirectory(prefix="graphlab-workers-") as scratch:
+    with Workers() as pool:
+        job_path = pool.path("job.pkl")
+        with open(job_path, "wb") as handle:
+            pickle.dump(job, handle, protocol=pickle.HIGHEST_PROTOCOL)
         for layout in layouts:
             name = label(layout, workers)
             placement = _placement(layout, workers)
             count = workers if layout == "multi_worker" else 1
             runs: list[Comparison] = []
-            error: launch.WorkerError | None = None
+            error: WorkerError | None = None
             for index in range(processes):
                 which = f" (run {index + 1} of {processes})" if processes > 1 else ""
                 say(progress, f"{name}: starting {count} process(es){which} ...")
-                directory = os.path.join(scratch, f"{layout}-{index}")
-                os.makedirs(directory)
-                request = {
-                    "layout": layout,
-                    "devices": workers,
-                    "gpu": gpu,
-                    "main_file": main_file() if uses_main else None,
-                    "sys_path": list(sys.path),  # where the parent found the factories
-                    "payload": payload,
-                }
-                envs = _envs(layout, workers, gpu)
+                payload = {"layout": layout, "devices": workers, "gpu": gpu, "job": job_path}
+                children = [
+                    pool.start(
+                        TRAIN,
+                        payload,
+                        name=f"{layout}-{index}-{rank}",
+                        rank=rank,
+                        env=env,
+                        main=uses_main,
+                        timeout=timeout,
+                    )
+                    for rank, env in enumerate(_envs(layout, workers, gpu))
+                ]
                 try:
-                    text = launch.run_workers(directory, request, envs, timeout)
-                except launch.WorkerError as failed:
+                    pool.wait(children, timeout)
+                except WorkerError as failed:
                     error = failed
                     say(progress, f"{name}: failed: {str(failed).splitlines()[0]}")
                     continue
-                runs.append(Comparison.from_dict(json.loads(text)))
+                runs.append(Comparison.from_dict(json.loads(children[0].result_text())))
             if not runs:
                 rows += [
                     ComparisonRow(name, m, None, error=str(error), placement=placement)
@@ -158,23 +165,16 @@ def as_train_step(comparison: Comparison) -> Comparison:
     return dataclasses.replace(comparison, rows=rows, metadata=metadata)
 
 
-def job_values(job: dict[str, Any]) -> list[Any]:
-    return [*job["factories"].values(), job["metrics"]]
-
-
 def _check(
     workers: Any,
     layouts: Sequence[str],
     batch_size: int,
-    timeout: float | None,
     unsupported: Sequence[str],
 ) -> list[str]:
-    if os.environ.get(launch.WORKER_ENV):
-        raise LayoutError(
-            "bench_training_step(workers=N) was called inside one of its own worker "
-            "processes: the script that calls it runs there to find your factories. Put "
-            'the call under `if __name__ == "__main__":`'
-        )
+    try:
+        check_not_in_worker("bench_training_step(workers=N)")
+    except WorkerError as error:
+        raise LayoutError(str(error)) from None
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise LayoutError(f"workers must be a positive int, got {workers!r}")
     if isinstance(layouts, str):
@@ -184,8 +184,6 @@ def _check(
         raise LayoutError(f"layouts must be some of {', '.join(LAYOUTS)}, got {list(layouts)}")
     if batch_size % workers:
         raise LayoutError(f"batch_size {batch_size} does not split over {workers} workers")
-    if timeout is not None and not timeout > 0:
-        raise LayoutError(f"timeout must be > 0 seconds, got {timeout!r}")
     if unsupported:
         raise LayoutError(f"{', '.join(unsupported)} is not supported with workers=")
     return list(dict.fromkeys(layouts))
@@ -213,10 +211,10 @@ def _envs(layout: str, workers: int, gpu: bool) -> list[dict[str, str]]:
     if layout != "multi_worker":
         visible = ",".join(map(str, range(workers if layout == "mirrored" else 1)))
         return [{"CUDA_VISIBLE_DEVICES": visible if gpu else ""}]
-    ports = launch.free_ports(workers)
+    ports = cluster.free_ports(workers)
     return [
         {
-            "TF_CONFIG": launch.tf_config(ports, rank),
+            "TF_CONFIG": cluster.tf_config(ports, rank),
             "CUDA_VISIBLE_DEVICES": str(rank) if gpu else "",
         }
         for rank in range(workers)
