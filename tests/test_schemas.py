@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import make_report, make_worker_report, synthetic
 
+from graphlab._workers.records import Request
 from graphlab.bench.records import COMPARISON_SCHEMA, NO_MEASUREMENT, Comparison
 from graphlab.bench.records_runs import RUNDIFF_SCHEMA, RunDiff
 from graphlab.bench.runs import diff_runs
@@ -104,6 +105,7 @@ def test_rundiff_matches_the_golden_file_and_loads_back():
         (RunDiff, "rundiff-1.json"),
         (MergedTraces, "merged_traces-1.json"),
         (Walkthrough, "demo-1.json"),
+        (Request, "worker_request-1.json"),
     ],
 )
 def test_every_record_loads_what_it_writes(record, file):

@@ -18,7 +18,7 @@ import pytest
 from helpers import ROOT, run_cli
 
 from graphlab._workers import parent
-from graphlab._workers.request import Request, RequestError
+from graphlab._workers.records import Request, RequestError
 from graphlab.bench.settings import BenchSettings
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

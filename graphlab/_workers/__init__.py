@@ -3,7 +3,7 @@
 starts a task named by a ``"module:function"`` string, so that higher layers
 (:mod:`graphlab.bench`) define the tasks it runs.
 
-- :mod:`~graphlab._workers.request`: the versioned request record a child reads.
+- :mod:`~graphlab._workers.records`: the versioned request record a child reads.
 - :mod:`~graphlab._workers.parent`: start N children, wait, time out, kill, collect
   each child's result file and error tail; a scratch folder that is always removed.
 - :mod:`~graphlab._workers.child`: ``python -m graphlab._workers.child REQUEST``: its

@@ -26,7 +26,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-from graphlab._workers.request import WORKER_ENV, Request
+from graphlab._workers.records import WORKER_ENV, Request
 
 #: Seconds between the watchdog's looks at the parent's pid.
 WATCH_INTERVAL_S = 0.2

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphlab._workers.request import WORKER_ENV, Request
+from graphlab._workers.records import WORKER_ENV, Request
 from graphlab._workers.sendable import main_file, main_module
 from graphlab._workers.tracker import Tracker
 

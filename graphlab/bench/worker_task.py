@@ -1,5 +1,5 @@
 """The tasks worker processes carry out for :mod:`graphlab.bench` (named by string in
-a :class:`graphlab._workers.request.Request`, started by :mod:`graphlab._workers`):
+a :class:`graphlab._workers.records.Request`, started by :mod:`graphlab._workers`):
 
 - :func:`measure`: one target in all its modes, interleaved, as pyperf's workers do
   (``bench --isolate / --processes / --python``, ``compare(processes=N)``);
@@ -15,9 +15,6 @@ from __future__ import annotations
 import pickle
 import sys
 from typing import Any
-
-MEASURE = "graphlab.bench.worker_task:measure"
-TRAIN = "graphlab.bench.worker_task:train"
 
 
 def _resolve(target: str) -> Any:

@@ -1,5 +1,12 @@
 """The request a worker process carries out: a versioned record written as JSON by the
-parent and read by :mod:`graphlab._workers.child`. No TensorFlow."""
+parent and read by :mod:`graphlab._workers.child`. No TensorFlow.
+
+Schema history:
+
+* ``graphlab.worker_request/1`` (2026-12-06): ``{"schema", "task", "payload", "result",
+  "parent_pid", "sys_path", "main_path", "main_module", "timeout", "rank"}``. A child
+  refuses any other version (a stale graphlab on its path).
+"""
 
 from __future__ import annotations
 
