@@ -6,6 +6,7 @@ Real processes on this machine, bounded in time; every process started is ended.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -186,6 +187,24 @@ def test_a_worker_timing_out_is_killed_and_named(tmp_path, monkeypatch):
         assert child.timed_out and child.process.poll() is not None
         folder = workers.folder
     assert not os.path.exists(folder)
+
+
+def test_a_worker_s_temporary_files_go_with_the_scratch_folder(tmp_path, monkeypatch):
+    # AutoGraph writes its generated modules to the temp folder; a killed worker's stay
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    task = "import json, tempfile\n\ndef run(payload):\n    return json.dumps(tempfile.mkdtemp())\n"
+    (tmp_path / "tmptask.py").write_text(task)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with parent.Workers() as workers:
+        child = workers.start("tmptask:run", {})
+        workers.wait([child], timeout=60)
+        made = json.loads(child.result_text())
+        assert made.startswith(workers.folder + os.sep) and os.path.isdir(made)
+    assert not os.path.exists(made)
+    assert os.listdir(tmp_path) == ["tmptask.py"] or set(os.listdir(tmp_path)) == {
+        "tmptask.py",
+        "__pycache__",
+    }
 
 
 def test_the_child_imports_the_script_without_running_its_main_block(tmp_path):

@@ -176,6 +176,9 @@ class Workers:
         request.write(request_path)
         environment = {**os.environ, **(env or {})}
         environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # The child's temporary files (AutoGraph's generated modules, the user's own)
+        # live in the scratch folder: removed with it, even after a SIGKILL.
+        environment["TMPDIR"] = os.path.dirname(self.path(name, "tmp", "x"))
         if pythonpath:
             parts = (pythonpath, environment.get("PYTHONPATH"))
             environment["PYTHONPATH"] = os.pathsep.join(p for p in parts if p)
