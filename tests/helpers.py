@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from graphlab.bench.records import Comparison, ComparisonRow, Measurement, OverheadFloor
 from graphlab.tracing.memory import report_of
@@ -228,3 +229,38 @@ def make_worker_report(rank: int | None, *, retrace: str = "") -> TraceReport:
         rank=rank,
         task=task,
     )
+
+
+# ---------------------------------------------------------------------------
+# Processes (Linux /proc): who a parent started, and whether they still run
+
+
+def child_pids(pid: int) -> list[int]:
+    """The pids whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie has exited; only reaping is left)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def is_worker(pid: int) -> bool:
+    """A graphlab worker process (not the tracker that cleans up after a killed parent)."""
+    try:
+        return b"graphlab._workers.child" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import keras
 import pytest
+from helpers import alive, child_pids, is_worker
 
 import graphlab
 from graphlab import examples
@@ -159,35 +160,6 @@ def test_multi_worker_strategy_without_tf_config_says_how_to_set_it(monkeypatch)
         )
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def _is_worker(pid: int) -> bool:
-    """A worker process (not the tracker that cleans up after a killed parent)."""
-    try:
-        return b"graphlab._workers.child" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited; only reaping is left
-
-
 @linux_only
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_the_parent_leaves_no_worker_behind(sig):
@@ -204,19 +176,19 @@ def test_killing_the_parent_leaves_no_worker_behind(sig):
         deadline = time.monotonic() + 120
         while len(workers) < 2 and time.monotonic() < deadline and parent.poll() is None:
             time.sleep(0.2)
-            workers = [p for p in _children(parent.pid) if _alive(p) and _is_worker(p)]
+            workers = [p for p in child_pids(parent.pid) if alive(p) and is_worker(p)]
         assert len(workers) == 2, f"the workers did not start (parent: {parent.poll()})"
         time.sleep(5)  # the workers are importing TensorFlow or meeting in a collective
-        assert all(_alive(p) for p in workers)
+        assert all(alive(p) for p in workers)
         parent.send_signal(sig)
         parent.wait(timeout=30)
         deadline = time.monotonic() + 20
-        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [p for p in workers if _alive(p)], "worker processes outlived the parent"
+        assert not [p for p in workers if alive(p)], "worker processes outlived the parent"
     finally:
         for pid in [parent.pid, *workers]:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         parent.wait(timeout=10)
         parent.stdout.close()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_cli
+from helpers import ROOT, alive, child_pids, is_worker, run_cli
 
 from graphlab._workers import parent
 from graphlab._workers.records import Request, RequestError
@@ -31,34 +31,6 @@ def slow():
     time.sleep(120)
     return 1.0
 """
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited; only reaping is left
-
-
-def _is_worker(pid: int) -> bool:
-    try:
-        return b"graphlab._workers.child" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -92,27 +64,27 @@ def test_killing_bench_leaves_no_worker_and_no_scratch_folder(tmp_path, isolatio
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and bench.poll() is None:
-            started = [p for p in _children(bench.pid) if _alive(p)]
-            if any(_is_worker(p) for p in started):
+            started = [p for p in child_pids(bench.pid) if alive(p)]
+            if any(is_worker(p) for p in started):
                 break
             time.sleep(0.1)
-        assert any(_is_worker(p) for p in started), f"no worker started ({bench.poll()})"
+        assert any(is_worker(p) for p in started), f"no worker started ({bench.poll()})"
         time.sleep(1.0)  # the worker imports TensorFlow, or waits in slow()
-        started = [p for p in _children(bench.pid) if _alive(p)]
+        started = [p for p in child_pids(bench.pid) if alive(p)]
         scratch = [p.name for p in (tmp_path / "tmp").iterdir()]
         assert [n for n in scratch if n.startswith("graphlab-workers-")], scratch
         bench.send_signal(sig)
         bench.wait(timeout=20)
         deadline = time.monotonic() + 5
-        while any(_alive(p) for p in started) and time.monotonic() < deadline:
+        while any(alive(p) for p in started) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not [p for p in started if _alive(p)], "a process outlived bench"
+        assert not [p for p in started if alive(p)], "a process outlived bench"
         while list((tmp_path / "tmp").iterdir()) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert list((tmp_path / "tmp").iterdir()) == []
     finally:
         for pid in [bench.pid, *started]:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         bench.wait(timeout=10)
 
