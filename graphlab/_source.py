@@ -32,7 +32,9 @@ def _package_dirs() -> tuple[str, ...]:
 _PACKAGE_DIRS: tuple[str, ...] = ()
 _OURS = os.path.dirname(os.path.abspath(__file__)) + os.sep
 #: graphlab's own files that hold user code: the built-in examples and the demo.
-_EXAMPLE_FILES = frozenset(os.path.join(_OURS, name) for name in ("examples.py", "demo.py"))
+_EXAMPLE_FILES = frozenset(
+    os.path.join(_OURS, *name) for name in (("examples.py",), ("demo", "walkthrough.py"))
+)
 
 
 def user_call_site(frame: types.FrameType | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -151,6 +152,10 @@ def test_demo_prints_the_seed_walkthrough():
     assert "TensorFlow traced 5 graphs" in result.stdout
     assert "graphlab trace report: 5 traces of 1 function, 4 avoidable retraces" in result.stdout
     assert "x changed shape (1, 2) -> (2, 2)" in result.stdout
+    # the walkthrough is the user's code here: its calls are the call sites, not "?"
+    walkthrough = "graphlab/demo/walkthrough.py"
+    assert walkthrough in re.sub(r"\s+", "", result.stdout.split("What to do:")[0])
+    assert not re.search(r"^\s+1\s+cube\s+\?\s", result.stdout, re.M)
 
 
 def test_import_without_tensorflow_names_the_extras():
