@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, alive, child_pids, is_worker, run_cli
 
+from graphlab import inputs
 from graphlab._workers import parent
 from graphlab._workers.records import Request, RequestError
 from graphlab.bench.settings import BenchSettings
@@ -112,6 +113,24 @@ def test_bad_targets_with_processes_are_one_line_usage_errors_before_any_worker(
         err = capsys.readouterr().err
         assert message in err, err
         assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_the_parent_leaves_what_the_source_cannot_tell_to_the_workers(tmp_path):
+    from graphlab.bench import preflight
+
+    (tmp_path / "dyn.py").write_text(
+        "import functools\nimport tensorflow as tf\n\n\n"
+        "def add_arg(fn):\n    @functools.wraps(fn)\n"
+        "    def wrapper(x, y):\n        return fn(x) + y\n    return wrapper\n\n\n"
+        "@add_arg\ndef two(x):\n    return x\n\n\n"
+        "@tf.function(reduce_retracing=True)\ndef one(x):\n    return x\n"
+    )
+    (tmp_path / "lazy.py").write_text("def __getattr__(name):\n    return lambda x: x\n")
+    target = str(tmp_path / "dyn.py")
+    preflight.check_target(f"{target}:two", [1, 2], {})  # the decorator takes two
+    preflight.check_target(f"{tmp_path / 'lazy.py'}:made_on_demand", [1], {})  # PEP 562
+    with pytest.raises(inputs.InputError, match=r"one\(x\): too many positional"):
+        preflight.check_target(f"{target}:one", [1, 2], {})  # tf.function keeps x alone
 
 
 def test_bad_target_with_processes_exits_2_in_one_line():

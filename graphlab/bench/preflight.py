@@ -44,14 +44,32 @@ def check_target(target: str, args: Sequence[Any], kwargs: dict[str, Any]) -> No
     found = _top_level(tree.body)
     if any(isinstance(node, ast.ImportFrom) and node.names[0].name == "*" for node in tree.body):
         return  # names from elsewhere: the workers will see
+    if "__getattr__" in found:
+        return  # a module that makes names when asked (PEP 562): the workers will see
     if name not in found:
         available = ", ".join(n for n in sorted(found) if not n.startswith("_"))[:300]
         raise inputs.InputError(f"{module_part} has no attribute {name!r} (it has: {available})")
     node = found[name]
-    if "." not in attr_path and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if (
+        "." not in attr_path
+        and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and all(_keeps_signature(d) for d in node.decorator_list)
+    ):
         stub = _stub(node)
         if stub is not None:
             inputs.check_call(stub, args, kwargs, attr_path)
+
+
+#: Decorators that keep the function's parameters: its ``def`` line is what is called.
+_SIGNATURE_KEEPING = frozenset({"function", "tf.function", "graphlab.function"})
+
+
+def _keeps_signature(decorator: ast.expr) -> bool:
+    """``@tf.function`` or ``@tf.function(...)``: the call goes to the ``def``'s
+    parameters. Any other decorator may change them: the workers will see."""
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    return ast.unparse(decorator) in _SIGNATURE_KEEPING
 
 
 def _source_file(module_part: str) -> str | None:
