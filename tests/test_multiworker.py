@@ -15,7 +15,7 @@ from pathlib import Path
 
 import keras
 import pytest
-from helpers import alive, child_pids, is_worker
+from helpers import alive, child_pids, is_worker, survivors
 
 import graphlab
 from graphlab import examples
@@ -182,10 +182,7 @@ def test_killing_the_parent_leaves_no_worker_behind(sig):
         assert all(alive(p) for p in workers)
         parent.send_signal(sig)
         parent.wait(timeout=30)
-        deadline = time.monotonic() + 20
-        while any(alive(p) for p in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [p for p in workers if alive(p)], "worker processes outlived the parent"
+        assert not survivors(workers, 20), "worker processes outlived the parent"
     finally:
         for pid in [parent.pid, *workers]:
             if alive(pid):

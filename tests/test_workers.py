@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, alive, child_pids, is_worker, run_cli
+from helpers import ROOT, alive, child_pids, is_worker, run_cli, survivors
 
 from graphlab import inputs
 from graphlab._workers import parent
@@ -77,9 +77,7 @@ def test_killing_bench_leaves_no_worker_and_no_scratch_folder(tmp_path, isolatio
         bench.send_signal(sig)
         bench.wait(timeout=20)
         deadline = time.monotonic() + 5
-        while any(alive(p) for p in started) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not [p for p in started if alive(p)], "a process outlived bench"
+        assert not survivors(started, 5), "a process outlived bench"
         while list((tmp_path / "tmp").iterdir()) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert list((tmp_path / "tmp").iterdir()) == []
