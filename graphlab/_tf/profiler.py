@@ -23,11 +23,18 @@ import bisect
 import glob
 import os
 import threading
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import tensorflow as tf
 from tensorflow.python.profiler import trace as profiler_trace
+
+try:
+    from tensorflow.python.profiler import profiler_v2 as _profiler_v2
+    from tensorflow.python.profiler.internal import _pywrap_profiler
+except ImportError:  # pragma: no cover - TensorFlow moved them: tf.profiler.experimental
+    _profiler_v2 = _pywrap_profiler = None
 
 from graphlab._tf import PolymorphicFunction
 from graphlab._types import CALL_EVENT, Event
@@ -35,21 +42,40 @@ from graphlab._types import CALL_EVENT, Event
 _lock = threading.Lock()
 _ORIGINAL_CALL = PolymorphicFunction.__call__
 _probe_users = 0
+_sessions = 0  # graphlab's own sessions running (0 or 1)
 
 
 class ProfilerBusy(RuntimeError):
     """Another profiler session is running in this process."""
 
 
-def start(logdir: str) -> None:
-    """Start TensorFlow's profiler writing to ``logdir``; :class:`ProfilerBusy` if one runs."""
+def start(logdir: str) -> Any:
+    """Start a profiler session of graphlab's own writing to ``logdir`` and return it
+    (for :func:`stop`); :class:`ProfilerBusy` if a session (anyone's) runs.
+
+    The session is apart from ``tf.profiler.experimental``'s bookkeeping, so a program
+    under graphlab sees that API as it would without graphlab: its ``stop()`` with none
+    of its own running raises UnavailableError as usual, and its ``start()`` first calls
+    the listeners of :func:`add_program_listener`, which end graphlab's session to make
+    room (TensorFlow runs one session per process).
+    """
+    global _sessions
+    if _pywrap_profiler is None:  # pragma: no cover - TensorFlow moved its binding
+        session = None
+        starting = lambda: tf.profiler.experimental.start(logdir)  # noqa: E731
+    else:
+        session = _pywrap_profiler.ProfilerSession()
+        starting = lambda: session.start(logdir, {})  # noqa: E731
     try:
-        tf.profiler.experimental.start(logdir)
+        starting()
     except (tf.errors.AlreadyExistsError, tf.errors.UnavailableError) as error:
         raise ProfilerBusy(
             "TensorFlow's profiler is already running in this process (one session at a "
             "time): stop it, or do not ask graphlab to profile at the same time"
         ) from error
+    with _lock:
+        _sessions += 1
+    return session
 
 
 def profiler_running() -> bool:
@@ -57,9 +83,70 @@ def profiler_running() -> bool:
     return bool(profiler_trace.enabled())
 
 
-def stop() -> None:
-    """Stop the profiler and write its XPlane file."""
-    tf.profiler.experimental.stop()
+def stop(session: Any) -> bool:
+    """Stop a session :func:`start` returned and write its XPlane file; False when it
+    was stopped already (by another user of the profiler: nothing more was written)."""
+    global _sessions
+    with _lock:
+        _sessions = max(0, _sessions - 1)
+    try:
+        if session is None:  # pragma: no cover - TensorFlow moved its binding
+            tf.profiler.experimental.stop()
+        else:
+            session.export_to_tb()
+    except tf.errors.OpError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# The program's own profiler sessions
+
+
+_program_listeners: list[Callable[[], None]] = []
+
+
+def add_program_listener(listener: Callable[[], None]) -> None:
+    """Call ``listener`` (no arguments) whenever the program starts a profiler session
+    through ``tf.profiler.experimental`` (``start``, ``Profile``, ``tf.summary.trace_on``,
+    Keras' TensorBoard callback), just before it starts: graphlab's own session steps
+    aside there, so the program's start succeeds as it would without graphlab."""
+    with _lock:
+        _program_listeners.append(listener)
+        if _profiler_v2 is not None and _pywrap_profiler is not None:
+            _profiler_v2._pywrap_profiler = _SHIM
+
+
+def remove_program_listener(listener: Callable[[], None]) -> None:
+    """Undo :func:`add_program_listener` (TensorFlow as it was once the last is gone)."""
+    with _lock:
+        if listener in _program_listeners:
+            _program_listeners.remove(listener)
+        if not _program_listeners and _profiler_v2 is not None:
+            if _profiler_v2._pywrap_profiler is _SHIM:
+                _profiler_v2._pywrap_profiler = _pywrap_profiler
+
+
+def _program_session() -> Any:
+    """``ProfilerSession()`` as ``tf.profiler.experimental.start`` makes it, after the
+    listeners have made room."""
+    with _lock:
+        listeners = list(_program_listeners)
+    for listener in listeners:
+        listener()
+    return _pywrap_profiler.ProfilerSession()
+
+
+class _Binding(types.ModuleType):
+    """TensorFlow's profiler binding as ``profiler_v2`` sees it while graphlab listens:
+    the same, except that making a session tells the listeners first."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_pywrap_profiler, name)
+
+
+_SHIM = _Binding("_pywrap_profiler")
+_SHIM.ProfilerSession = _program_session  # type: ignore[attr-defined]
 
 
 def xplane_files(logdir: str) -> list[str]:
@@ -186,7 +273,7 @@ def _probed_call(self: Any, *args: Any, **kwds: Any) -> Any:
         stack = _calls.stack = []
     stack.append(shapes)
     try:
-        if not profiler_trace.enabled():
+        if not _sessions:  # none of graphlab's: the program's own profile stays its own
             return _ORIGINAL_CALL(self, *args, **kwds)
         with tf.profiler.experimental.Trace(CALL_EVENT, input_shapes=shapes):
             return _ORIGINAL_CALL(self, *args, **kwds)

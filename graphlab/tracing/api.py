@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from graphlab import _source
 from graphlab._tf import PolymorphicFunction, hook
 from graphlab._tf import functions as tf_functions
 from graphlab._tf import profiler as tf_profiler
@@ -233,7 +236,8 @@ class Watch:
         self._profile: Profile | None = None
         self._profile_lock = threading.Lock()
         self._pending: dict[str, tuple[Any, ...]] = {}
-        self._profile_failed = False
+        self._compiles_stopped = ""  # why compile records stop early ("" when they don't)
+        self._started_at = 0.0
         self._compilations: tuple[Compilation, ...] | None = None
 
     @classmethod
@@ -250,6 +254,8 @@ class Watch:
                 )
             tf_profiler.install_call_probe()
             tf_profiler.xla_call_listener = self._start_profile
+            tf_profiler.add_program_listener(self._program_profiles)
+            self._started_at = time.perf_counter()
         RECORDER.start(self)
         self._active = True
         if self._memory is not None:
@@ -262,15 +268,28 @@ class Watch:
         RECORDER.stop(self)
         self._active = False
         if self.compiles:
+            tf_profiler.remove_program_listener(self._program_profiles)
             with self._profile_lock:
                 profile, self._profile = self._profile, None
             events = profile.stop() if profile is not None else []
             if tf_profiler.xla_call_listener == self._start_profile:
                 tf_profiler.xla_call_listener = None
             tf_profiler.remove_call_probe()
-            if not self._profile_failed:
-                self._compilations = _compilations(events, self._log.entries(), self._pending)
+            self._compilations = _compilations(events, self._log.entries(), self._pending)
         return self
+
+    def _program_profiles(self) -> None:
+        """The program starts TensorFlow's profiler: its session wins (one per process),
+        so compile records stop here (the running profile steps aside by itself)."""
+        with self._profile_lock:
+            if not self._active or self._compiles_stopped:
+                return
+            where = _source.user_call_site(sys._getframe(1))
+            self._compiles_stopped = (
+                f"compile records stop {time.perf_counter() - self._started_at:.2f} s into "
+                f"the watch, where the program started TensorFlow's profiler itself ({where}):"
+                " TensorFlow runs one profiler session per process, and the program's wins"
+            )
 
     def _record(self, entry: Entry) -> None:
         """Keep a trace event; with ``compiles``, the first trace that asks for XLA
@@ -291,14 +310,18 @@ class Watch:
         call of an XLA function (the call probe asks), or when one traces (inside
         another graph, it is never called from Python)."""
         with self._profile_lock:
-            if self._profile is not None or not self._active or self._profile_failed:
+            if self._profile is not None or not self._active or self._compiles_stopped:
                 return False
             profile = Profile(probe_calls=False, around=xplane.is_compilation)
             try:
                 profile.start()
             except ProfilerBusy:  # the program runs its own: never break it over a report
-                logger.warning("graphlab: the program's profiler is running: no compilations")
-                self._profile_failed = True
+                self._compiles_stopped = (
+                    "compile records stop where XLA was first used "
+                    f"({time.perf_counter() - self._started_at:.2f} s into the watch): "
+                    "another profiler session (the program's) was running, and TensorFlow "
+                    "runs one per process"
+                )
                 return False
             self._profile = profile
             return True
@@ -352,6 +375,7 @@ class Watch:
         report = dataclasses.replace(
             report_of(self._log),
             compilations=self._compilations,
+            compiles_stopped=self._compiles_stopped if self._compilations is not None else "",
             rank=worker.rank,
             task=worker.task,
         )

@@ -427,6 +427,9 @@ class TraceReport:
         findings: What was found looking at the whole recording (stale captures).
         compilations: Every XLA compilation while recording, when they were recorded
             (``Watch(compiles=True)``); None otherwise.
+        compiles_stopped: Why and where the compile records stop before the recording
+            does (the program started TensorFlow's profiler itself, and its session
+            wins); "" when they cover it all.
         memory: Resident memory over the watch and the verdict on its growth, when the
             watch had ``memory=True``; None otherwise (and absent from the JSON).
         rank: The worker that recorded it (from ``TF_CONFIG`` or given), or None.
@@ -441,6 +444,7 @@ class TraceReport:
     compilations: tuple[Compilation, ...] | None = None
     rank: int | None = None
     task: str = ""
+    compiles_stopped: str = ""
 
     def __post_init__(self) -> None:
         check_rank(self.rank, "TraceReport.rank")
@@ -475,10 +479,11 @@ class TraceReport:
     def _compilations_dict(self) -> dict[str, Any]:
         if self.compilations is None:
             return {}
+        stopped = {"compiles_stopped": self.compiles_stopped} if self.compiles_stopped else {}
         return {
             "compilations": [c.to_dict() for c in self.compilations],
             "compile_notes": [note.to_dict() for note in self.compile_notes],
-        }
+        } | stopped
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceReport:
@@ -498,6 +503,7 @@ class TraceReport:
             memory=MemoryReport.from_dict(data["memory"]) if data.get("memory") else None,
             rank=data.get("rank"),
             task=data.get("task") or "",
+            compiles_stopped=data.get("compiles_stopped") or "",
         )
 
     __renderer__ = "graphlab.tracing.render"  # imported when first shown

@@ -300,12 +300,15 @@ def _compile_text(report: TraceReport, fmt: str) -> str:
         if report.compilations:
             out += [_table(_compile_rows(report), _COMPILE_HEADERS, "github"), ""]
         out += [f"- **{n.function}**: {n.message}" for n in notes]
+        out += [f"- Note: {report.compiles_stopped}."] if report.compiles_stopped else []
         return "\n".join(out).rstrip() + "\n"
     out = ["", _compile_heading(report)]
     if report.compilations:
         out += ["", _table(_compile_rows(report), _COMPILE_HEADERS, "simple")]
     for note in notes:
         out += ["", f"  {note.function}:", f"    {note.message}"]
+    if report.compiles_stopped:
+        out += ["", f"  Note: {report.compiles_stopped}."]
     return "\n".join(out) + "\n"
 
 
@@ -317,6 +320,8 @@ def _compile_html(report: TraceReport) -> str:
         f"<li><b>{html.escape(n.function)}</b>: {html.escape(n.message)}</li>"
         for n in report.compile_notes
     )
+    if report.compiles_stopped:
+        notes += f"<li>Note: {html.escape(report.compiles_stopped)}.</li>"
     return f"<h4>{html.escape(_compile_heading(report))}</h4>{rows}" + (
         f"<ul>{notes}</ul>" if notes else ""
     )

@@ -1,17 +1,26 @@
 """Run a user's program under a recorder, as ``python script.py`` / ``python -m`` would.
 
-The program sees its own ``sys.argv``, ``__main__`` and ``sys.path[0]``; its exit code
-is kept; if it raises, its traceback is printed as Python prints it (without graphlab's
-frames) and the report is still produced.
+The program sees its own ``sys.argv``, ``__main__`` and ``sys.path[0]``, and a script
+runs in a fresh ``__main__`` module whose globals are the ones ``python script.py``
+gives (absolute ``__file__``, the ``builtins`` module, a ``SourceFileLoader``,
+``__package__`` and ``__spec__`` None); a module runs as ``python -m`` runs it. Its exit
+code is kept; if it raises, ``sys.excepthook`` (the program's own, if it set one) gets
+the error with a traceback that starts at the program's first frame, as Python would
+call it. As the interpreter does before it exits, the report waits for the program's
+non-daemon threads (after ``threading``'s own exit hooks, which stop thread pools).
 """
 
 from __future__ import annotations
 
+import builtins
+import importlib.machinery
 import importlib.util
 import os
 import runpy
 import sys
+import threading
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -108,20 +117,23 @@ def run_watched(
     os._exit = hard_exit
     recorder.start()
     try:
-        if program.path is not None:
-            sys.argv = [program.path, *program.argv]
-            sys.path[0] = os.path.dirname(os.path.abspath(program.path))
-            runpy.run_path(program.path, run_name="__main__")
-        else:
-            assert program.module_name is not None
-            sys.argv = [program.module_name, *program.argv]
-            sys.path[0] = os.getcwd()
-            runpy.run_module(program.module_name, run_name="__main__", alter_sys=True)
-    except SystemExit as stop:
-        exit_code = _exit_code(stop.code)
-    except BaseException as error:  # the user's program failed: show it as Python would
-        _print_user_traceback(error, program)
-        exit_code = 130 if isinstance(error, KeyboardInterrupt) else 1
+        try:
+            if program.path is not None:
+                sys.argv = [program.path, *program.argv]
+                sys.path[0] = os.path.dirname(os.path.abspath(program.path))
+                _run_script(program.path)
+            else:
+                assert program.module_name is not None
+                sys.argv = [program.module_name, *program.argv]
+                sys.path[0] = os.getcwd()
+                sys.modules["__main__"] = _fresh_main()
+                runpy._run_module_as_main(program.module_name, alter_argv=True)  # python -m
+        except SystemExit as stop:
+            exit_code = _exit_code(stop.code)
+        except BaseException as error:  # the user's program failed: tell it as Python would
+            _report_uncaught(error)
+            exit_code = 130 if isinstance(error, KeyboardInterrupt) else 1
+        _wait_for_threads()
     finally:
         os._exit = real_exit
         recorder.stop()
@@ -142,15 +154,88 @@ def _exit_code(code: object) -> int:
     return 1
 
 
-def _ours(filename: str) -> bool:
-    """graphlab's and runpy's frames, which stand before the user's program."""
-    return _source.is_graphlab_file(filename) or filename in (runpy.__file__, "<frozen runpy>")
+def _fresh_main() -> types.ModuleType:
+    """A ``__main__`` module as the interpreter makes it at start-up."""
+    main = types.ModuleType("__main__")
+    main.__annotations__ = {}
+    main.__builtins__ = builtins  # type: ignore[attr-defined]
+    return main
 
 
-def _print_user_traceback(error: BaseException, program: Program) -> None:
-    """Print the traceback from the user's first frame on, as ``python`` would."""
+def _run_script(path: str) -> None:
+    """Run a script file as ``python path`` does: compiled from its bytes (its coding
+    cookie honoured) under its absolute path, in a fresh ``__main__`` left in
+    ``sys.modules`` (pickling by reference and ``multiprocessing`` find it there)."""
+    if os.path.isdir(path) or not os.path.isfile(path):  # a folder or zip with __main__.py
+        runpy.run_path(path, run_name="__main__")
+        return
+    filename = os.path.abspath(path)
+    with open(filename, "rb") as file:
+        source = file.read()
+    code = compile(source, filename, "exec", dont_inherit=True)
+    main = _fresh_main()
+    main.__file__ = filename
+    main.__cached__ = None  # type: ignore[attr-defined]
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
+
+
+def _wait_for_threads() -> None:
+    """Wait for the program's non-daemon threads, as the interpreter does before it
+    exits (its ``threading`` exit hooks first: they stop idle thread pools); the
+    interpreter's own wait, later, then has nothing left to do. Off the main thread,
+    only the wait."""
+    try:
+        if threading.current_thread() is threading.main_thread() and hasattr(
+            threading, "_shutdown"
+        ):
+            threading._shutdown()  # type: ignore[attr-defined]
+        else:
+            _join_non_daemon()
+    except KeyboardInterrupt:  # Ctrl-C while waiting: Python stops waiting too
+        pass
+
+
+def _join_non_daemon() -> None:
+    current = threading.current_thread()
+    while True:
+        waiting = [
+            t
+            for t in threading.enumerate()
+            if t is not current and not t.daemon and t is not threading.main_thread()
+        ]
+        if not waiting:
+            return
+        for thread in waiting:
+            thread.join()
+
+
+def _report_uncaught(error: BaseException) -> None:
+    """What Python does with an uncaught error: ``sys.excepthook(type, error, tb)``
+    (the default prints the traceback), the traceback starting at the program's frame."""
     tb = error.__traceback__
     while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
         tb = tb.tb_next
-    traceback.print_exception(type(error), error, tb, file=sys.stderr)
-    sys.stderr.flush()
+    error.__traceback__ = tb
+    hook = getattr(sys, "excepthook", None)
+    try:
+        if hook is None:
+            print("sys.excepthook is missing", file=sys.stderr)
+            raise RuntimeError
+        hook(type(error), error, tb)
+    except BaseException as failure:  # Python prints both, then carries on exiting
+        if hook is not None:
+            print("Error in sys.excepthook:", file=sys.stderr)
+            traceback.print_exception(type(failure), failure, failure.__traceback__)
+            print("\nOriginal exception was:", file=sys.stderr)
+        traceback.print_exception(type(error), error, tb, file=sys.stderr)
+    try:
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):  # the program closed or dropped it
+        pass
+
+
+def _ours(filename: str) -> bool:
+    """graphlab's and runpy's frames, which stand before the user's program."""
+    return _source.is_graphlab_file(filename) or filename in (runpy.__file__, "<frozen runpy>")
