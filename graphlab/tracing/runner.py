@@ -214,10 +214,7 @@ def _join_non_daemon() -> None:
 def _report_uncaught(error: BaseException) -> None:
     """What Python does with an uncaught error: ``sys.excepthook(type, error, tb)``
     (the default prints the traceback), the traceback starting at the program's frame."""
-    tb = error.__traceback__
-    while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    error.__traceback__ = tb
+    tb = error.__traceback__ = _theirs(error.__traceback__)
     hook = getattr(sys, "excepthook", None)
     try:
         if hook is None:
@@ -227,13 +224,22 @@ def _report_uncaught(error: BaseException) -> None:
     except BaseException as failure:  # Python prints both, then carries on exiting
         if hook is not None:
             print("Error in sys.excepthook:", file=sys.stderr)
-            traceback.print_exception(type(failure), failure, failure.__traceback__)
+            traceback.print_exception(
+                type(failure), failure, _theirs(failure.__traceback__), chain=False
+            )
             print("\nOriginal exception was:", file=sys.stderr)
         traceback.print_exception(type(error), error, tb, file=sys.stderr)
     try:
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):  # the program closed or dropped it
         pass
+
+
+def _theirs(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """``tb`` from the program's first frame on."""
+    while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    return tb
 
 
 def _ours(filename: str) -> bool:
