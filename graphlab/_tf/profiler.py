@@ -1,6 +1,12 @@
 """TensorFlow's profiler: one session at a time, its XPlane read back as neutral events,
 and a call probe that writes each XLA call's input shapes into the profile.
 
+graphlab's sessions are made with TensorFlow's binding (``_pywrap_profiler``, private)
+apart from ``tf.profiler.experimental``'s bookkeeping, so the program's own calls of
+that API behave as without graphlab; while graphlab listens
+(:func:`add_program_listener`), ``profiler_v2`` sees a binding that tells graphlab when
+the program starts a session, so that graphlab's can end first (one per process).
+
 The profiler itself is public (``tf.profiler.experimental.start/stop``); what it writes,
 ``LOGDIR/plugins/profile/RUN/HOST.xplane.pb``, is read with the protobuf TensorFlow ships
 (``tensorflow.tsl.profiler.protobuf.xplane_pb2``, private). Host events (the plane

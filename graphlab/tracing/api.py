@@ -192,7 +192,9 @@ class Watch:
     ``compiles=True`` also records every XLA compilation (duration, input shapes, whether
     a trace caused it) by running TensorFlow's profiler while the watch is active: it
     costs (every TensorFlow event is recorded), so it is off by default, and only one
-    such watch can run at a time.
+    such watch can run at a time. The program's own profiler session wins: when it
+    starts one, the compile records stop there and the report says so
+    (:attr:`TraceReport.compiles_stopped`).
     With ``memory=True`` it also samples the process's resident memory every
     ``memory_interval`` seconds in a background thread and follows the concrete
     functions each trace keeps alive; the report then says whether memory grew and
