@@ -32,9 +32,8 @@ def _leaves_no_trace():
     from graphlab._tf import profiler
 
     assert not profiler.probe_installed(), "the XLA call probe was left installed"
-    import threading
+    from graphlab.tracing.sampler import sampling_threads
 
-    samplers = [t for t in threading.enumerate() if t.name == "graphlab-memory"]
-    assert not samplers, "a graphlab memory sampler thread is still running"
+    assert not sampling_threads(), "a graphlab memory sampler thread is still running"
     # The hook stays in TensorFlow only while something needs it.
     assert not tracing.hook_installed() or tracing.live_functions() > 0, "trace hook leaked"

@@ -26,7 +26,7 @@ from graphlab.tracing import render
 from graphlab.tracing.memory import GROWTH_MB, classify, report_of
 from graphlab.tracing.records import TraceReport
 from graphlab.tracing.records_memory import MemorySample
-from graphlab.tracing.sampler import THREAD_NAME, MemoryMonitor
+from graphlab.tracing.sampler import MemoryMonitor, sampling_threads
 
 DATA = Path(__file__).parent / "data"
 
@@ -221,10 +221,12 @@ def test_eager_tensors_kept_in_a_list_are_growth_without_retraces():
 
 
 def test_the_sampler_thread_stops_with_the_watch():
+    threads = threading.active_count()
     watch = graphlab.watch(memory=True, memory_interval=0.01).start()
-    assert any(t.name == THREAD_NAME for t in threading.enumerate())
+    assert sampling_threads() == 1
+    assert threading.active_count() == threads  # the program sees its own threads only
     watch.stop()
-    assert not any(t.name == THREAD_NAME for t in threading.enumerate())
+    assert sampling_threads() == 0
     report = watch.report()  # after stop: no new sample
     assert report.memory.samples == watch.report().memory.samples
 

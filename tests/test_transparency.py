@@ -205,6 +205,23 @@ CASES: dict[str, Case] = {
         code=4,
         stdout=("flushed",),
     ),
+    "--memory: the program sees its own threads only": Case(
+        "import threading\n"
+        "print(threading.active_count(), [t.name for t in threading.enumerate()])",
+        watch=("--memory",),
+        stdout=("1 ['MainThread']",),
+    ),
+    "os.fork: the child ends as under python, without a report": Case(
+        "import os, sys\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        '    print("child", flush=True)\n'
+        "    sys.exit(3)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        'print("parent", os.waitstatus_to_exitcode(status))',
+        watch=("--memory",),
+        stdout=("child", "parent 3"),
+    ),
     "multiprocessing spawn": Case(
         "import multiprocessing as mp\n"
         "def child(q):\n"
@@ -404,6 +421,7 @@ def test_watched_program_behaves_as_plain(name: str, runs: dict[str, dict[str, A
     for text in case.stderr:
         assert text in plain["stderr"], (text, plain["stderr"])
     assert "internal error" not in watched["raw_stderr"]
+    assert watched["raw_stderr"].count("graphlab: trace report written to report.json") == 1
     assert watched["left"] == [], f"graphlab left {watched['left']} in TMPDIR"
     assert result["report"] is not None, context  # the report is written in every case
     if case.report is not None:

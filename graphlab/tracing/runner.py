@@ -142,6 +142,8 @@ def run_watched(
             sys.path[0] = saved_path0
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
+    if os.getpid() != our_pid:  # a child the program forked, back here: it ends as under
+        raise SystemExit(exit_code)  # python, without a report (its parent writes that)
     return RunResult(exit_code, recorder.report())
 
 

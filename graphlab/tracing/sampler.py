@@ -10,6 +10,8 @@ callback takes it off the counts when TensorFlow frees it.
 
 from __future__ import annotations
 
+import _thread
+import os
 import threading
 import time
 import weakref
@@ -27,8 +29,14 @@ from graphlab.tracing.records_memory import FunctionMemory, MemoryReport, Memory
 MAX_SAMPLES = 1000
 #: Spans of tracing kept; past it neighbours are merged two by two.
 MAX_SPANS = 1000
-#: The sampler thread's name (tests check none is left running).
-THREAD_NAME = "graphlab-memory"
+_lock = threading.Lock()
+_running: set[int] = set()  # the monitors whose sampling thread runs
+
+
+def sampling_threads() -> int:
+    """How many sampling threads run now (``threading`` does not list them)."""
+    with _lock:
+        return len(_running)
 
 
 @dataclass(slots=True)
@@ -76,39 +84,54 @@ class MemoryMonitor:
         self._traces = 0
         self._started = 0.0
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._done: Any = None  # a lock the sampling thread holds while it runs
+        self._pid = 0  # the process it runs in
         self._thread_cpu = 0.0  # CPU seconds the sampler thread used
         self._weighing = 0.0  # seconds spent weighing new graphs
         self._spans: list[list[float]] = []  # [start, end] of tracing, merged
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._done is not None
 
     def start(self) -> None:
-        if self._thread is not None:
+        """Sample in a background thread. It is a bare ``_thread`` thread (like a
+        daemon: it never holds the exit), which ``threading.enumerate()`` and
+        ``threading.active_count()`` do not list: the watched program sees its own
+        threads only."""
+        if self._done is not None:
             raise RuntimeError("this memory monitor is already running")
         if not self._samples:  # a watch started again keeps one time line
             self._started = self._clock()
         self._stop.clear()
         self.sample()
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
-        self._thread.start()
+        done = _thread.allocate_lock()
+        done.acquire()
+        self._done, self._pid = done, os.getpid()
+        with _lock:
+            _running.add(id(self))
+        _thread.start_new_thread(self._run, (done,))
 
     def stop(self) -> None:
         """Stop the thread (it exits within one wake-up) and take a last sample."""
-        thread, self._thread = self._thread, None
-        if thread is None:
+        done, self._done = self._done, None
+        if done is None:
             return
         self._stop.set()
-        thread.join()
+        if os.getpid() == self._pid:  # in a forked child the thread does not exist
+            done.acquire()
         self.sample()
 
-    def _run(self) -> None:
-        start = time.thread_time()
-        while not self._stop.wait(self._interval):
-            self.sample()
-            self._thread_cpu = time.thread_time() - start
+    def _run(self, done: Any) -> None:
+        try:
+            start = time.thread_time()
+            while not self._stop.wait(self._interval):
+                self.sample()
+                self._thread_cpu = time.thread_time() - start
+        finally:
+            with _lock:
+                _running.discard(id(self))
+            done.release()
 
     def sample(self) -> None:
         rss = self._read_rss()
