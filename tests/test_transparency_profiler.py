@@ -10,6 +10,7 @@ import tempfile
 
 import pytest
 import tensorflow as tf
+from helpers import run_cli
 
 import graphlab
 from graphlab._tf import profiler as tf_profiler
@@ -111,3 +112,33 @@ def test_a_profile_that_cannot_start_leaves_no_folder(tmp_path, private_tmp):
     finally:
         tf.profiler.experimental.stop()
     assert not list(private_tmp.glob("graphlab-profile-*"))
+
+
+def test_bench_profile_of_a_function_that_profiles_itself(tmp_path):
+    script = tmp_path / "target.py"
+    script.write_text(
+        "import tempfile\n"
+        "import tensorflow as tf\n"
+        "@tf.function\n"
+        "def step(x):\n"
+        "    return tf.reduce_sum(x * x)\n"
+        "def profiled_step():\n"
+        "    tf.profiler.experimental.start(tempfile.mkdtemp())\n"
+        "    out = step(tf.ones([8]))\n"
+        "    tf.profiler.experimental.stop()\n"
+        "    return out\n"
+    )
+    result = run_cli(
+        "module",
+        "bench",
+        f"{script}:profiled_step",
+        "--profile",
+        "--modes",
+        "eager",
+        "--max-time",
+        "0.1",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr  # before: AlreadyExistsError
+    assert "failed" not in result.stdout
+    assert "First call by phase (--profile):" in result.stdout
