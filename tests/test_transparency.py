@@ -194,11 +194,15 @@ CASES: dict[str, Case] = {
         stdout=("1024",),
     ),
     "atexit after the threads": Case(
-        "import atexit, threading, time\n"
-        'atexit.register(lambda: print("atexit", threading.active_count()))\n'
+        "import atexit, sys, threading, time\n"
+        "def bye():\n"
+        '    main = sys.modules["__main__"].__dict__ is globals()\n'
+        '    print("atexit", threading.active_count(), sys.argv, main)\n'
+        "atexit.register(bye)\n"
         "threading.Thread(target=time.sleep, args=(0.3,)).start()\n"
         'print("body")',
-        stdout=("body", "atexit 1"),
+        args=("x",),
+        stdout=("body", "atexit 1 ['prog.py', 'x'] True"),
     ),
     "os._exit": Case(
         'import os, sys\nprint("flushed", flush=True)\nprint("lost")\nos._exit(4)',

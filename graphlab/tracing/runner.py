@@ -95,12 +95,14 @@ def run_watched(
 
     ``on_hard_exit`` gets the result when the program ends the process with
     ``os._exit`` (which skips everything else), just before the process ends.
+
+    The process is the program's from here on: ``sys.argv`` and ``__main__`` stay its
+    own (its ``atexit`` handlers see them, as under python); ``sys.path[0]`` is set back.
     """
     from graphlab.tracing.api import Watch
 
     recorder = Watch.from_options(options or WatchOptions())
-    saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
-    saved_main = sys.modules.get("__main__")
+    saved_path0 = sys.path[0] if sys.path else None
     exit_code = 0
     real_exit, our_pid = os._exit, os.getpid()
 
@@ -137,11 +139,8 @@ def run_watched(
     finally:
         os._exit = real_exit
         recorder.stop()
-        sys.argv = saved_argv
-        if saved_path0 is not None:
+        if saved_path0 is not None:  # graphlab's own imports, while it reports
             sys.path[0] = saved_path0
-        if saved_main is not None:
-            sys.modules["__main__"] = saved_main
     if os.getpid() != our_pid:  # a child the program forked, back here: it ends as under
         raise SystemExit(exit_code)  # python, without a report (its parent writes that)
     return RunResult(exit_code, recorder.report())
