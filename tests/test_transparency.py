@@ -43,6 +43,7 @@ class Case:
     report: Callable[[dict[str, Any]], None] | None = None  # checks of the watch's report
     files: dict[str, str] = field(default_factory=dict)  # more files next to prog.py
     module: str = ""  # run `-m MODULE` instead of prog.py
+    path: str = "prog.py"  # the script (a folder with __main__.py, from files)
 
 
 def _traced_in_thread(report: dict[str, Any]) -> None:
@@ -273,6 +274,18 @@ CASES: dict[str, Case] = {
         },
         stdout=("5 __main__ 'pkg' pkg.main module SourceFileLoader", "['a'] True"),
     ),
+    "a folder with __main__.py": Case(
+        "",
+        path="app",
+        args=("a",),
+        files={
+            "app/__main__.py": "import os, sys\n"
+            "print(sys.argv, sys.path[0] == os.path.abspath('app'), sys.path[1] != os.getcwd())\n"
+            "print(__file__ == os.path.abspath('app/__main__.py'), __name__, repr(__package__))\n"
+            "print(type(__builtins__).__name__, type(__loader__).__name__)\n",
+        },
+        stdout=("['app', 'a'] True True", "True __main__ ''", "module SourceFileLoader"),
+    ),
     # TensorFlow from here on.
     "traces from a non-daemon thread are reported": Case(
         "import threading, time\n"
@@ -346,9 +359,9 @@ def _run(name: str, case: Case, folder: Path) -> dict[str, Any]:
     for relative, text in case.files.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text(textwrap.dedent(text))
-    if not case.module:
-        (folder / "prog.py").write_text(case.source)
-    target = ["-m", case.module] if case.module else ["prog.py"]
+    if not case.module and case.source:
+        (folder / case.path).write_text(case.source)
+    target = ["-m", case.module] if case.module else [case.path]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     results: dict[str, Any] = {}
     for how, command in (

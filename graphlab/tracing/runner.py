@@ -122,7 +122,6 @@ def run_watched(
         try:
             if program.path is not None:
                 sys.argv = [program.path, *program.argv]
-                sys.path[0] = os.path.dirname(os.path.abspath(program.path))
                 _run_script(program.path)
             else:
                 assert program.module_name is not None
@@ -167,10 +166,13 @@ def _run_script(path: str) -> None:
     """Run a script file as ``python path`` does: compiled from its bytes (its coding
     cookie honoured) under its absolute path, in a fresh ``__main__`` left in
     ``sys.modules`` (pickling by reference and ``multiprocessing`` find it there)."""
-    if os.path.isdir(path) or not os.path.isfile(path):  # a folder or zip with __main__.py
-        runpy.run_path(path, run_name="__main__")
-        return
     filename = os.path.abspath(path)
+    if os.path.isdir(path) or _is_zip(path):
+        sys.path[0] = filename  # a folder or zip with __main__.py: python runs that
+        sys.modules["__main__"] = _fresh_main()
+        runpy._run_module_as_main("__main__", alter_argv=False)
+        return
+    sys.path[0] = os.path.dirname(filename)
     with open(filename, "rb") as file:
         source = file.read()
     code = compile(source, filename, "exec", dont_inherit=True)
@@ -180,6 +182,15 @@ def _run_script(path: str) -> None:
     main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
     sys.modules["__main__"] = main
     exec(code, main.__dict__)
+
+
+def _is_zip(path: str) -> bool:
+    import zipfile
+
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
 
 
 def _wait_for_threads() -> None:
