@@ -29,6 +29,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 240
 
+#: About 60 processes, each of watch's importing TensorFlow: slower than most, but run
+#: everywhere (`make test` and CI run the slow tests too).
+pytestmark = pytest.mark.slow
+
 
 @dataclass(frozen=True)
 class Case:
