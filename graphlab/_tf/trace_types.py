@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from tensorflow.core.function.trace_type import default_types
+from tensorflow.python.framework import sparse_tensor
 from tensorflow.python.framework import tensor as tensor_lib
 from tensorflow.python.ops import resource_variable_ops
+from tensorflow.python.ops.ragged import ragged_tensor
 
 from graphlab._types import Context, Key, TypeNode
 
@@ -24,6 +26,16 @@ def describe_type(trace_type: Any) -> TypeNode:
         )
     if isinstance(trace_type, tensor_lib.TensorSpec):
         return TypeNode("tensor", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
+    if isinstance(trace_type, ragged_tensor.RaggedTensorSpec):
+        return TypeNode(
+            "ragged",
+            dtype=trace_type.dtype.name,
+            shape=shape_tuple(trace_type.shape),
+            value=str(trace_type.ragged_rank),
+            label=trace_type.row_splits_dtype.name,
+        )
+    if isinstance(trace_type, sparse_tensor.SparseTensorSpec):
+        return TypeNode("sparse", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
     if isinstance(trace_type, default_types.Literal):
         value = trace_type.value
         return TypeNode("literal", value=repr(value), label=type(value).__name__)

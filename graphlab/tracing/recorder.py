@@ -28,6 +28,7 @@ from graphlab.tracing import effects
 from graphlab.tracing.cache import CacheIndexes, CacheView
 from graphlab.tracing.explain import (
     GENERALIZE_ADVICE,
+    LAST_BATCH_ADVICE,
     PYTHON_VALUE_ADVICE,
     SIGNATURE_ADVICE,
     Lineage,
@@ -488,7 +489,11 @@ def advice_items(advice: str) -> list[str]:
     """An event's advice as separate items; a signature stays with its heading."""
     items: list[str] = []
     for line in advice.splitlines():
-        if items and items[-1] == SIGNATURE_ADVICE:
+        if (
+            items
+            and items[-1].startswith(SIGNATURE_ADVICE)
+            and (line.startswith(("@tf.function(", LAST_BATCH_ADVICE)))
+        ):
             items[-1] += "\n" + line
         elif line:
             items.append(line)
