@@ -122,3 +122,20 @@ def test_python_values_keep_python_value_advice():
     summary, _ = _record(lambda x, n: x * n, [(tf.ones([2]), 1), (tf.ones([2]), 2)])
     assert "Pass a tensor instead of a Python value for n" in summary.advice
     assert SIGNATURE_ADVICE not in summary.advice
+
+
+def test_the_signature_names_the_dataset_the_loop_iterates():
+    images = np.ones([10, 8, 8, 1], np.float32)
+    labels = np.arange(10, dtype=np.uint8)
+    train_dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(4)
+    test_dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(3)
+    step = tf.function(_batch_sum)
+    with graphlab.watch() as watch:
+        for batch in train_dataset:
+            step(batch)
+    (summary,) = watch.report().summaries
+    assert "input_signature=[train_dataset.element_spec]" in summary.advice
+    named = tf.function(_batch_sum, input_signature=[train_dataset.element_spec])
+    for batch in [*train_dataset, *test_dataset]:
+        named(batch)
+    assert named.experimental_get_tracing_count() == 1

@@ -218,11 +218,15 @@ class Situation:
             none): a nested tf.function called with that retrace's more general shapes.
         recursion_depth: How many traces of this same function are running further up
             the stack (0 when it did not call itself).
+        datasets: ``(variable name, element spec)`` of the tf.data and distributed
+            datasets the caller's frame holds, the one its enclosing ``for`` loop
+            iterates first: the signature names the one whose spec accepts the calls.
     """
 
     framework: bool = False
     outer_retrace: str = ""
     recursion_depth: int = 0
+    datasets: tuple[tuple[str, TypeNode], ...] = ()
 
 
 def explain(
@@ -347,7 +351,9 @@ def _explain_new_input(
             expected=True,
         )
     return Cause(
-        "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new], merge)
+        "new_input_type",
+        tuple(changes),
+        advice=_advice(changes, [*same_context, new], merge, situation.datasets),
     )
 
 
@@ -370,6 +376,8 @@ def _recursion(changes: tuple[Change, ...], depth: int) -> Cause:
 SIGNATURE_ADVICE = "Fix the signature so that every call shares one graph"
 GENERALIZE_ADVICE = "Let one graph serve every call"
 PYTHON_VALUE_ADVICE = "Pass a tensor instead of a Python value for"
+#: How the dataset-named form of a signature starts (it stays with the signature).
+DATASET_ADVICE = "Or, with the spec of the dataset the values come from:"
 #: How the last-batch alternative to a signature starts (it stays with the signature).
 LAST_BATCH_ADVICE = "Or drop the smaller last batch:"
 
@@ -379,7 +387,10 @@ def _traces(n: int) -> str:
 
 
 def _advice(
-    changes: Sequence[Change], keys: Sequence[Key], merge: SignatureMerge | None = None
+    changes: Sequence[Change],
+    keys: Sequence[Key],
+    merge: SignatureMerge | None = None,
+    datasets: Sequence[tuple[str, TypeNode]] = (),
 ) -> str:
     whats = {c.what for c in changes}
     lines: list[str] = []
@@ -390,6 +401,9 @@ def _advice(
         if signature:
             lines.append(f"{SIGNATURE_ADVICE} ({_traces(count)} -> 1 in this run):")
             lines.append(signature)
+            named = merge.named_specs(datasets) if datasets else ""
+            if named:
+                lines.append(f"{DATASET_ADVICE} input_signature={named}")
             batch = merge.last_batch()
             if batch:
                 lines.append(

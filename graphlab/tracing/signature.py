@@ -372,6 +372,20 @@ class SignatureMerge:
         specs = self.specs_text()
         return f"@tf.function(input_signature={specs})" if specs else ""
 
+    def named_specs(self, datasets: Sequence[tuple[str, TypeNode]]) -> str:
+        """The signature's list with ``NAME.element_spec`` (or ``NAME.element_spec[i]``)
+        for each parameter that a dataset's element spec accepts in every call seen;
+        ``datasets`` are ``(variable name, element spec)``, the likeliest source first.
+        '' when no dataset fits or there is no signature."""
+        if not self.specs_text() or self.names is None:
+            return ""
+        texts, named = [], False
+        for name, spec in zip(self.names, self.specs):
+            expression = _dataset_expression(spec, datasets)
+            named = named or bool(expression)
+            texts.append(expression or self._render(spec, name))
+        return f"[{', '.join(texts)}]" if named else ""
+
     def tensor_hint(self, name: str) -> str:
         """How to pass parameter ``name`` as a tensor the signature accepts."""
         if self.why_not or not self.names or name not in self.names:
@@ -381,6 +395,38 @@ class SignatureMerge:
             return "tf.constant(...)"
         dtype, _ = self._dtype(spec, name)
         return f"tf.constant({name}, dtype=tf.{dtype})" if dtype else "tf.constant(...)"
+
+
+def _dataset_expression(spec: _Spec, datasets: Sequence[tuple[str, TypeNode]]) -> str:
+    for name, element in datasets:
+        candidates = [(f"{name}.element_spec", element)]
+        if element.kind == "tuple":
+            candidates += [
+                (f"{name}.element_spec[{i}]", c) for i, (_, c) in enumerate(element.children)
+            ]
+        for expression, node in candidates:
+            if _spec_accepts(node, spec):
+                return expression
+    return ""
+
+
+def _spec_accepts(node: TypeNode, spec: _Spec) -> bool:
+    """Whether a dataset's element spec ``node`` accepts every call ``spec`` merged."""
+    if node.kind in ("tensor", "ragged", "sparse"):
+        if spec.kind != node.kind or spec.labels or spec.dtypes != {node.dtype}:
+            return False
+        if node.kind == "ragged" and (node.value, node.label) != (spec.extra, spec.label):
+            return False
+        if node.shape is None:
+            return True
+        if spec.shape is None or len(spec.shape) != len(node.shape):
+            return False
+        return all(n is None or n == s for n, s in zip(node.shape, spec.shape))
+    if node.kind != spec.kind or node.label != spec.label:
+        return False
+    if [k for k, _ in node.children] != [k for k, _ in spec.children]:
+        return False
+    return all(_spec_accepts(n, s) for (_, n), (_, s) in zip(node.children, spec.children))
 
 
 def synthesize_input_signature(keys: Sequence[Key]) -> str:
