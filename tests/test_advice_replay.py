@@ -112,7 +112,7 @@ def test_ranks_that_differ_get_an_unknown_rank_signature_the_guide_example():
     advice = _advice_of(_record(_add, calls), "_add")
     assert "no single input_signature" not in advice
     assert "reduce_retracing" not in advice
-    assert "(2 traces -> 1 in this run)" in advice  # the third call hits the first trace
+    assert "(removes 1 trace in this run)" in advice  # the third call hits the first trace
     signature = _signature_in(advice)
     assert [s.shape.rank for s in signature] == [None, None]
     fixed = tf.function(_add, input_signature=signature)
@@ -128,7 +128,7 @@ def test_reduce_retracing_is_advised_only_where_it_removes_traces():
     three = [(tf.ones([n]), "double") for n in (2, 3, 4)]
     advice = _advice_of(_record(_scaled, three), "_scaled")
     assert "no single input_signature accepts every call (mode is Python str 'double'" in advice
-    assert "reduce_retracing=True" in advice and "(3 traces -> 2 in this run)" in advice
+    assert "reduce_retracing=True" in advice and "(removes 1 trace in this run)" in advice
     fixed = tf.function(_scaled, reduce_retracing=True)
     _replay(fixed, three)
     assert fixed.experimental_get_tracing_count() == 2  # as the advice said

@@ -53,7 +53,7 @@ def test_a_tuple_from_a_dataset_with_a_smaller_last_batch():
         "@tf.function(input_signature=[(tf.TensorSpec(shape=[None, 8, 8, 1], "
         "dtype=tf.float32), tf.TensorSpec(shape=[None], dtype=tf.uint8))])"
     ) in summary.advice
-    assert "(2 traces -> 1 in this run)" in summary.advice
+    assert "(removes 1 trace in this run)" in summary.advice
     assert (
         f"{LAST_BATCH_ADVICE} dataset.batch(4, drop_remainder=True) skips the final batch of 2"
     ) in summary.advice
@@ -76,7 +76,7 @@ def test_my_relu_on_a_scalar_a_list_and_a_vector_the_intro_to_graphs_guide():
     assert "@tf.function(input_signature=[tf.TensorSpec(shape=None, dtype=tf.float32)])" in (
         summary.advice
     )
-    assert "(3 traces -> 1 in this run)" in summary.advice
+    assert "(removes 2 traces in this run)" in summary.advice
     assert "reduce_retracing" not in summary.advice
     assert _apply(summary.advice, _relu, calls, outputs) == 1
 

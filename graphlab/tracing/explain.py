@@ -382,8 +382,8 @@ DATASET_ADVICE = "Or, with the spec of the dataset the values come from:"
 LAST_BATCH_ADVICE = "Or drop the smaller last batch:"
 
 
-def _traces(n: int) -> str:
-    return f"{n} trace" + ("" if n == 1 else "s")
+def _removes(n: int) -> str:
+    return f"removes {n} trace{'' if n == 1 else 's'} in this run"
 
 
 def _advice(
@@ -399,7 +399,7 @@ def _advice(
         signature = merge.signature()
         count = merge.count
         if signature:
-            lines.append(f"{SIGNATURE_ADVICE} ({_traces(count)} -> 1 in this run):")
+            lines.append(f"{SIGNATURE_ADVICE} ({_removes(count - 1)}):")
             lines.append(signature)
             named = merge.named_specs(datasets) if datasets else ""
             if named:
@@ -409,8 +409,7 @@ def _advice(
                 lines.append(
                     f"{LAST_BATCH_ADVICE} dataset.batch({batch[0]}, drop_remainder=True) "
                     f"skips the final batch of {batch[1]} (those {batch[1]} examples go "
-                    f"unused each epoch) and keeps one shape ({_traces(count)} -> 1 "
-                    "in this run)."
+                    f"unused each epoch) and keeps one shape ({_removes(count - 1)})."
                 )
         elif "dtype" in whats:
             lines.append(
@@ -421,8 +420,8 @@ def _advice(
             if reduced is not None and reduced < count:
                 how = (
                     "pass reduce_retracing=True to tf.function so that TensorFlow generalizes "
-                    f"the shapes that vary on their first retrace ({_traces(count)} -> "
-                    f"{reduced} in this run), or pass arguments of one kind and dtype."
+                    f"the shapes that vary on their first retrace ({_removes(count - reduced)}), "
+                    "or pass arguments of one kind and dtype."
                 )
             else:
                 how = (
