@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     if args.verify_timeout is not None and not args.verify_timeout > 0:
         raise UsageError("--verify-timeout must be a positive number of seconds")
+    originals = {args.script: _read(args.script)}  # as the run found it
+    started = time.time()
     with _stdout_to_stderr():
         result, checked = verify.watch_program(
             target, None, verify_advice=True, timeout=args.verify_timeout
@@ -73,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
             f"graphlab fix: note: the program exited with status {result.exit_code}",
             file=sys.stderr,
         )
-    originals: dict[str, str] = {}
     changed: dict[str, str] = {}
     for verification in checked:
         if not verification.verified:
@@ -87,9 +89,15 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             continue
-        if path not in originals:
-            with open(path, encoding="utf-8") as handle:
-                originals[path] = handle.read()
+        path = args.script if os.path.samefile(path, args.script) else path
+        if path not in originals:  # another file of the program: unchanged since the start
+            if os.stat(path).st_mtime > started:
+                print(
+                    f"graphlab fix: error: {path} changed during the run; not changed",
+                    file=sys.stderr,
+                )
+                continue
+            originals[path] = _read(path)
         try:
             changed[path] = fixing.rewrite(
                 changed.get(path, originals[path]), name, int(line), fix.keywords
@@ -100,6 +108,13 @@ def run(args: argparse.Namespace) -> int:
         print("graphlab fix: nothing to change", file=sys.stderr)
         return 0
     for path, text in changed.items():
+        if _read(path) != originals[path]:
+            print(
+                f"graphlab fix: error: {path} changed since the run started; run graphlab "
+                "fix again",
+                file=sys.stderr,
+            )
+            return 1
         sys.stdout.write(fixing.unified_diff(path, originals[path], text))
     sys.stdout.flush()
     if not args.write:
@@ -107,11 +122,14 @@ def run(args: argparse.Namespace) -> int:
     return _write(changed, originals)
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def _write(changed: dict[str, str], originals: dict[str, str]) -> int:
     for path in changed:  # check every file before writing any
-        with open(path, encoding="utf-8") as handle:
-            now = handle.read()
-        if now != originals[path]:
+        if _read(path) != originals[path]:
             print(
                 f"graphlab fix: error: {path} changed since the run started; nothing written "
                 "(run graphlab fix again)",

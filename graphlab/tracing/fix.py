@@ -42,7 +42,16 @@ def _names(node: ast.expr, name: str) -> bool:
     )
 
 
-def _keyword_edit(call: ast.Call, keywords: str) -> Edit:
+def _between(source: str, start: tuple[int, int], end: tuple[int, int]) -> str:
+    data = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
+    (l1, c1), (l2, c2) = start, end
+    if l1 == l2:
+        return data[l1 - 1][c1:c2].decode("utf-8", "replace")
+    middle = b"".join(data[l1 : l2 - 1])
+    return (data[l1 - 1][c1:] + middle + data[l2 - 1][:c2]).decode("utf-8", "replace")
+
+
+def _keyword_edit(source: str, call: ast.Call, keywords: str) -> Edit:
     key, _, value = keywords.partition("=")
     for keyword in call.keywords:
         if keyword.arg == key:  # replace the value the user gave
@@ -51,8 +60,17 @@ def _keyword_edit(call: ast.Call, keywords: str) -> Edit:
                 (v.lineno, v.col_offset), (v.end_lineno or v.lineno, v.end_col_offset or 0), value
             )
     end = (call.end_lineno or call.lineno, (call.end_col_offset or 1) - 1)  # before ")"
-    separator = ", " if call.args or call.keywords else ""
-    return Edit(end, end, separator + keywords)
+    items: list[ast.AST] = [*call.args, *call.keywords]
+    if not items:
+        return Edit(end, end, keywords)
+    last = max(items, key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
+    after = (last.end_lineno or last.lineno, last.end_col_offset or 0)
+    between = _between(source, after, end)
+    if between.startswith(","):  # a trailing comma: the new argument goes before it
+        return Edit(after, (after[0], after[1] + 1), f", {keywords},")
+    if between.strip().startswith(","):
+        return Edit(end, end, keywords + ",")
+    return Edit(after, after, ", " + keywords)
 
 
 def edits_for(source: str, name: str, first_line: int, keywords: str) -> list[Edit]:
@@ -75,7 +93,7 @@ def edits_for(source: str, name: str, first_line: int, keywords: str) -> list[Ed
     for definition in definitions:
         for decorator in definition.decorator_list:
             if isinstance(decorator, ast.Call) and _is_function_maker(decorator.func):
-                return [_keyword_edit(decorator, keywords)]
+                return [_keyword_edit(source, decorator, keywords)]
             if _is_function_maker(decorator):
                 end = (decorator.end_lineno or decorator.lineno, decorator.end_col_offset or 0)
                 return [Edit(end, end, f"({keywords})")]
@@ -91,7 +109,7 @@ def edits_for(source: str, name: str, first_line: int, keywords: str) -> list[Ed
         raise NotRewritable(
             f"no @tf.function decorator on {name} and no tf.function({name}) call in the file"
         )
-    return [_keyword_edit(call, keywords) for call in calls]
+    return [_keyword_edit(source, call, keywords) for call in calls]
 
 
 def apply(source: str, edits: list[Edit]) -> str:
@@ -105,8 +123,17 @@ def apply(source: str, edits: list[Edit]) -> str:
 
 
 def rewrite(source: str, name: str, first_line: int, keywords: str) -> str:
-    """``source`` with the fix written in (see :func:`edits_for`)."""
-    return apply(source, edits_for(source, name, first_line, keywords))
+    """``source`` with the fix written in (see :func:`edits_for`).
+
+    Raises:
+        NotRewritable: nowhere to add it, or the edit would not parse.
+    """
+    fixed = apply(source, edits_for(source, name, first_line, keywords))
+    try:
+        ast.parse(fixed)
+    except SyntaxError as error:  # pragma: no cover - a layout the edit does not handle
+        raise NotRewritable(f"the edited file would not parse ({error.msg})") from None
+    return fixed
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
