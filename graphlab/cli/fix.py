@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphlab.cli._common import UsageError
+from graphlab.cli.watch import _held_back
 
 
 def add_parser(sub: Any) -> None:
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--verify-timeout must be a positive number of seconds")
     originals = {args.script: _read(args.script)}  # as the run found it
     started = time.time()
-    with _stdout_to_stderr():
+    with _stdout_to_stderr(), _held_back(True):  # no fix printed before it is verified
         result, checked = verify.watch_program(
             target, None, verify_advice=True, timeout=args.verify_timeout
         )

@@ -192,7 +192,9 @@ def run(args: argparse.Namespace) -> int:
         )
         report(result)
 
-    quiet = fmt == "json" and not output  # live warnings would break the JSON
+    # Live warnings would break the JSON; with --verify-advice they would print fixes
+    # before they are verified (the report has every retrace, with the verified advice).
+    quiet = (fmt == "json" and not output) or args.verify_advice
     if args.verify_timeout is not None and not args.verify_timeout > 0:
         raise UsageError("--verify-timeout must be a positive number of seconds")
     with _held_back(quiet):
@@ -204,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
             on_hard_exit=hard_exit,
         )
     report(result)
-    if args.verify_advice:
+    if args.verify_advice and (fmt == "text" or output):  # not after a JSON/HTML report
         print(verify.render(checked), file=_usable(stderr))
     return result.exit_code
 

@@ -131,18 +131,35 @@ def _outputs_recorded(store: dict[Any, list[Any]] | None) -> Iterator[None]:
 
 
 def watch_program(
-    program: Program,
+    program: Program | str,
     options: WatchOptions | None = None,
     *,
+    args: Sequence[str] = (),
     verify_advice: bool = False,
     timeout: float | None = None,
     **run_options: Any,
 ) -> tuple[RunResult, list[Verification]]:
-    """Run ``program`` under a watch (:func:`graphlab.tracing.runner.run_watched`) and,
-    with ``verify_advice``, verify each code fix its report suggests by re-running the
-    program with it (one extra run per fixed function, ``timeout`` seconds each:
-    default 60 s plus three times the watched run). The result's report then keeps only
-    verified fixes in its advice, each followed by what the re-run showed."""
+    """Run a program as ``graphlab watch [--verify-advice] script.py`` does.
+
+    Args:
+        program: A script's path (with ``args``), or a
+            :class:`graphlab.tracing.runner.Program` (a script or a module).
+        options: What to record (:class:`graphlab.tracing.options.WatchOptions`).
+        verify_advice: Verify each code fix the report suggests (an
+            ``input_signature``, ``reduce_retracing=True``) by running the program again
+            in a fresh process with the fix applied to its function: one extra run per
+            fixed function. The returned report then keeps only fixes that ran and
+            reduced the traces, each followed by what the re-run showed.
+        timeout: Seconds each re-run gets (default: 60 plus three times the watched
+            run); one that runs past it is killed and the fix reported not verified.
+
+    Returns:
+        The watched run (its exit status and report) and one :class:`Verification`
+        per fix tried, whose ``line()`` reads ``verified: traces 3 -> 1, outputs
+        equal`` or ``not verified: <why>``.
+    """
+    if isinstance(program, str):
+        program = Program.script(program, list(args))
     outputs: dict[Any, list[Any]] | None = {} if verify_advice else None
     start = time.perf_counter()
     with _outputs_recorded(outputs):
@@ -282,7 +299,16 @@ def annotate(report: TraceReport, verifications: Sequence[Verification]) -> Trac
                 summary, advice=_advice_with(summary.advice, verification)
             )
         summaries.append(summary)
-    return dataclasses.replace(report, summaries=tuple(summaries))
+    events = []
+    for event in report.events:  # each trace's own advice: without a fix that failed
+        verification = by_name.get((event.qualname, event.defined_at))
+        if verification is not None and not verification.verified and event.cause.advice:
+            cause = dataclasses.replace(
+                event.cause, advice=_advice_with(event.cause.advice, verification)
+            )
+            event = dataclasses.replace(event, cause=cause)
+        events.append(event)
+    return dataclasses.replace(report, summaries=tuple(summaries), events=tuple(events))
 
 
 def _advice_with(advice: str, verification: Verification) -> str:
