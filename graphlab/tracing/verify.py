@@ -194,8 +194,9 @@ def verify(
                 workers.wait([child], timeout)
             except WorkerError as error:
                 seconds = time.perf_counter() - start
+                limit = f"{timeout:.0f}" if timeout >= 10 else f"{timeout:.1f}"
                 why = (
-                    f"the re-run did not finish in {timeout:.{0 if timeout >= 10 else 1}f} s (the program may wait for "
+                    f"the re-run did not finish in {limit} s (the program may wait for "
                     "input or a network, or take long; give it more time)"
                     if child.timed_out
                     else f"the re-run ended before reporting ({error})"
