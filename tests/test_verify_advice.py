@@ -5,6 +5,7 @@ runs and reduces the traces; a fix that fails or cannot be checked is not printe
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -159,3 +160,29 @@ def test_a_program_that_needs_input_or_time_is_reported_as_not_verified(tmp_path
     _, (late,) = verify.watch_program(program, verify_advice=True, timeout=0.5)
     assert late.line().startswith("not verified: the re-run did not finish in 0.5 s")
     assert child_pids(os.getpid()) == []  # the killed re-run left nothing behind
+
+
+def test_watch_verify_advice_on_the_command_line(tmp_path):
+    """The intro-to-graphs guide's my_relu: the report's advice carries the verification,
+    the JSON stays JSON, and no fix is printed live before it is verified."""
+    shutil.copy(CORPUS / "intro_to_graphs_relu.py", tmp_path / "relu.py")
+    done = run_cli(
+        "module",
+        "watch",
+        "--verify-advice",
+        "--format",
+        "json",
+        "-o",
+        "r.json",
+        "relu.py",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "retraced" not in done.stderr  # live warnings held back
+    assert "  my_relu (relu.py:8): verified: traces 3 -> 1, outputs equal [" in done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    (summary,) = [s for s in report["summary"] if s["function"] == "my_relu"]
+    assert summary["advice"].endswith(
+        "Verified by re-running the program with it: traces 3 -> 1, outputs equal."
+    )
+    assert "tf.TensorSpec(shape=None, dtype=tf.float32)" in summary["advice"]
