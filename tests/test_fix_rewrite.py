@@ -69,3 +69,25 @@ def test_write_refuses_a_file_that_changed_and_keeps_the_original(tmp_path, caps
     assert path.read_text() == fixed
     assert (tmp_path / "train.py.orig").read_text() == "an older backup\n"  # kept
     assert (tmp_path / "train.py.orig.1").read_text() == original
+
+
+def test_bad_options_get_one_line_and_exit_2(tmp_path, capsys):
+    from graphlab.cli.main import main
+
+    script = tmp_path / "s.py"
+    script.write_text("print('never runs')\n")
+    cases = {
+        ("fix", str(tmp_path / "nosuch.py")): "graphlab fix: error: no such script:",
+        ("fix", "--verify-timeout", "0", str(script)): "--verify-timeout must be a positive",
+        (
+            "watch",
+            "--verify-timeout",
+            "5",
+            str(script),
+        ): "--verify-timeout goes with --verify-advice",
+    }
+    for argv, message in cases.items():
+        assert main(list(argv)) == 2
+        captured = capsys.readouterr()
+        assert message in captured.err and captured.err.count("\n") == 1, captured.err
+        assert "never runs" not in captured.out

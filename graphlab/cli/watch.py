@@ -197,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
     quiet = (fmt == "json" and not output) or args.verify_advice
     if args.verify_timeout is not None and not args.verify_timeout > 0:
         raise UsageError("--verify-timeout must be a positive number of seconds")
+    if args.verify_timeout is not None and not args.verify_advice:
+        raise UsageError("--verify-timeout goes with --verify-advice")
     with _held_back(quiet):
         result, checked = verify.watch_program(
             target,
