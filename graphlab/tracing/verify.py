@@ -29,7 +29,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphlab.tracing.explain import GENERALIZE_ADVICE, SIGNATURE_ADVICE
+from graphlab.tracing.explain import (
+    DATASET_ADVICE,
+    GENERALIZE_ADVICE,
+    LAST_BATCH_ADVICE,
+    SIGNATURE_ADVICE,
+)
 from graphlab.tracing.options import WatchOptions
 from graphlab.tracing.records import FunctionSummary, TraceReport
 from graphlab.tracing.runner import Program, RunResult, run_watched
@@ -315,6 +320,10 @@ def annotate(report: TraceReport, verifications: Sequence[Verification]) -> Trac
 def _advice_with(advice: str, verification: Verification) -> str:
     if verification.verified:
         shown = verification.line().removeprefix("verified: ")
+        # The re-run applied the specs: not the dataset's name, nor drop_remainder.
+        advice = advice.replace(
+            DATASET_ADVICE, DATASET_ADVICE.removesuffix(":") + " (the same specs, not re-run):"
+        ).replace(LAST_BATCH_ADVICE, LAST_BATCH_ADVICE.removesuffix(":") + " (not re-run):")
         return f"{advice}\nVerified by re-running the program with it: {shown}."
     kept = []
     lines = advice.splitlines()
