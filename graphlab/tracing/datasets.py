@@ -55,7 +55,15 @@ def iterated_names(frame: types.FrameType) -> list[str]:
 
 def datasets_near(caller: types.FrameType | None) -> tuple[tuple[str, TypeNode], ...]:
     """``(name, element spec)`` of the datasets the user's calling frame can see, the
-    one iterated around the call first."""
+    one iterated around the call first; () when it cannot tell (never raises: the
+    trace is recorded either way)."""
+    try:
+        return _datasets_near(caller)
+    except Exception:
+        return ()
+
+
+def _datasets_near(caller: types.FrameType | None) -> tuple[tuple[str, TypeNode], ...]:
     from graphlab._tf.trace_types import datasets_in
 
     frame = user_frame(caller)
