@@ -42,6 +42,7 @@ __all__ = [
     "merge_traces",
     "no_retrace",
     "watch",
+    "watch_program",
 ]
 
 # Public name -> module that defines it. Modules that need TensorFlow are imported on
@@ -58,6 +59,7 @@ _LAZY = {
     "TraceEvent": "graphlab.tracing.records",
     "TraceReport": "graphlab.tracing.records",
     "merge_traces": "graphlab.tracing.merge",
+    "watch_program": "graphlab.tracing.verify",
     # benchmarks
     "compare": "graphlab.bench.compare",
     "compare_runs": "graphlab.bench.runs",

@@ -23,16 +23,18 @@ class TypeNode:
     """A TensorFlow trace type, reduced to what an explanation needs.
 
     Attributes:
-        kind: ``tensor``, ``variable``, ``literal``, ``dict``, ``list``, ``tuple``,
-            ``namedtuple``, ``identity`` (an object keyed by identity) or ``other``.
+        kind: ``tensor``, ``variable``, ``ragged``, ``sparse``, ``literal``, ``dict``,
+            ``list``, ``tuple``, ``namedtuple``, ``identity`` (an object keyed by
+            identity) or ``other``.
         dtype: For tensors and variables.
         shape: For tensors and variables; None for unknown rank, a None dim for an
             unknown size.
-        value: For literals, the repr of the Python value; for ``identity``, a label
-            of the object; for ``other``, the type's repr.
+        value: For literals, the repr of the Python value; for ``ragged``, its ragged
+            rank; for ``identity``, a label of the object; for ``other``, the type's repr.
         key: For ``identity`` nodes, the object's hash while it is alive, 0 once it
             has been collected (TensorFlow never matches a dead object again).
-        label: Type name for named tuples and attrs classes; Python type of a literal.
+        label: Type name for named tuples and attrs classes; Python type of a literal;
+            the row-splits dtype of a ragged tensor.
         children: ``(name, node)`` pairs for containers, in order.
     """
 
@@ -74,6 +76,10 @@ def render_type(node: TypeNode) -> str:
         return f"{node.dtype}{dims(node.shape, unknown_rank='[*]')}"
     if node.kind == "variable":
         return f"Variable({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
+    if node.kind == "ragged":
+        return f"RaggedTensor({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
+    if node.kind == "sparse":
+        return f"SparseTensor({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
     if node.kind in ("literal", "identity", "other"):
         return node.value
     if node.kind == "dict":

@@ -15,12 +15,13 @@ def _advice_of(report, name: str) -> str:
     return summary.advice
 
 
-def _signature_in(advice: str) -> list[tf.TensorSpec]:
+def _signature_in(advice: str, **names) -> list[tf.TensorSpec]:
     lines = advice.splitlines()
-    assert lines.count(SIGNATURE_ADVICE) == 1, advice  # one signature per function
-    decorator = lines[lines.index(SIGNATURE_ADVICE) + 1]
+    headings = [i for i, line in enumerate(lines) if line.startswith(SIGNATURE_ADVICE)]
+    assert len(headings) == 1, advice  # one signature per function
+    decorator = lines[headings[0] + 1]
     assert decorator.startswith("@tf.function(input_signature=")
-    return eval(decorator.removeprefix("@tf.function(input_signature=")[:-1], {"tf": tf})
+    return eval(decorator.removeprefix("@tf.function(input_signature=")[:-1], {"tf": tf, **names})
 
 
 def _replay(fn, calls) -> None:
@@ -100,7 +101,7 @@ def test_the_suggested_signature_accepts_every_call_and_traces_once(name):
     assert len(watch.report().events) == 1
 
 
-def test_no_signature_when_ranks_differ_the_guide_example():
+def test_ranks_that_differ_get_an_unknown_rank_signature_the_guide_example():
     """TensorFlow's tf.function guide: a matrix, a scalar variable, a matrix again."""
     v = tf.Variable(1.0)
     calls = [
@@ -109,24 +110,34 @@ def test_no_signature_when_ranks_differ_the_guide_example():
         (tf.matmul(tf.ones([2, 2]), tf.ones([2, 2])), tf.ones([2, 2])),
     ]
     advice = _advice_of(_record(_add, calls), "_add")
-    assert "input_signature=[" not in advice
-    assert "no single input_signature accepts every call (a was called with ranks 2 and 0)" in (
-        advice
-    )
-    assert "reduce_retracing=True" in advice
-    fixed = tf.function(_add, reduce_retracing=True)  # applied: every call still runs
+    assert "no single input_signature" not in advice
+    assert "reduce_retracing" not in advice
+    assert "(removes 1 trace in this run)" in advice  # the third call hits the first trace
+    signature = _signature_in(advice)
+    assert [s.shape.rank for s in signature] == [None, None]
+    fixed = tf.function(_add, input_signature=signature)
     _replay(fixed, calls)
+    assert fixed.experimental_get_tracing_count() == 1
 
 
-def test_reduce_retracing_advice_applied_leaves_no_avoidable_retrace():
-    calls = [(tf.ones([n]), tf.ones([n, n])) for n in (2, 3, 4)] + [(tf.ones([5]), 1.0)]
-    advice = _advice_of(_record(_add, calls), "_add")
-    assert "reduce_retracing=True" in advice
-    changed = [(x, tf.ones([x.shape[0], x.shape[0]])) for x, _ in calls]  # one kind, one rank
-    with graphlab.watch() as watch:
-        _replay(tf.function(_add, reduce_retracing=True), changed)
-    kinds = [e.cause.kind for e in watch.report().events]
-    assert kinds == ["new_function_object", "generalized"]  # TensorFlow generalizes once
+def _scaled(x, mode):
+    return x * 2 if mode == "double" else x
+
+
+def test_reduce_retracing_is_advised_only_where_it_removes_traces():
+    three = [(tf.ones([n]), "double") for n in (2, 3, 4)]
+    advice = _advice_of(_record(_scaled, three), "_scaled")
+    assert "no single input_signature accepts every call (mode is Python str 'double'" in advice
+    assert "reduce_retracing=True" in advice and "(removes 1 trace in this run)" in advice
+    fixed = tf.function(_scaled, reduce_retracing=True)
+    _replay(fixed, three)
+    assert fixed.experimental_get_tracing_count() == 2  # as the advice said
+    two = three[:2]  # two shapes: TensorFlow would trace both anyway
+    advice = _advice_of(_record(_scaled, two), "_scaled")
+    assert "reduce_retracing=True would not remove any trace" in advice
+    fixed = tf.function(_scaled, reduce_retracing=True)
+    _replay(fixed, two)
+    assert fixed.experimental_get_tracing_count() == 2
 
 
 def test_python_value_advice_applied_traces_once():

@@ -145,8 +145,13 @@ def test_synthesized_signature_is_valid_python_and_most_specific():
     )
     ast.parse(text + "\ndef f(x, y): pass")
     ranks = [key(x=tensor("float32", 2)), key(x=tensor("float32", 2, 2))]
-    assert synthesize_input_signature(ranks) == ""  # no one signature takes both ranks
-    assert SignatureMerge(ranks).why_not == "x was called with ranks 1 and 2"
+    assert synthesize_input_signature(ranks) == (  # both ranks: an unknown rank
+        "@tf.function(input_signature=[tf.TensorSpec(shape=None, dtype=tf.float32)])"
+    )
+    dtypes = [key(x=tensor("float32")), key(x=tensor("int32"))]
+    merge = SignatureMerge(dtypes)
+    assert merge.signature() == ""
+    assert merge.why_not == "x was called with dtypes float32 and int32"
     assert synthesize_input_signature([key(x=tensor("float32")), key(x=tensor("int32"))]) == ""
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from tensorflow.core.function.trace_type import default_types
+from tensorflow.python.framework import sparse_tensor
 from tensorflow.python.framework import tensor as tensor_lib
 from tensorflow.python.ops import resource_variable_ops
+from tensorflow.python.ops.ragged import ragged_tensor
 
 from graphlab._types import Context, Key, TypeNode
 
@@ -24,6 +26,16 @@ def describe_type(trace_type: Any) -> TypeNode:
         )
     if isinstance(trace_type, tensor_lib.TensorSpec):
         return TypeNode("tensor", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
+    if isinstance(trace_type, ragged_tensor.RaggedTensorSpec):
+        return TypeNode(
+            "ragged",
+            dtype=trace_type.dtype.name,
+            shape=shape_tuple(trace_type.shape),
+            value=str(trace_type.ragged_rank),
+            label=trace_type.row_splits_dtype.name,
+        )
+    if isinstance(trace_type, sparse_tensor.SparseTensorSpec):
+        return TypeNode("sparse", dtype=trace_type.dtype.name, shape=shape_tuple(trace_type.shape))
     if isinstance(trace_type, default_types.Literal):
         value = trace_type.value
         return TypeNode("literal", value=repr(value), label=type(value).__name__)
@@ -147,3 +159,46 @@ def input_types(concrete: Any) -> list[tuple[str, TypeNode]]:
         for name, parameter in function_type.parameters.items()
         if parameter.type_constraint is not None
     ]
+
+
+def describe_spec(structure: Any) -> TypeNode | None:
+    """A (nested) TypeSpec structure, like a dataset's ``element_spec``, as a
+    :class:`TypeNode` the explanations can compare with keys; None for anything else."""
+    if isinstance(structure, (tensor_lib.TensorSpec, ragged_tensor.RaggedTensorSpec)) or (
+        isinstance(structure, sparse_tensor.SparseTensorSpec)
+    ):
+        return describe_type(structure)
+    if isinstance(structure, dict):
+        children = [(repr(k), describe_spec(v)) for k, v in structure.items()]
+        kind, label = "dict", ""
+    elif isinstance(structure, tuple) and hasattr(structure, "_fields"):
+        children = [(f, describe_spec(getattr(structure, f))) for f in structure._fields]
+        kind, label = "namedtuple", type(structure).__name__
+    elif isinstance(structure, (tuple, list)):
+        children = [(str(i), describe_spec(v)) for i, v in enumerate(structure)]
+        kind, label = ("tuple" if isinstance(structure, tuple) else "list"), ""
+    else:
+        return None
+    if any(node is None for _, node in children):
+        return None
+    return TypeNode(kind, label=label, children=tuple(children))  # type: ignore[arg-type]
+
+
+def datasets_in(namespace: dict[str, Any]) -> list[tuple[str, TypeNode]]:
+    """``(name, element spec)`` of each tf.data or distributed dataset (or iterator over
+    one) that ``namespace`` (a frame's locals or globals) holds."""
+    import tensorflow as tf
+
+    kinds = (tf.data.Dataset, tf.distribute.DistributedDataset, tf.data.Iterator)
+    kinds += (tf.distribute.DistributedIterator,)
+    found = []
+    for name, value in list(namespace.items()):
+        if name.startswith("__") or not isinstance(value, kinds):
+            continue
+        try:
+            node = describe_spec(value.element_spec)
+        except Exception:  # an iterator past its end, a dataset TF cannot describe
+            continue
+        if node is not None:
+            found.append((name, node))
+    return found

@@ -15,11 +15,11 @@ import traceback
 from collections.abc import Sequence
 
 from graphlab._version import NEEDS_TENSORFLOW, __version__
-from graphlab.cli import bench, compare_runs, demo, inspect, merge_traces, watch
+from graphlab.cli import bench, compare_runs, demo, fix, inspect, merge_traces, watch
 from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (watch, merge_traces, inspect, bench, compare_runs, demo)
+COMMANDS = (watch, fix, merge_traces, inspect, bench, compare_runs, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -80,6 +80,20 @@ def add_parser(sub: Any) -> None:
         metavar="SECONDS",
         help="seconds between memory samples, with --memory (default: 0.1)",
     )
+    parser.add_argument(
+        "--verify-advice",
+        action="store_true",
+        help="re-run the program once per function the advice would fix, with the fix "
+        "applied, and keep only fixes that run and reduce the traces (graphlab fix shows "
+        "them as a diff)",
+    )
+    parser.add_argument(
+        "--verify-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds each re-run of --verify-advice gets (default: 60 plus three times "
+        "the watched run)",
+    )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     parser.add_argument("script", nargs="?", help="the Python script to run")
     parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for the program")
@@ -95,13 +109,14 @@ _WATCH_VALUE_OPTIONS = {
     "--max-events",
     "--memory-interval",
     "--rank",
+    "--verify-timeout",
 }
 
 
 def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
     """Split ``[... watch OPTS script ARGS]`` into our part and the program's ARGS."""
     command = next((i for i, token in enumerate(argv) if not token.startswith("-")), None)
-    if command is None or argv[command] != "watch":
+    if command is None or argv[command] not in ("watch", "fix"):
         return argv, []
     index = command + 1
     while index < len(argv):
@@ -120,7 +135,7 @@ def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphlab.tracing import ranks, render, runner
+    from graphlab.tracing import ranks, render, runner, verify
     from graphlab.tracing.options import OptionError, WatchOptions
 
     if args.module:
@@ -177,10 +192,24 @@ def run(args: argparse.Namespace) -> int:
         )
         report(result)
 
-    quiet = fmt == "json" and not output  # live warnings would break the JSON
+    # Live warnings would break the JSON; with --verify-advice they would print fixes
+    # before they are verified (the report has every retrace, with the verified advice).
+    quiet = (fmt == "json" and not output) or args.verify_advice
+    if args.verify_timeout is not None and not args.verify_timeout > 0:
+        raise UsageError("--verify-timeout must be a positive number of seconds")
+    if args.verify_timeout is not None and not args.verify_advice:
+        raise UsageError("--verify-timeout goes with --verify-advice")
     with _held_back(quiet):
-        result = runner.run_watched(target, options, on_hard_exit=hard_exit)
+        result, checked = verify.watch_program(
+            target,
+            options,
+            verify_advice=args.verify_advice,
+            timeout=args.verify_timeout,
+            on_hard_exit=hard_exit,
+        )
     report(result)
+    if args.verify_advice and (fmt == "text" or output):  # not after a JSON/HTML report
+        print(verify.render(checked), file=_usable(stderr))
     return result.exit_code
 
 

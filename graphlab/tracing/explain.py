@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graphlab._text import dims, format_shape, ordinal
+from graphlab._text import format_shape, ordinal
 from graphlab._types import Context, Key, TypeNode, describe_kind, render_type
 from graphlab.tracing.records import Cause, Change
+from graphlab.tracing.signature import (  # noqa: F401 - re-exported
+    SignatureMerge,
+    synthesize_input_signature,
+)
 
 # Scope types, as TensorFlow names them in a function context.
 VARIABLE_CREATION = "VARIABLE_CREATION"
@@ -38,8 +42,12 @@ def accepts(cached: TypeNode, new: TypeNode) -> bool:
     """True when a trace for ``cached`` serves a call of type ``new``."""
     if cached.kind != new.kind:
         return False
-    if cached.kind in ("tensor", "variable"):
+    if cached.kind in ("tensor", "variable", "sparse"):
         return cached.dtype == new.dtype and _shape_accepts(cached.shape, new.shape)
+    if cached.kind == "ragged":
+        return (
+            (cached.dtype, cached.value, cached.label) == (new.dtype, new.value, new.label)
+        ) and _shape_accepts(cached.shape, new.shape)
     if cached.kind == "literal":
         return cached.value == new.value and cached.label == new.label
     if cached.kind == "identity":  # TF compares live objects with ==; a dead one never matches
@@ -70,7 +78,7 @@ def diff_types(path: str, before: TypeNode, after: TypeNode) -> list[Change]:
     if before.kind != after.kind:
         return [Change(path, "type", describe_kind(before), describe_kind(after))]
     kind = before.kind
-    if kind in ("tensor", "variable"):
+    if kind in ("tensor", "variable", "ragged", "sparse"):
         changes = []
         if before.dtype != after.dtype:
             changes.append(Change(path, "dtype", before.dtype, after.dtype))
@@ -210,11 +218,15 @@ class Situation:
             none): a nested tf.function called with that retrace's more general shapes.
         recursion_depth: How many traces of this same function are running further up
             the stack (0 when it did not call itself).
+        datasets: ``(variable name, element spec)`` of the tf.data and distributed
+            datasets the caller's frame holds, the one its enclosing ``for`` loop
+            iterates first: the signature names the one whose spec accepts the calls.
     """
 
     framework: bool = False
     outer_retrace: str = ""
     recursion_depth: int = 0
+    datasets: tuple[tuple[str, TypeNode], ...] = ()
 
 
 def explain(
@@ -339,7 +351,9 @@ def _explain_new_input(
             expected=True,
         )
     return Cause(
-        "new_input_type", tuple(changes), advice=_advice(changes, [*same_context, new], merge)
+        "new_input_type",
+        tuple(changes),
+        advice=_advice(changes, [*same_context, new], merge, situation.datasets),
     )
 
 
@@ -358,33 +372,66 @@ def _recursion(changes: tuple[Change, ...], depth: int) -> Cause:
 
 
 #: How shape advice starts; a function's report keeps only its newest such advice
-#: (each one covers every call so far).
-SIGNATURE_ADVICE = "Fix the signature so that every call shares one graph:"
+#: (each one covers every call so far). The signature follows on the next line.
+SIGNATURE_ADVICE = "Fix the signature so that every call shares one graph"
 GENERALIZE_ADVICE = "Let one graph serve every call"
 PYTHON_VALUE_ADVICE = "Pass a tensor instead of a Python value for"
+#: How the dataset-named form of a signature starts (it stays with the signature).
+DATASET_ADVICE = "Or, with the spec of the dataset the values come from:"
+#: How the last-batch alternative to a signature starts (it stays with the signature).
+LAST_BATCH_ADVICE = "Or drop the smaller last batch:"
+
+
+def _removes(n: int) -> str:
+    return f"removes {n} trace{'' if n == 1 else 's'} in this run"
 
 
 def _advice(
-    changes: Sequence[Change], keys: Sequence[Key], merge: SignatureMerge | None = None
+    changes: Sequence[Change],
+    keys: Sequence[Key],
+    merge: SignatureMerge | None = None,
+    datasets: Sequence[tuple[str, TypeNode]] = (),
 ) -> str:
     whats = {c.what for c in changes}
     lines: list[str] = []
     if whats & {"shape", "dtype", "type"}:
         merge = merge if merge is not None else SignatureMerge(keys)
         signature = merge.signature()
+        count = merge.count
         if signature:
-            lines.append(SIGNATURE_ADVICE)
+            lines.append(f"{SIGNATURE_ADVICE} ({_removes(count - 1)}):")
             lines.append(signature)
+            named = merge.named_specs(datasets) if datasets else ""
+            if named:
+                lines.append(f"{DATASET_ADVICE} input_signature={named}")
+            batch = merge.last_batch()
+            if batch:
+                lines.append(
+                    f"{LAST_BATCH_ADVICE} dataset.batch({batch[0]}, drop_remainder=True) "
+                    f"skips the final batch of {batch[1]} (those {batch[1]} examples go "
+                    f"unused each epoch) and keeps one shape ({_removes(count - 1)})."
+                )
         elif "dtype" in whats:
             lines.append(
                 "Cast inputs to one dtype before the call (each dtype needs its own graph)."
             )
         elif whats & {"shape", "type"}:
+            reduced = merge.traces_with_reduce_retracing()
+            if reduced is not None and reduced < count:
+                how = (
+                    "pass reduce_retracing=True to tf.function so that TensorFlow generalizes "
+                    f"the shapes that vary on their first retrace ({_removes(count - reduced)}), "
+                    "or pass arguments of one kind and dtype."
+                )
+            else:
+                how = (
+                    "pass arguments of one kind and dtype (reduce_retracing=True would not "
+                    "remove any trace in this run: TensorFlow generalizes shapes only on a "
+                    "retrace, never across kinds, dtypes or Python values)."
+                )
             lines.append(
                 f"{GENERALIZE_ADVICE}: no single input_signature accepts every call "
-                f"({merge.why_not or 'the calls differ in kind'}); pass reduce_retracing=True "
-                "to tf.function so that TensorFlow generalizes the shapes that vary, or pass "
-                "arguments of one kind and rank (pad / drop a smaller last batch)."
+                f"({merge.why_not or 'the calls differ in kind'}); {how}"
             )
     if "python_value" in whats:
         merge = merge if merge is not None else SignatureMerge(keys)
@@ -402,110 +449,3 @@ def _advice(
     if "structure" in whats:
         lines.append("Keep the same dict keys / list lengths from call to call, or pad them.")
     return "\n".join(lines)
-
-
-# Python values TensorFlow converts to a tensor of a spec's dtype, per dtype family.
-_CONVERTIBLE = {"float": {"int", "float", "bool"}, "int": {"int"}, "bool": {"bool"}}
-
-
-class SignatureMerge:
-    """The most specific ``input_signature`` that accepts every key added, built one key
-    at a time (the recorder keeps one per function instead of re-reading its cache).
-
-    Python numbers count as the scalar tensors they become once passed as tensors (or
-    converted by the signature): ints as int32, floats as float32. There is no signature
-    when the calls bind different parameters, when a parameter is not a tensor or a
-    number, or when its dtypes or ranks differ; :attr:`why_not` then says which.
-    """
-
-    __slots__ = ("dtypes", "labels", "names", "shapes", "why_not")
-
-    def __init__(self, keys: Sequence[Key] = ()) -> None:
-        self.names: list[str] | None = None
-        self.dtypes: list[set[str]] = []
-        self.labels: list[set[str]] = []
-        self.shapes: list[tuple[int | None, ...] | bool | None] = []  # False: none seen
-        self.why_not = ""
-        for key in keys:
-            self.add(key)
-
-    def add(self, key: Key) -> None:
-        if self.why_not:
-            return
-        names = [name for name, _ in key.params]
-        if self.names is None:
-            self.names = names
-            self.dtypes = [set() for _ in names]
-            self.labels = [set() for _ in names]
-            self.shapes = [False for _ in names]
-        elif names != self.names:
-            self.why_not = "the calls bind different parameters"
-            return
-        for index, (name, node) in enumerate(key.params):
-            if node.kind in ("tensor", "variable"):
-                self.dtypes[index].add(node.dtype)
-                shape = node.shape
-            elif node.kind == "literal" and node.label in ("int", "float", "bool"):
-                self.labels[index].add(node.label)
-                shape = ()
-            else:
-                self.why_not = f"{name} is {describe_kind(node)}, not a tensor"
-                return
-            known = self.shapes[index]
-            if known is False or known is None or shape is None:
-                self.shapes[index] = shape if known is False else None
-            elif len(known) != len(shape):
-                self.why_not = f"{name} was called with ranks {len(known)} and {len(shape)}"
-                return
-            else:
-                self.shapes[index] = tuple(a if a == b else None for a, b in zip(known, shape))
-
-    def dtype_of(self, index: int) -> tuple[str, str]:
-        """The dtype of a parameter's spec, or '' and why there is none. A Python
-        number with float tensors of one dtype around it takes that dtype, as TensorFlow
-        converts it when it meets them (``x * 2``); otherwise ints are int32."""
-        dtypes, labels = self.dtypes[index], self.labels[index]
-        name = (self.names or [])[index]
-        if len(dtypes) > 1:
-            return "", f"{name} was called with dtypes {' and '.join(sorted(dtypes))}"
-        floats = {d for tensor_dtypes in self.dtypes for d in tensor_dtypes if "float" in d}
-        if dtypes:
-            dtype = next(iter(dtypes))
-        elif labels <= {"bool"}:
-            dtype = "bool"
-        elif len(floats) == 1:
-            dtype = next(iter(floats))
-        elif labels <= {"int"}:
-            dtype = "int32"
-        else:
-            dtype = "float32"
-        family = "bool" if dtype == "bool" else "float" if "float" in dtype else "int"
-        if not labels <= _CONVERTIBLE.get(family, set()):
-            return "", f"{name} mixes {dtype} tensors and Python {', '.join(sorted(labels))}"
-        return dtype, ""
-
-    def signature(self) -> str:
-        """``@tf.function(input_signature=[...])`` as valid Python, or ''."""
-        if self.why_not or not self.names:
-            return ""
-        specs = []
-        for index, shape in enumerate(self.shapes):
-            dtype, self.why_not = self.dtype_of(index)
-            if not dtype:
-                return ""
-            text = dims(shape if shape is not False else None, sep=", ", unknown_rank="None")
-            specs.append(f"tf.TensorSpec(shape={text}, dtype=tf.{dtype})")
-        return f"@tf.function(input_signature=[{', '.join(specs)}])"
-
-    def tensor_hint(self, name: str) -> str:
-        """How to pass parameter ``name`` as a tensor the signature accepts."""
-        if self.why_not or not self.names or name not in self.names:
-            return "tf.constant(...)"
-        dtype, _ = self.dtype_of(self.names.index(name))
-        return f"tf.constant({name}, dtype=tf.{dtype})" if dtype else "tf.constant(...)"
-
-
-def synthesize_input_signature(keys: Sequence[Key]) -> str:
-    """The most specific ``input_signature`` accepting every key, or '' (see
-    :class:`SignatureMerge`)."""
-    return SignatureMerge(keys).signature()

@@ -22,8 +22,8 @@ from graphlab.tracing.records import Change
 
 
 def _skeleton(node: TypeNode) -> Hashable:
-    if node.kind in ("tensor", "variable"):
-        return (node.kind, node.dtype)
+    if node.kind in ("tensor", "variable", "ragged", "sparse"):
+        return (node.kind, node.dtype, node.value, node.label)
     if node.kind == "literal":
         return (node.kind, node.label)
     if node.kind == "identity":
@@ -36,7 +36,7 @@ def _skeleton(node: TypeNode) -> Hashable:
 def _leaves(node: TypeNode) -> list[tuple[Hashable, bool]]:
     """``(value, generalized)`` of each leaf, in order; a generalized leaf (a shape with
     unknown dimensions) can accept values it is not equal to."""
-    if node.kind in ("tensor", "variable"):
+    if node.kind in ("tensor", "variable", "ragged", "sparse"):
         return [(node.shape, node.shape is None or None in node.shape)]
     if node.kind == "literal":
         return [(node.value, False)]
@@ -109,14 +109,8 @@ class KeyIndex:
 
     def merge_with(self, new: Key) -> SignatureMerge:
         """The signature over the cached keys of ``new``'s context and ``new``."""
-        merge = SignatureMerge()
         known = self._merges.get(new.context)
-        if known is not None:
-            merge.names = known.names
-            merge.dtypes = [set(d) for d in known.dtypes]
-            merge.labels = [set(labels) for labels in known.labels]
-            merge.shapes = list(known.shapes)
-            merge.why_not = known.why_not
+        merge = known.copy() if known is not None else SignatureMerge()
         merge.add(new)
         return merge
 

@@ -17,7 +17,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphlab import _source, _text, _tf
@@ -26,8 +26,10 @@ from graphlab._tf import hook
 from graphlab._types import render_type
 from graphlab.tracing import effects
 from graphlab.tracing.cache import CacheIndexes, CacheView
+from graphlab.tracing.datasets import datasets_near
 from graphlab.tracing.explain import (
     GENERALIZE_ADVICE,
+    LAST_BATCH_ADVICE,
     PYTHON_VALUE_ADVICE,
     SIGNATURE_ADVICE,
     Lineage,
@@ -206,6 +208,8 @@ class _Trace:
             outer_retrace=outer.name if outer is not None and outer.cache.count else "",
             recursion_depth=sum(1 for t in running if owner_id and t.owner_id == owner_id),
         )
+        if cache.count and not hook.is_internal(options):  # a retrace: advice may name a dataset
+            situation = replace(situation, datasets=datasets_near(pending.caller))
         scopes: list[Any] = []
         observer = None
         if observe and not hook.is_internal(options):
@@ -488,7 +492,11 @@ def advice_items(advice: str) -> list[str]:
     """An event's advice as separate items; a signature stays with its heading."""
     items: list[str] = []
     for line in advice.splitlines():
-        if items and items[-1] == SIGNATURE_ADVICE:
+        if (
+            items
+            and items[-1].startswith(SIGNATURE_ADVICE)
+            and (line.startswith(("@tf.function(", LAST_BATCH_ADVICE)))
+        ):
             items[-1] += "\n" + line
         elif line:
             items.append(line)
