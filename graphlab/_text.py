@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -124,6 +125,59 @@ def terminal_width(stream: Any = None) -> int:
     return 80
 
 
+#: Spaces that must not break a line: between a number and its unit (``5.3 ms``,
+#: ``+1.2 MB``, ``26.6x``), around ``±`` (``5.3 ms ± 3.0 ms``) and before ``(1 block)``.
+_GLUE = re.compile(
+    r"(?<=\d) (?=(?:s|ms|µs|ns|B|KB|MB|GB|ops?|blocks?|pairs?|traces?|calls?)\b)"
+    r"| (?=± )|(?<=±) |(?<=\d) (?=\()|(?<=\() (?=\d)"
+)
+_NBSP = "\u00a0"
+
+
+def glue(text: str) -> str:
+    """``text`` with the spaces that must not break a line made non-breaking (undo with
+    :func:`unglue`): a number keeps its unit, ``±`` both its sides."""
+    return _GLUE.sub(_NBSP, text)
+
+
+def keep(name: str) -> str:
+    """``name`` (``power(x, 100)``) made one word for :func:`flow` and :func:`wrap`."""
+    return name.replace(" ", _NBSP)
+
+
+def unglue(text: str) -> str:
+    return text.replace(_NBSP, " ")
+
+
+def flow(text: str, width: int, indent: str = "", subsequent: str | None = None) -> list[str]:
+    """``text`` wrapped to ``width`` columns at spaces only: a name, a path, a
+    ``file:line`` and a number with its unit are never split (a word longer than the
+    line stands alone on its own line)."""
+    lines = textwrap.wrap(
+        glue(text),
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  " if subsequent is None else subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [unglue(line) for line in lines] or [indent.rstrip()]
+
+
+def shorten_location(location: str, room: int) -> str:
+    """A ``path/to/file.py:131`` cut from the left at a ``/`` to fit ``room``
+    columns (``.../tensorflow/trainer.py:131``); never shorter than the file name and
+    its line, never cut inside a name."""
+    if len(location) <= room or "/" not in location:
+        return location
+    parts = location.split("/")
+    for start in range(1, len(parts)):
+        shorter = ".../" + "/".join(parts[start:])
+        if len(shorter) <= room or start == len(parts) - 1:
+            return shorter
+    return location  # pragma: no cover - the loop always returns
+
+
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
     """``text`` wrapped to ``width`` columns with ``indent``. An ``input_signature``
     decorator is split after its brackets and commas, so that it stays valid Python to
@@ -139,9 +193,7 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
         elif line.startswith("@") or " " not in line.strip():
             lines.append(indent + line)
         else:
-            lines += textwrap.wrap(
-                line, width, initial_indent=indent, subsequent_indent=indent + "  "
-            ) or [indent]
+            lines += flow(line, width, indent)
     return lines
 
 
@@ -218,3 +270,92 @@ def table(
         maxcolwidths=maxcolwidths,
         maxheadercolwidths=maxcolwidths,
     )
+
+
+def columns(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    width: int,
+    *,
+    right: Sequence[str] = (),
+    below: Sequence[str] = (),
+    labels: dict[str, str] | None = None,
+    locations: Sequence[str] = (),
+    indent: str = "",
+) -> list[str]:
+    """Rows as an aligned table whose cells are never broken, fitted to ``width``.
+
+    Columns named in ``below`` go under their row (wrapped at spaces, numbers kept
+    with their units) unless every column fits on one line. When the other columns do
+    not fit either, the last ones move under the row too, one by one, before anything
+    would be split. A column in ``locations`` (``file:line``) is shortened from the
+    left (``.../dir/file.py:12``) when its row would otherwise run over. ``labels``
+    say a column's value where it moved under its row, ``{}`` standing for the value
+    (default ``"header {}"``: ``first call 5.5 ms``); ``right`` columns are
+    right-aligned.
+    """
+    labels = labels or {}
+    cells = [[str(c) for c in row] for row in rows]
+    count = len(headers)
+
+    def natural(i: int) -> int:
+        return max([len(headers[i]), *(len(r[i]) for r in cells)])
+
+    def fits(kept: list[int]) -> bool:
+        return len(indent) + sum(natural(i) for i in kept) + 2 * (len(kept) - 1) <= width
+
+    order = list(range(count))
+    kept = [i for i in order if headers[i] not in below]
+    if fits(order):
+        kept = order
+    else:
+        while len(kept) > 1 and not fits(kept):
+            location = [i for i in kept if headers[i] in locations]
+            if location and kept[-1] == location[-1]:
+                break  # shorten it below instead of moving it
+            kept.pop()
+    original = [list(row) for row in cells]
+    while True:
+        widths = {i: natural(i) for i in kept}
+        for i in kept:  # a location column gets what is left of the line
+            if headers[i] in locations:
+                others = sum(widths[j] for j in kept if j != i) + 2 * (len(kept) - 1)
+                room = max(len(headers[i]), width - len(indent) - others)
+                for row in cells:
+                    row[i] = shorten_location(row[i], room)
+                widths[i] = natural(i)
+        if fits(kept) or len(kept) == 1:
+            break
+        for row, whole in zip(cells, original):  # it moves under its row, whole
+            row[kept[-1]] = whole[kept[-1]]
+        kept.pop()
+    moved = [i for i in order if i not in kept]
+
+    def line(values: list[str]) -> str:
+        parts = [
+            values[n].rjust(widths[i]) if headers[i] in right else values[n].ljust(widths[i])
+            for n, i in enumerate(kept)
+        ]
+        return (indent + "  ".join(parts)).rstrip()
+
+    out = [line([headers[i] for i in kept]), line(["-" * widths[i] for i in kept])]
+    under = indent + " " * (widths[kept[0]] + 2 if len(kept) > 1 else 2)
+    for row in cells:
+        out.append(line([row[i] for i in kept]))
+        pieces = []
+        for i in moved:
+            value = row[i]
+            if not value:
+                continue
+            label = labels.get(headers[i], headers[i] + " {}")
+            if headers[i] in locations:
+                value = shorten_location(value, width - len(under) - len(label))
+            pieces.append(label.replace("{}", value))
+        if pieces:
+            out += flow(", ".join(pieces), width, under, under + "  ")
+    return out
+
+
+def overlong(text: str, width: int) -> list[str]:
+    """The lines of ``text`` longer than ``width`` columns (a layout check for tests)."""
+    return [line for line in text.splitlines() if len(line) > width]

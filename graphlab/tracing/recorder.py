@@ -17,7 +17,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphlab import _source, _text, _tf
@@ -97,11 +97,13 @@ class _FunctionLog:
             advice="\n".join(self.advice),
             internal=all(e.event.internal for e in self.entries),
             folded=self.folded,
+            instance=last.instance,
         )
 
 
 class Log:
-    """Events grouped per function (qualified name + definition site)."""
+    """Events grouped per tf.function object (qualified name + definition site + the
+    object): three Keras models' ``train_function`` are three functions."""
 
     def __init__(self, max_events: int, on_add: Callable[[Entry], None] | None = None):
         self._max_events = max_events
@@ -110,7 +112,7 @@ class Log:
         self._on_add = on_add  # told of each trace (a watch's memory monitor)
 
     def add(self, entry: Entry) -> None:
-        key = (entry.event.qualname, entry.event.defined_at)
+        key = (entry.event.qualname, entry.event.defined_at, entry.owner_id)
         with self._lock:
             log = self._functions.get(key)
             if log is None:
@@ -124,9 +126,34 @@ class Log:
             merged = [e for log in self._functions.values() for e in log.entries]
         return sorted(merged, key=lambda e: e.sequence)
 
+    def _labels(self) -> dict[tuple[str, str, int], str]:
+        """What tells apart tf.function objects of the same function: the Keras model's
+        name, else ``object 2`` for the second object of the same code."""
+        seen: dict[tuple[str, str, str], int] = {}
+        labels = {}
+        for key, log in self._functions.items():
+            instance = log.entries[-1].event.instance
+            n = seen[(*key[:2], instance)] = seen.get((*key[:2], instance), 0) + 1
+            labels[key] = instance if n == 1 else f"{instance + ', ' if instance else ''}object {n}"
+        return labels
+
+    def events(self) -> list[TraceEvent]:
+        """Every event in order, each labelled with its object where that is needed."""
+        with self._lock:
+            labels = self._labels()
+            keyed = [(e, labels[k]) for k, log in self._functions.items() for e in log.entries]
+        keyed.sort(key=lambda pair: pair[0].sequence)
+        return [
+            e.event if e.event.instance == label else replace(e.event, instance=label)
+            for e, label in keyed
+        ]
+
     def summaries(self) -> tuple[FunctionSummary, ...]:
         with self._lock:
-            return tuple(log.summary() for log in self._functions.values())
+            labels = self._labels()
+            return tuple(
+                replace(log.summary(), instance=labels[key]) for key, log in self._functions.items()
+            )
 
     def findings(self) -> tuple[Finding, ...]:
         """Stale captures: per function, the plain values its newest trace that read
@@ -150,7 +177,7 @@ class Log:
 
 def report_of(log: Log) -> TraceReport:
     return TraceReport(
-        events=tuple(e.event for e in log.entries()),
+        events=tuple(log.events()),
         summaries=log.summaries(),
         tensorflow=_tf.TF_VERSION,
         findings=log.findings(),
@@ -186,6 +213,7 @@ class _Trace:
     situation: Situation
     scopes: list[Any]
     observer: effects.Observer | None
+    instance: str = ""  # the Keras model's name, to tell its functions from another's
 
     @classmethod
     def start(
@@ -195,8 +223,10 @@ class _Trace:
         target = hook.python_target(options)
         name, qualname, defined_at = hook.names_of(target, options.name)
         role = hook.keras_role(target)
+        instance = ""
         if role:  # Keras's train/test/predict functions share code: name them apart
             name, qualname = f"{role} ({name})", f"{role} ({qualname})"
+            instance = str(getattr(hook.bound_instance(target), "name", "") or "")
         owner_id = id(owner) if owner is not None else 0
         running = _running()
         outer = running[-1] if running else None
@@ -223,6 +253,7 @@ class _Trace:
             situation,
             scopes,
             observer,
+            instance,
         )
 
 
@@ -436,6 +467,7 @@ class _Recorder:
             internal=internal,
             concrete_function=weakref.ref(concrete),
             side_effects=side_effects,
+            instance=trace.instance,
         )
         return event, code, captures
 

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
-from graphlab._text import md_escape, plural, table, terminal_width, wrap
+from graphlab._text import (
+    flow,
+    md_escape,
+    plural,
+    shorten_location,
+    table,
+    terminal_width,
+    wrap,
+)
 from graphlab.tracing import render_memory
 from graphlab.tracing.records import Finding, FunctionSummary, SideEffect, TraceEvent, TraceReport
 
@@ -48,7 +56,7 @@ def render(
 def _summary_rows(summaries: list[FunctionSummary]) -> list[list[object]]:
     return [
         [
-            s.function,
+            s.label,
             s.defined_at,
             s.traces,
             s.actionable_retraces,
@@ -63,7 +71,7 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
     return [
         [
             e.trace_index,
-            e.function,
+            e.label,
             e.call_site,
             f"{e.duration_ms:.1f}",
             e.op_count,
@@ -71,6 +79,49 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
         ]
         for e in events
     ]
+
+
+def _name_at(name: str, location: str, width: int, end: str = "") -> list[str]:
+    """``  name  path/file.py:12`` on one line when it fits, else the location on the
+    next line (shortened from the left when it must be): neither is ever split."""
+    if len(name) + 2 + len(location) + len(end) <= width:
+        return [f"{name}  {location}{end}"]
+    indent = " " * (len(name) - len(name.lstrip()) + 4)
+    return [name, indent + shorten_location(location, width - len(indent) - len(end)) + end]
+
+
+def _function_blocks(summaries: list[FunctionSummary], width: int) -> list[str]:
+    """One block per function: its name and where it is defined, then its counts and
+    the newest trace's cause."""
+    out = ["Traces per function:"]
+    for s in summaries:
+        out += _name_at(f"  {s.label}", s.defined_at, width)
+        counts = f"{plural(s.traces, 'trace')}, {s.actionable_retraces} avoidable"
+        counts += f", {s.total_tracing * 1e3:.1f} ms tracing; last: {s.last_cause}"
+        out += flow(counts, width, "      ", "        ")
+    return out
+
+
+def _event_lines(events: list[TraceEvent], width: int) -> list[str]:
+    """One row per trace: its number, function, call site, time and ops, then its
+    cause under it (``!`` where the retrace was avoidable)."""
+    marks = any(e.actionable for e in events)
+    out = ["Trace events" + (" (! marks a retrace you can avoid):" if marks else ":")]
+    digits = max(len(str(e.trace_index)) for e in events) if events else 1
+    pad = " " * (digits + 4)
+    for e in events:
+        head = f"  {e.trace_index:>{digits}}  {e.label}"
+        rest = f"{e.duration_ms:.1f} ms, {plural(e.op_count, 'op')}"
+        place = f"at {e.call_site}, "
+        if len(head) + 1 + len(place) + len(rest) <= width:
+            out.append(f"{head} {place}{rest}")
+        else:
+            out.append(head)
+            room = width - len(pad) - len("at , ") - len(rest)
+            out += flow(f"at {shorten_location(e.call_site, room)}, {rest}", width, pad, pad)
+        mark = "!" if e.actionable else " "
+        out += flow(e.cause.summary(), width, f"{pad[:-2]}{mark} ", pad + "  ")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +187,11 @@ def _effect_lines(events: list[TraceEvent], findings: tuple[Finding, ...]) -> li
     return lines
 
 
+_NUMERIC = ("traces", "actionable", "tracing ms", "#", "ms", "ops")
+
+
 def _table(rows: list[list[object]], headers: list[str], fmt: str, width: int | None = None) -> str:
-    numeric = {"traces", "actionable", "tracing ms", "#", "ms", "ops"}
-    align = ["right" if h in numeric else "left" for h in headers]
+    align = ["right" if h in _NUMERIC else "left" for h in headers]
     return table(rows, headers, fmt, align, width)
 
 
@@ -163,12 +216,10 @@ def _text(
     out = [
         *([f"{title} {version}"] if fits else [*wrap(title, width), f"  {version}"]),
         "",
-        _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple", width),
+        *_function_blocks(summaries, width),
         "",
-        _table(_event_rows(events), _EVENT_HEADERS, "simple", width),
+        *_event_lines(events, width),
     ]
-    if any(e.actionable for e in events):
-        out.append("(! marks a retrace you can avoid)")
     advised = [s for s in summaries if s.advice]
     if advised:
         out += ["", "What to do:"]
