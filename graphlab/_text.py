@@ -126,10 +126,11 @@ def terminal_width(stream: Any = None) -> int:
 
 
 #: Spaces that must not break a line: between a number and its unit (``5.3 ms``,
-#: ``+1.2 MB``, ``26.6x``), around ``±`` (``5.3 ms ± 3.0 ms``) and before ``(1 block)``.
+#: ``+1.2 MB``, ``26.6x``), around ``±`` (``5.3 ms ± 3.0 ms``), before ``(1 block)``
+#: and inside a shape (``(1, 2)``).
 _GLUE = re.compile(
     r"(?<=\d) (?=(?:s|ms|µs|ns|B|KB|MB|GB|ops?|blocks?|pairs?|traces?|calls?)\b)"
-    r"| (?=± )|(?<=±) |(?<=\d) (?=\()|(?<=\() (?=\d)"
+    r"| (?=± )|(?<=±) |(?<=\d) (?=\()|(?<=\() (?=\d)|(?<=\d,) (?=\d|None)"
 )
 _NBSP = "\u00a0"
 

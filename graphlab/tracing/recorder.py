@@ -25,6 +25,7 @@ from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import hook
 from graphlab._types import render_type
 from graphlab.tracing import effects
+from graphlab.tracing import records as _records
 from graphlab.tracing.cache import CacheIndexes, CacheView
 from graphlab.tracing.explain import (
     GENERALIZE_ADVICE,
@@ -126,34 +127,15 @@ class Log:
             merged = [e for log in self._functions.values() for e in log.entries]
         return sorted(merged, key=lambda e: e.sequence)
 
-    def _labels(self) -> dict[tuple[str, str, int], str]:
-        """What tells apart tf.function objects of the same function: the Keras model's
-        name, else ``object 2`` for the second object of the same code."""
-        seen: dict[tuple[str, str, str], int] = {}
-        labels = {}
-        for key, log in self._functions.items():
-            instance = log.entries[-1].event.instance
-            n = seen[(*key[:2], instance)] = seen.get((*key[:2], instance), 0) + 1
-            labels[key] = instance if n == 1 else f"{instance + ', ' if instance else ''}object {n}"
-        return labels
-
-    def events(self) -> list[TraceEvent]:
-        """Every event in order, each labelled with its object where that is needed."""
+    def labelled(self) -> tuple[tuple[TraceEvent, ...], tuple[FunctionSummary, ...]]:
+        """Every event in order and every summary, with what tells its object apart."""
         with self._lock:
-            labels = self._labels()
-            keyed = [(e, labels[k]) for k, log in self._functions.items() for e in log.entries]
+            logs = self._functions.items()
+            labels = _records.object_labels({k: g.entries[-1].event.instance for k, g in logs})
+            keyed = [(e, labels[k]) for k, g in logs for e in g.entries]
+            summaries = tuple(replace(g.summary(), instance=labels[k]) for k, g in logs)
         keyed.sort(key=lambda pair: pair[0].sequence)
-        return [
-            e.event if e.event.instance == label else replace(e.event, instance=label)
-            for e, label in keyed
-        ]
-
-    def summaries(self) -> tuple[FunctionSummary, ...]:
-        with self._lock:
-            labels = self._labels()
-            return tuple(
-                replace(log.summary(), instance=labels[key]) for key, log in self._functions.items()
-            )
+        return tuple(replace(e.event, instance=label) for e, label in keyed), summaries
 
     def findings(self) -> tuple[Finding, ...]:
         """Stale captures: per function, the plain values its newest trace that read
@@ -176,9 +158,10 @@ class Log:
 
 
 def report_of(log: Log) -> TraceReport:
+    events, summaries = log.labelled()
     return TraceReport(
-        events=tuple(log.events()),
-        summaries=log.summaries(),
+        events=events,
+        summaries=summaries,
         tensorflow=_tf.TF_VERSION,
         findings=log.findings(),
     )
@@ -223,10 +206,9 @@ class _Trace:
         target = hook.python_target(options)
         name, qualname, defined_at = hook.names_of(target, options.name)
         role = hook.keras_role(target)
-        instance = ""
+        instance = str(getattr(hook.bound_instance(target), "name", "") or "") if role else ""
         if role:  # Keras's train/test/predict functions share code: name them apart
             name, qualname = f"{role} ({name})", f"{role} ({qualname})"
-            instance = str(getattr(hook.bound_instance(target), "name", "") or "")
         owner_id = id(owner) if owner is not None else 0
         running = _running()
         outer = running[-1] if running else None

@@ -354,6 +354,18 @@ class TraceEvent:
         return f"<code>{html.escape(self.message)}</code>"
 
 
+def object_labels(objects: dict[Any, str]) -> dict[Any, str]:
+    """What tells tf.function objects of one function apart, for each object's key
+    ``(qualname, defined_at, ...)`` and instance (a Keras model's name, or ""): the
+    instance when it does, else ``object 2`` for the second object of the same code."""
+    seen: dict[tuple[Any, Any, str], int] = {}
+    labels = {}
+    for key, instance in objects.items():
+        n = seen[(*key[:2], instance)] = seen.get((*key[:2], instance), 0) + 1
+        labels[key] = instance if n == 1 else f"{instance + ', ' if instance else ''}object {n}"
+    return labels
+
+
 def format_event_message(event: TraceEvent) -> str:
     """``tf_cube retraced (4th trace) at train.py:42: x changed shape ...; tracing took 4.1 ms``."""
     verb = "traced" if event.trace_index == 1 else "retraced"

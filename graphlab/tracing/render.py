@@ -12,6 +12,7 @@ from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
 from graphlab._text import (
     flow,
+    keep,
     md_escape,
     plural,
     shorten_location,
@@ -176,13 +177,15 @@ def _effect_lines(events: list[TraceEvent], findings: tuple[Finding, ...]) -> li
     if groups:
         lines += ["", "Python side effects while tracing (each runs once per trace, not per call):"]
         for group in groups:
-            lines.append(f"  {group.what} at {group.where}")
+            names = ", ".join(keep(name) for name in group.functions)
+            traces = plural(group.traces, "trace")
+            lines.append(f"  {group.what} at {group.effect.where} in {names} ({traces})")
         kinds = dict.fromkeys(g.effect.kind for g in groups)
         lines += [f"  Fix for {_EFFECT_FIXES[kind]}" for kind in kinds]
     if findings:
         lines += ["", "Stale values (read while tracing, baked into the graph, changed since):"]
         for finding in findings:
-            lines.append(f"  {finding.name} in {finding.function} ({finding.where}):")
+            lines.append(f"  {finding.name} in {keep(finding.function)} ({finding.where}):")
             lines.append(f"    {finding.message}")
     return lines
 
