@@ -127,10 +127,11 @@ def terminal_width(stream: Any = None) -> int:
 
 #: Spaces that must not break a line: between a number and its unit (``5.3 ms``,
 #: ``+1.2 MB``, ``26.6x``), around ``±`` (``5.3 ms ± 3.0 ms``), before ``(1 block)``
-#: and inside a shape (``(1, 2)``).
+#: inside a shape or a list of numbers (``(1, 2)``, ``[1, -1]``), and after ``->`` (a
+#: line never ends on an arrow).
 _GLUE = re.compile(
     r"(?<=\d) (?=(?:s|ms|µs|ns|B|KB|MB|GB|ops?|blocks?|pairs?|traces?|calls?)\b)"
-    r"| (?=± )|(?<=±) |(?<=\d) (?=\()|(?<=\() (?=\d)|(?<=\d,) (?=\d|None)"
+    r"| (?=± )|(?<=±) |(?<=\d) (?=\()|(?<=\() (?=\d)|(?<=\d,) (?=-?\d|None)|(?<= ->) "
 )
 _NBSP = "\u00a0"
 
@@ -283,17 +284,18 @@ def columns(
     labels: dict[str, str] | None = None,
     locations: Sequence[str] = (),
     indent: str = "",
+    omit: Sequence[str] = ("", "-"),
 ) -> list[str]:
     """Rows as an aligned table whose cells are never broken, fitted to ``width``.
 
-    Columns named in ``below`` go under their row (wrapped at spaces, numbers kept
-    with their units) unless every column fits on one line. When the other columns do
+    Columns named in ``below`` go under their row, each on a line of its own (wrapped
+    at spaces, numbers kept with their units) unless every column fits on one line. When the other columns do
     not fit either, the last ones move under the row too, one by one, before anything
     would be split. A column in ``locations`` (``file:line``) is shortened from the
     left (``.../dir/file.py:12``) when its row would otherwise run over. ``labels``
     say a column's value where it moved under its row, ``{}`` standing for the value
     (default ``"header {}"``: ``first call 5.5 ms``); ``right`` columns are
-    right-aligned.
+    right-aligned. A value in ``omit`` is left out where it would go under its row.
     """
     labels = labels or {}
     cells = [[str(c) for c in row] for row in rows]
@@ -337,23 +339,23 @@ def columns(
             values[n].rjust(widths[i]) if headers[i] in right else values[n].ljust(widths[i])
             for n, i in enumerate(kept)
         ]
-        return (indent + "  ".join(parts)).rstrip()
+        return unglue(indent + "  ".join(parts)).rstrip()
 
     out = [line([headers[i] for i in kept]), line(["-" * widths[i] for i in kept])]
     under = indent + " " * (widths[kept[0]] + 2 if len(kept) > 1 else 2)
     for row in cells:
         out.append(line([row[i] for i in kept]))
-        pieces = []
+        pieces, own = [], []
         for i in moved:
             value = row[i]
-            if not value:
+            if value in omit:
                 continue
             label = labels.get(headers[i], headers[i] + " {}")
             if headers[i] in locations:
                 value = shorten_location(value, width - len(under) - len(label))
-            pieces.append(label.replace("{}", value))
-        if pieces:
-            out += flow(", ".join(pieces), width, under, under + "  ")
+            (own if headers[i] in below else pieces).append(label.replace("{}", value))
+        for text in [", ".join(pieces)] * bool(pieces) + own:  # a below column: its own line
+            out += flow(text, width, under, under + "  ")
     return out
 
 

@@ -92,7 +92,7 @@ def _speedup(comparison: Comparison, row_figures: RowFigures) -> str:
     interval = row_figures.shown_interval
     texts = format_range(*interval, 2) if interval is not None else ("", "")
     if interval is None or texts[0] == texts[1]:  # no interval rather than [27-27]
-        return f"{format_significant(value, 3)}x{unstable}"
+        return f"{format_significant(value, 2)}x{unstable}"
     low, high = interval
     lowest = max(2, min(3, stats.significant_figures(value, (high - low) / 2)))
     figures = max(lowest, len(texts[0].replace(".", "").lstrip("0")), 2)
@@ -262,6 +262,10 @@ _BELOW_LABELS = {
 }
 
 
+#: Cells not worth a mention under their row: nothing, no retrace.
+_OMIT = ("", "-", "0")
+
+
 def _blocks(
     comparison: Comparison, rows: list[list[str]], names: list[str], width: int
 ) -> list[str]:
@@ -277,7 +281,9 @@ def _blocks(
     out: list[str] = []
     for function, cells in groups.items():
         out += ["", function] if out else [function]
-        out += columns(cells, headers, width, right=right, labels=_BELOW_LABELS, indent="  ")
+        out += columns(
+            cells, headers, width, right=right, labels=_BELOW_LABELS, indent="  ", omit=_OMIT
+        )
     return out
 
 

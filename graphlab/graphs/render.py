@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 
 from graphlab import _display, _html
 from graphlab._html import highlight
-from graphlab._text import columns, dims, flow, format_bytes, md_escape, table, terminal_width
+from graphlab._text import (
+    columns,
+    dims,
+    flow,
+    format_bytes,
+    keep,
+    md_escape,
+    table,
+    terminal_width,
+)
 from graphlab.graphs.records import Export, GraphSummary, Inspection
 
 FORMATS = ("text", "md", "json", "html")
@@ -197,7 +206,7 @@ def _lines(inspection: Inspection, md: bool, annotate: bool) -> str:
                 line.location,
                 line.op_count,
                 "?" if line.flops is None else line.flops,
-                _counts(line.ops_by_type, 4),
+                _counts(line.ops_by_type, 4, keep if not md else str),
                 line.source,
             ]
             for line in summary.lines
@@ -369,8 +378,9 @@ def _code_block(text: str, md: bool, language: str = "python") -> str:
     return f"```{language}\n{text}\n```" if md else text
 
 
-def _counts(pairs: Sequence[tuple[str, int]], limit: int) -> str:
-    shown = [f"{name} {count}" for name, count in pairs[:limit]]
+def _counts(pairs: Sequence[tuple[str, int]], limit: int, whole: Callable[[str], str] = str) -> str:
+    """``MatMul 2, Relu 1, ... (3 more)``; ``whole`` keeps each pair on one line."""
+    shown = [whole(f"{name} {count}") for name, count in pairs[:limit]]
     if len(pairs) > limit:
         shown.append(f"... ({len(pairs) - limit} more)")
     return ", ".join(shown) or "none"
