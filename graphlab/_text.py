@@ -193,7 +193,7 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
                 lines.append(f"{indent}    {spec.removesuffix(')')}),")
             lines.append(f"{indent}])")
         elif line.startswith("@") or " " not in line.strip():
-            lines.append(indent + line)
+            lines.append(unglue(indent + line))
         else:
             lines += flow(line, width, indent)
     return lines
@@ -207,41 +207,6 @@ def md_escape(text: Any) -> str:
     )
 
 
-def _word(word: str) -> int:
-    return min(len(word), 14)
-
-
-def _fit(rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int) -> list[int | None]:
-    """Per-column widths that make a ``simple`` table fit ``width`` columns, narrowing the
-    widest columns first (cells and headers are wrapped, never cut; no column gets
-    narrower than its longest word up to 14 characters, or 6: longer words are broken);
-    None where a column keeps its natural width."""
-    cells = [max([0, *(len(str(r[i])) for r in rows)]) for i in range(len(headers))]
-    natural = [max(c, len(str(h))) for c, h in zip(cells, headers)]
-    floor = [
-        min(
-            n,
-            max(
-                [6, *map(len, str(h).split()), *(_word(w) for r in rows for w in str(r[i]).split())]
-            ),
-        )
-        for i, (n, h) in enumerate(zip(natural, headers))
-    ]
-
-    def shown(i: int, w: int) -> int:  # tabulate pads a simple header by 2
-        return max(min(cells[i], w), min(len(str(headers[i])), w) + 2)
-
-    widths = list(natural)
-    gaps = 2 * (len(headers) - 1)
-    while sum(shown(i, w) for i, w in enumerate(widths)) + gaps > width:
-        shrinkable = [i for i, w in enumerate(widths) if w > floor[i]]
-        if not shrinkable:
-            break
-        widest = max(shrinkable, key=lambda i: shown(i, widths[i]))
-        widths[widest] -= 1
-    return [w if w < n else None for w, n in zip(widths, natural)]
-
-
 def table(
     rows: Sequence[Sequence[Any]],
     headers: Sequence[str],
@@ -250,28 +215,20 @@ def table(
     width: int | None = None,
 ) -> str:
     """Rows as a ``tabulate`` table (``simple``, ``github``, ``html``); cells are shown as
-    given, never re-parsed as numbers. A ``simple`` table is fitted to ``width`` columns
-    by wrapping its widest cells; ``github`` cells are escaped for markdown. tabulate is
-    imported on first use, so that ``graphlab --help`` does not pay for it."""
+    given, never re-parsed as numbers. A ``simple`` table wider than ``width`` columns
+    is laid out by :func:`columns` (its last columns under each row, no cell ever
+    broken); ``github`` cells are escaped for markdown. tabulate is imported on first
+    use, so that ``graphlab --help`` does not pay for it."""
     from tabulate import tabulate
 
-    maxcolwidths: list[int | None] | None = None
     if tablefmt == "github":
         rows = [[md_escape(cell) for cell in row] for row in rows]
         headers = [md_escape(h) for h in headers]
-    elif tablefmt == "simple" and width and rows:
-        fitted = _fit(rows, headers, width)
-        if any(w is not None for w in fitted):
-            maxcolwidths = fitted
-    return tabulate(
-        rows,
-        headers,
-        tablefmt=tablefmt,
-        disable_numparse=True,
-        colalign=colalign,
-        maxcolwidths=maxcolwidths,
-        maxheadercolwidths=maxcolwidths,
-    )
+    text = tabulate(rows, headers, tablefmt=tablefmt, disable_numparse=True, colalign=colalign)
+    if tablefmt == "simple" and width and rows and max(map(len, text.splitlines())) > width:
+        right = [h for h, a in zip(headers, colalign or ()) if a == "right"]
+        return "\n".join(columns(rows, headers, width, right=right))
+    return text
 
 
 def columns(

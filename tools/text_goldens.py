@@ -213,6 +213,7 @@ def layout_problems(text: str, width: int, whole: set[str]) -> list[str]:
     ``file:line`` may be shortened from the left to ``.../dir/file.py:12``)."""
     lines = text.splitlines()
     problems = [f"over {width} columns: {line!r}" for line in lines if len(line) > width]
+    problems += [f"a no-break space left in: {line!r}" for line in lines if "\u00a0" in line]
     problems += [f"not whole on one line: {t!r}" for t in sorted(whole) if not _whole(t, lines)]
     return problems
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 
 from graphlab._html import PALETTE
-from graphlab._text import clip, columns, flow, format_time, keep, table
+from graphlab._text import clip, columns, flow, format_time, keep, table, unglue
 from graphlab.profiling.records import PHASES, RowProfile
 
 ProfiledRow = tuple[str, float, RowProfile]
@@ -39,17 +39,17 @@ def render_text(rows: Sequence[ProfiledRow], fmt: str = "text", width: int | Non
         if breakdown is None:
             continue
         parts = [
-            f"{_PHASE_NAMES[phase]} {format_time(getattr(breakdown, phase))}"
+            keep(f"{_PHASE_NAMES[phase]} {format_time(getattr(breakdown, phase))}")
             for phase in PHASES
             if getattr(breakdown, phase) > 0
         ]
         line = f"  {keep(label)}: {format_time(breakdown.total)} = " + " + ".join(parts)
-        out += flow(line, width or 80, "", "    ") if fmt == "text" else [line]
+        out += flow(line, width or 80, "", "    ") if fmt == "text" else [unglue(line)]
     for label, per_call, profile in rows:
         if not profile.top_ops and profile.flops is None:
             continue
         heading = f"Steady state of {keep(label)}: {_work(profile, per_call)}"
-        out += ["", *(flow(heading, width or 80, "", "  ") if fmt == "text" else [heading])]
+        out += ["", *(flow(heading, width or 80, "", "  ") if fmt == "text" else [unglue(heading)])]
         if profile.top_ops:
             body = [
                 [op.op_type, clip(op.name, 40), op.where or "-", format_time(op.self_time),

@@ -45,7 +45,7 @@ def render(
     events = [e for e in report.events if include_internal or not e.internal]
     if fmt == "text":
         text = _text(summaries, events, report, width or terminal_width())
-        return text + _compile_text(report, "text")
+        return text + _compile_text(report, "text", width or terminal_width())
     if fmt == "md":
         return _markdown(summaries, events, report) + _compile_text(report, "md")
     if fmt == "html":
@@ -206,7 +206,7 @@ def _text(
         extra = f" ({hidden} TensorFlow-internal, shown with --include-internal)" if hidden else ""
         out = [f"graphlab: no tf.function traces recorded{extra}."]
         if report.memory is not None:
-            out += render_memory.text_lines(report.memory)
+            out += render_memory.text_lines(report.memory, width)
         return "\n".join(out) + "\n"
     total = sum(s.traces for s in summaries)
     actionable = sum(s.actionable_retraces for s in summaries)
@@ -236,7 +236,7 @@ def _text(
     if folded:
         out += ["", f"({folded} older events folded into the counts above)"]
     if report.memory is not None:
-        out += render_memory.text_lines(report.memory)
+        out += render_memory.text_lines(report.memory, width)
     return "\n".join(out) + "\n"
 
 
@@ -344,7 +344,7 @@ def _compile_heading(report: TraceReport) -> str:
     )
 
 
-def _compile_text(report: TraceReport, fmt: str) -> str:
+def _compile_text(report: TraceReport, fmt: str, width: int = 80) -> str:
     """The compilations section (``watch --compiles``); empty when not recorded."""
     if report.compilations is None:
         return ""
@@ -357,9 +357,9 @@ def _compile_text(report: TraceReport, fmt: str) -> str:
         return "\n".join(out).rstrip() + "\n"
     out = ["", _compile_heading(report)]
     if report.compilations:
-        out += ["", _table(_compile_rows(report), _COMPILE_HEADERS, "simple")]
+        out += ["", _table(_compile_rows(report), _COMPILE_HEADERS, "simple", width)]
     for note in notes:
-        out += ["", f"  {note.function}:", f"    {note.message}"]
+        out += ["", f"  {note.function}:", *flow(note.message, width, "    ")]
     return "\n".join(out) + "\n"
 
 
