@@ -226,6 +226,8 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         if notes:
             body += "\n\nnotes:\n" + "\n".join(notes)
         if peaks:
+            for name in {row.function for row in comparison.rows if " " in row.function}:
+                peaks = peaks.replace(name, keep(name))  # never split a name
             body += "\n\n" + "\n".join(wrap_lines(peaks, width, "  "))
         legend = "\n".join(flow(LEGEND, min(96, width), "", ""))
         extra = "\n" + profile_render.render_text(profiled, width=width) if profiled else ""
