@@ -382,7 +382,9 @@ class _Recorder:
             return
         width = _text.terminal_width(sys.stderr)  # warnings go to stderr
         advice = "\n".join(_text.wrap(event.cause.advice, width, "    "))
-        message = "\n".join(_text.wrap(event.message, width))
+        message = "\n".join(
+            _text.wrap(event.message.replace(event.function, _text.keep(event.function), 1), width)
+        )
         logger.warning("%s%s", message, f"\n{advice}" if advice else "")
         if count == MAX_WARNINGS_PER_FUNCTION:
             logger.warning(
