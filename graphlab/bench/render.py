@@ -13,7 +13,7 @@ import html
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
@@ -155,7 +155,9 @@ def table_rows(
     return rows
 
 
-def _header(comparison: Comparison) -> str:
+def _header(comparison: Comparison, whole: Callable[[str], str] = str) -> str:
+    """The lines above the table; ``whole`` keeps each part of the first line on one
+    line of text (``modes interleaved in 1 process``)."""
     meta = comparison.metadata
     parts = [f"TensorFlow {comparison.tensorflow or '?'}", meta.get("device", "device ?")]
     if "intra_op_threads" in meta:
@@ -180,7 +182,7 @@ def _header(comparison: Comparison) -> str:
         if "replicas" in meta:
             unit += f" ({meta['replicas']} replicas x {meta['per_replica_batch']})"
         parts.append(unit)
-    line = "graphlab comparison: " + ", ".join(parts)
+    line = "graphlab comparison: " + ", ".join(whole(part) for part in parts)
     for label, details in (meta.get("environment_details") or {}).items():
         versions = [f"TensorFlow {details.get('tensorflow') or '?'}"]
         versions += [f"Keras {details['keras']}"] if details.get("keras") else []
@@ -232,7 +234,7 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
         legend = "\n".join(flow(LEGEND, min(96, width), "", ""))
         extra = "\n" + profile_render.render_text(profiled, width=width) if profiled else ""
         header = "\n".join(
-            line for part in _header(comparison).splitlines() for line in flow(part, width)
+            line for part in _header(comparison, keep).splitlines() for line in flow(part, width)
         )
         return f"{header}\n\n{body}\n\n{legend}\n{extra}"
     if fmt == "md":
