@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -124,6 +125,61 @@ def terminal_width(stream: Any = None) -> int:
     return 80
 
 
+#: Spaces that must not break a line: between a number and its unit (``5.3 ms``,
+#: ``+1.2 MB``, ``26.6x``), around ``±`` (``5.3 ms ± 3.0 ms``), before ``(1 block)``
+#: inside a shape or a list of numbers (``(1, 2)``, ``[1, -1]``), and after ``->`` (a
+#: line never ends on an arrow).
+_GLUE = re.compile(
+    r"(?<=\d) (?=(?:s|ms|µs|ns|B|KB|MB|GB|ops?|blocks?|pairs?|traces?|calls?)\b)"
+    r"| (?=± )|(?<=±) |(?<=\d) (?=\()|(?<=\() (?=\d)|(?<=\d,) (?=-?\d|None)|(?<= ->) "
+)
+_NBSP = "\u00a0"
+
+
+def glue(text: str) -> str:
+    """``text`` with the spaces that must not break a line made non-breaking (undo with
+    :func:`unglue`): a number keeps its unit, ``±`` both its sides."""
+    return _GLUE.sub(_NBSP, text)
+
+
+def keep(name: str) -> str:
+    """``name`` (``power(x, 100)``) made one word for :func:`flow` and :func:`wrap`."""
+    return name.replace(" ", _NBSP)
+
+
+def unglue(text: str) -> str:
+    return text.replace(_NBSP, " ")
+
+
+def flow(text: str, width: int, indent: str = "", subsequent: str | None = None) -> list[str]:
+    """``text`` wrapped to ``width`` columns at spaces only: a name, a path, a
+    ``file:line`` and a number with its unit are never split (a word longer than the
+    line stands alone on its own line)."""
+    lines = textwrap.wrap(
+        glue(text),
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  " if subsequent is None else subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [unglue(line) for line in lines] or [indent.rstrip()]
+
+
+def shorten_location(location: str, room: int) -> str:
+    """A ``path/to/file.py:131`` cut from the left at a ``/`` to fit ``room``
+    columns (``.../tensorflow/trainer.py:131``); never shorter than the file name and
+    its line, never cut inside a name."""
+    if len(location) <= room or "/" not in location:
+        return location
+    parts = location.split("/")
+    for start in range(1, len(parts)):
+        shorter = ".../" + "/".join(parts[start:])
+        if len(shorter) <= room or start == len(parts) - 1:
+            return shorter
+    return location  # pragma: no cover - the loop always returns
+
+
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
     """``text`` wrapped to ``width`` columns with ``indent``. An ``input_signature``
     decorator is split after its brackets and commas, so that it stays valid Python to
@@ -137,11 +193,9 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
                 lines.append(f"{indent}    {spec.removesuffix(')')}),")
             lines.append(f"{indent}])")
         elif line.startswith("@") or " " not in line.strip():
-            lines.append(indent + line)
+            lines.append(unglue(indent + line))
         else:
-            lines += textwrap.wrap(
-                line, width, initial_indent=indent, subsequent_indent=indent + "  "
-            ) or [indent]
+            lines += flow(line, width, indent)
     return lines
 
 
@@ -153,41 +207,6 @@ def md_escape(text: Any) -> str:
     )
 
 
-def _word(word: str) -> int:
-    return min(len(word), 14)
-
-
-def _fit(rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int) -> list[int | None]:
-    """Per-column widths that make a ``simple`` table fit ``width`` columns, narrowing the
-    widest columns first (cells and headers are wrapped, never cut; no column gets
-    narrower than its longest word up to 14 characters, or 6: longer words are broken);
-    None where a column keeps its natural width."""
-    cells = [max([0, *(len(str(r[i])) for r in rows)]) for i in range(len(headers))]
-    natural = [max(c, len(str(h))) for c, h in zip(cells, headers)]
-    floor = [
-        min(
-            n,
-            max(
-                [6, *map(len, str(h).split()), *(_word(w) for r in rows for w in str(r[i]).split())]
-            ),
-        )
-        for i, (n, h) in enumerate(zip(natural, headers))
-    ]
-
-    def shown(i: int, w: int) -> int:  # tabulate pads a simple header by 2
-        return max(min(cells[i], w), min(len(str(headers[i])), w) + 2)
-
-    widths = list(natural)
-    gaps = 2 * (len(headers) - 1)
-    while sum(shown(i, w) for i, w in enumerate(widths)) + gaps > width:
-        shrinkable = [i for i, w in enumerate(widths) if w > floor[i]]
-        if not shrinkable:
-            break
-        widest = max(shrinkable, key=lambda i: shown(i, widths[i]))
-        widths[widest] -= 1
-    return [w if w < n else None for w, n in zip(widths, natural)]
-
-
 def table(
     rows: Sequence[Sequence[Any]],
     headers: Sequence[str],
@@ -196,25 +215,107 @@ def table(
     width: int | None = None,
 ) -> str:
     """Rows as a ``tabulate`` table (``simple``, ``github``, ``html``); cells are shown as
-    given, never re-parsed as numbers. A ``simple`` table is fitted to ``width`` columns
-    by wrapping its widest cells; ``github`` cells are escaped for markdown. tabulate is
-    imported on first use, so that ``graphlab --help`` does not pay for it."""
+    given, never re-parsed as numbers. A ``simple`` table wider than ``width`` columns
+    is laid out by :func:`columns` (its last columns under each row, no cell ever
+    broken); ``github`` cells are escaped for markdown. tabulate is imported on first
+    use, so that ``graphlab --help`` does not pay for it."""
     from tabulate import tabulate
 
-    maxcolwidths: list[int | None] | None = None
     if tablefmt == "github":
         rows = [[md_escape(cell) for cell in row] for row in rows]
         headers = [md_escape(h) for h in headers]
-    elif tablefmt == "simple" and width and rows:
-        fitted = _fit(rows, headers, width)
-        if any(w is not None for w in fitted):
-            maxcolwidths = fitted
-    return tabulate(
-        rows,
-        headers,
-        tablefmt=tablefmt,
-        disable_numparse=True,
-        colalign=colalign,
-        maxcolwidths=maxcolwidths,
-        maxheadercolwidths=maxcolwidths,
-    )
+    text = tabulate(rows, headers, tablefmt=tablefmt, disable_numparse=True, colalign=colalign)
+    if tablefmt == "simple" and width and rows and max(map(len, text.splitlines())) > width:
+        right = [h for h, a in zip(headers, colalign or ()) if a == "right"]
+        return "\n".join(columns(rows, headers, width, right=right))
+    return text
+
+
+def columns(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    width: int,
+    *,
+    right: Sequence[str] = (),
+    below: Sequence[str] = (),
+    labels: dict[str, str] | None = None,
+    locations: Sequence[str] = (),
+    indent: str = "",
+    omit: Sequence[str] = ("", "-"),
+) -> list[str]:
+    """Rows as an aligned table whose cells are never broken, fitted to ``width``.
+
+    Columns named in ``below`` go under their row, each on a line of its own (wrapped
+    at spaces, numbers kept with their units) unless every column fits on one line. When the other columns do
+    not fit either, the last ones move under the row too, one by one, before anything
+    would be split. A column in ``locations`` (``file:line``) is shortened from the
+    left (``.../dir/file.py:12``) when its row would otherwise run over. ``labels``
+    say a column's value where it moved under its row, ``{}`` standing for the value
+    (default ``"header {}"``: ``first call 5.5 ms``); ``right`` columns are
+    right-aligned. A value in ``omit`` is left out where it would go under its row.
+    """
+    labels = labels or {}
+    cells = [[str(c) for c in row] for row in rows]
+    count = len(headers)
+
+    def natural(i: int) -> int:
+        return max([len(headers[i]), *(len(r[i]) for r in cells)])
+
+    def fits(kept: list[int]) -> bool:
+        return len(indent) + sum(natural(i) for i in kept) + 2 * (len(kept) - 1) <= width
+
+    order = list(range(count))
+    kept = [i for i in order if headers[i] not in below]
+    if fits(order):
+        kept = order
+    else:
+        while len(kept) > 1 and not fits(kept):
+            location = [i for i in kept if headers[i] in locations]
+            if location and kept[-1] == location[-1]:
+                break  # shorten it below instead of moving it
+            kept.pop()
+    original = [list(row) for row in cells]
+    while True:
+        widths = {i: natural(i) for i in kept}
+        for i in kept:  # a location column gets what is left of the line
+            if headers[i] in locations:
+                others = sum(widths[j] for j in kept if j != i) + 2 * (len(kept) - 1)
+                room = max(len(headers[i]), width - len(indent) - others)
+                for row in cells:
+                    row[i] = shorten_location(row[i], room)
+                widths[i] = natural(i)
+        if fits(kept) or len(kept) == 1:
+            break
+        for row, whole in zip(cells, original):  # it moves under its row, whole
+            row[kept[-1]] = whole[kept[-1]]
+        kept.pop()
+    moved = [i for i in order if i not in kept]
+
+    def line(values: list[str]) -> str:
+        parts = [
+            values[n].rjust(widths[i]) if headers[i] in right else values[n].ljust(widths[i])
+            for n, i in enumerate(kept)
+        ]
+        return unglue(indent + "  ".join(parts)).rstrip()
+
+    out = [line([headers[i] for i in kept]), line(["-" * widths[i] for i in kept])]
+    under = indent + " " * (widths[kept[0]] + 2 if len(kept) > 1 else 2)
+    for row in cells:
+        out.append(line([row[i] for i in kept]))
+        pieces, own = [], []
+        for i in moved:
+            value = row[i]
+            if value in omit:
+                continue
+            label = labels.get(headers[i], headers[i] + " {}")
+            if headers[i] in locations:
+                value = shorten_location(value, width - len(under) - len(label))
+            (own if headers[i] in below else pieces).append(label.replace("{}", value))
+        for text in [", ".join(pieces)] * bool(pieces) + own:  # a below column: its own line
+            out += flow(text, width, under, under + "  ")
+    return out
+
+
+def overlong(text: str, width: int) -> list[str]:
+    """The lines of ``text`` longer than ``width`` columns (a layout check for tests)."""
+    return [line for line in text.splitlines() if len(line) > width]

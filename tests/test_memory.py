@@ -113,7 +113,7 @@ def test_verdict_sentences_and_advice(case, verdict, words):
     memory = make_memory(case)
     assert memory.verdict == verdict
     assert words in memory.message
-    text = render.render(dataclasses.replace(make_report(), memory=memory), "text")
+    text = render.render(dataclasses.replace(make_report(), memory=memory), "text", width=200)
     assert words in text
     if verdict == "retrace_growth":
         assert "fix the retraces" in text

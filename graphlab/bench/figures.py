@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphlab._text import plural
 from graphlab.bench import pairing, stats
 from graphlab.bench.peak import PeakMemory
 from graphlab.bench.records_environments import TimeRatio
@@ -28,6 +29,10 @@ from graphlab.distributed.records import placement_notes, scaling_efficiency
 #: The comparison metadata's ``environment_schedule`` when environments took turns
 #: round by round (their time ratios pair rounds, as speedups pair modes).
 ROUNDS_INTERLEAVED = "rounds interleaved"
+
+#: Fewer pairs of blocks than this give no printed interval: from one or two, its
+#: ends say nothing of how the speedup varies.
+MIN_PAIRS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,9 @@ class RowFigures:
             None outside environments and for the baseline's own rows.
         scaling_efficiency: Throughput over replicas x one device's (distributed
             rows), see :func:`graphlab.distributed.records.scaling_efficiency`.
+        no_interval: Why the speedup's interval is not shown (fewer than
+            :data:`MIN_PAIRS` pairs of blocks: ``1 block: no interval; raise
+            --max-time``); empty when it is. The JSON keeps the interval.
     """
 
     row: ComparisonRow
@@ -70,6 +78,12 @@ class RowFigures:
     peak: PeakMemory = field(default_factory=PeakMemory)
     time_ratio: TimeRatio | None = None
     scaling_efficiency: float | None = None
+    no_interval: str = ""
+
+    @property
+    def shown_interval(self) -> tuple[float, float] | None:
+        """:attr:`interval` where it may be printed: None from too few pairs."""
+        return None if self.no_interval else self.interval
 
     @property
     def pairs(self) -> int | None:
@@ -135,7 +149,22 @@ def of_row(
         peak=PeakMemory.of(m.metadata if m is not None else {}),
         time_ratio=time_ratio(rows, row, metadata or {}),
         scaling_efficiency=scaling_efficiency(rows, row),
+        no_interval=_no_interval(paired, r, m) if interval is not None else "",
     )
+
+
+def _no_interval(
+    paired: pairing.PairedSpeedup | None, reference: Measurement | None, m: Measurement | None
+) -> str:
+    """Why a speedup's interval must not be printed; empty when it may."""
+    if paired is not None:
+        count = paired.pairs
+    else:
+        count = min(x.rounds for x in (reference, m) if x is not None)
+    if count >= MIN_PAIRS:
+        return ""
+    what = plural(count, "pair") + " of blocks" if paired is not None else plural(count, "block")
+    return f"{what}: no interval; raise --max-time"
 
 
 def reference_row(

@@ -13,15 +13,18 @@ import html
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
 from graphlab._text import (
     clip,
+    columns,
+    flow,
     format_range,
     format_significant,
     format_time,
+    keep,
     table,
     terminal_width,
     time_unit,
@@ -85,13 +88,21 @@ def _speedup(comparison: Comparison, row_figures: RowFigures) -> str:
     value = row_figures.speedup
     if value is None:
         return "-" if row_figures.row.mode != comparison.reference_mode else "1 (reference)"
-    assert row_figures.interval is not None
-    low, high = row_figures.interval
+    unstable = " unstable" if row_figures.unstable else ""
+    interval = row_figures.shown_interval
+    texts = format_range(*interval, 2) if interval is not None else ("", "")
+    if interval is None or texts[0] == texts[1]:  # no interval rather than [27-27]
+        return f"{format_significant(value, 2)}x{unstable}"
+    low, high = interval
     lowest = max(2, min(3, stats.significant_figures(value, (high - low) / 2)))
-    low_text, high_text = format_range(low, high, 2)
-    figures = max(lowest, len(low_text.replace(".", "").lstrip("0")), 2)
-    text = f"{format_significant(value, min(figures, 6))}x [{low_text}-{high_text}]"
-    return text + (" unstable" if row_figures.unstable else "")
+    figures = max(lowest, len(texts[0].replace(".", "").lstrip("0")), 2)
+    return f"{format_significant(value, min(figures, 6))}x [{texts[0]}-{texts[1]}]{unstable}"
+
+
+def _text_notes(row_figures: RowFigures) -> tuple[str, ...]:
+    """The row's notes, and why its speedup has no interval (text, markdown, HTML)."""
+    extra = (row_figures.no_interval,) if row_figures.no_interval else ()
+    return (*row_figures.notes, *extra)
 
 
 def _break_even(row_figures: RowFigures) -> str:
@@ -138,13 +149,15 @@ def table_rows(
                 _break_even(row_figures),
                 str(m.retraces) if m else "-",
                 str(m.op_count) if m and m.op_count is not None else "-",
-                clip("; ".join(row_figures.notes), notes_width),
+                clip("; ".join(_text_notes(row_figures)), notes_width),
             ]
         )
     return rows
 
 
-def _header(comparison: Comparison) -> str:
+def _header(comparison: Comparison, whole: Callable[[str], str] = str) -> str:
+    """The lines above the table; ``whole`` keeps each part of the first line on one
+    line of text (``modes interleaved in 1 process``)."""
     meta = comparison.metadata
     parts = [f"TensorFlow {comparison.tensorflow or '?'}", meta.get("device", "device ?")]
     if "intra_op_threads" in meta:
@@ -169,7 +182,7 @@ def _header(comparison: Comparison) -> str:
         if "replicas" in meta:
             unit += f" ({meta['replicas']} replicas x {meta['per_replica_batch']})"
         parts.append(unit)
-    line = "graphlab comparison: " + ", ".join(parts)
+    line = "graphlab comparison: " + ", ".join(whole(part) for part in parts)
     for label, details in (meta.get("environment_details") or {}).items():
         versions = [f"TensorFlow {details.get('tensorflow') or '?'}"]
         versions += [f"Keras {details['keras']}"] if details.get("keras") else []
@@ -208,18 +221,22 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
             line
             for row, cells in zip(comparison.rows, rows)
             if cells[-1]
-            for line in wrap_lines(f"{_name(row)}: {cells[-1]}", width, "  ")
+            for line in wrap_lines(f"{keep(_name(row))}: {cells[-1]}", width, "  ")
         ]
-        rows = [cells[:-1] for cells in rows]
-        body = table(rows, names[:-1], "simple", align[:-1], width)
+        body = "\n".join(_blocks(comparison, [cells[:-1] for cells in rows], names[:-1], width))
         body += f"\n\n{ratios}" if ratios else ""
         if notes:
             body += "\n\nnotes:\n" + "\n".join(notes)
         if peaks:
+            for name in {row.function for row in comparison.rows if " " in row.function}:
+                peaks = peaks.replace(name, keep(name))  # never split a name
             body += "\n\n" + "\n".join(wrap_lines(peaks, width, "  "))
-        legend = _wrap(LEGEND, min(96, width))
-        extra = "\n" + profile_render.render_text(profiled) if profiled else ""
-        return f"{_header(comparison)}\n\n{body}\n\n{legend}\n{extra}"
+        legend = "\n".join(flow(LEGEND, min(96, width), "", ""))
+        extra = "\n" + profile_render.render_text(profiled, width=width) if profiled else ""
+        header = "\n".join(
+            line for part in _header(comparison, keep).splitlines() for line in flow(part, width)
+        )
+        return f"{header}\n\n{body}\n\n{legend}\n{extra}"
     if fmt == "md":
         body = table(rows, names, "github", align)
         body += f"\n\n{ratios}" if ratios else ""
@@ -237,6 +254,41 @@ def render(comparison: Comparison, fmt: str = "text", *, width: int | None = Non
             f"{profile_render.render_html(profiled)}</div>\n"
         )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+#: How a cell reads where it moved under its row (narrow terminals).
+_BELOW_LABELS = {
+    "first call": "first call {}",
+    "break-even": "break-even {}",
+    "retraces": "{} retraces",
+    "ops": "{} ops",
+    "environment": "in {}",
+}
+
+
+#: Cells not worth a mention under their row: nothing, no retrace.
+_OMIT = ("", "-", "0")
+
+
+def _blocks(
+    comparison: Comparison, rows: list[list[str]], names: list[str], width: int
+) -> list[str]:
+    """The text table as one block per function: its name, then a row per mode whose
+    cells are never broken (the last columns move under their row when the terminal
+    is narrow)."""
+    column = names.index("function")
+    right = [h for h in names if h in _RIGHT]
+    groups: dict[str, list[list[str]]] = {}
+    for cells in rows:
+        groups.setdefault(cells[column], []).append(cells[:column] + cells[column + 1 :])
+    headers = names[:column] + names[column + 1 :]
+    out: list[str] = []
+    for function, cells in groups.items():
+        out += ["", function] if out else [function]
+        out += columns(
+            cells, headers, width, right=right, labels=_BELOW_LABELS, indent="  ", omit=_OMIT
+        )
+    return out
 
 
 RATIO_HEADERS = ["function", "mode", "environment", "time per call vs {base} [interval]"]

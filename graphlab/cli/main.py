@@ -9,10 +9,14 @@ imported inside handlers only, so ``graphlab --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
+import re
 import sys
+import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from graphlab._version import NEEDS_TENSORFLOW, __version__
 from graphlab.cli import bench, compare_runs, demo, fix, inspect, merge_traces, watch
@@ -20,6 +24,18 @@ from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
 
 #: The commands, in the order ``--help`` lists them.
 COMMANDS = (watch, fix, merge_traces, inspect, bench, compare_runs, demo)
+
+#: Commands that import TensorFlow: its start-up lines are held back for them.
+_TF_COMMANDS = frozenset({"watch", "inspect", "bench", "demo"})
+
+#: What TensorFlow's C++ side prints while it loads, whatever TF_CPP_MIN_LOG_LEVEL says
+#: (TensorFlow 2.20+: before absl's logging is initialized): absl's notice, INFO lines
+#: (oneDNN, CPU features) and the CPU features' second line.
+_START_UP_NOISE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+    r"|To enable the following instructions: "
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.command in _TF_COMMANDS:
+        _quiet_tensorflow_start(args.command)
     try:
-        return args.handler(args)
+        with _own_log_lines():
+            return args.handler(args)
     except UsageError as error:
         print(f"graphlab {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -71,3 +89,83 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         traceback.clear_frames(error.__traceback__)
         return EXIT_FAILURE
+
+
+def _quiet_tensorflow_start(command: str) -> None:
+    """Hold back TensorFlow's start-up lines (absl's notice, oneDNN, CPU features),
+    unless the user set ``TF_CPP_MIN_LOG_LEVEL``: then they asked for TensorFlow's own
+    logging and get it unchanged.
+
+    Every other command also sets ``TF_CPP_MIN_LOG_LEVEL=2`` (C++ INFO and WARNING off)
+    before TensorFlow is imported. ``watch`` does not: the program it runs in this
+    process logs as it would alone, only the start-up lines of the import, which
+    graphlab does before the program starts, are held back. Anything else printed while
+    TensorFlow loads (errors, Python warnings) is passed on as it came.
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        return
+    if command != "watch":
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if "tensorflow" in sys.modules:
+        return
+    with tempfile.TemporaryFile() as held:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):
+            return  # no usable stderr: nothing to hold back
+        os.dup2(held.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass  # the command says what to install
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read().decode("utf-8", "replace")
+    kept = [line for line in text.splitlines(keepends=True) if not _START_UP_NOISE.match(line)]
+    if kept:
+        sys.stderr.write("".join(kept))
+        sys.stderr.flush()
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """graphlab's log lines as they are (no ``WARNING:graphlab:`` prefix), on whatever
+    ``sys.stderr`` is when a line is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.setLevel(logging.WARNING)  # as before: a program's DEBUG root shows none
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        stream = sys.stderr
+        if stream is None or getattr(stream, "closed", False):
+            return sys.__stderr__
+        return stream
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass  # always the current sys.stderr
+
+
+@contextlib.contextmanager
+def _own_log_lines() -> Iterator[None]:
+    """While a command runs, the ``graphlab`` logger writes through its own handler and
+    not through the root logger's: its lines keep one format whatever the program does
+    to logging (``logging.basicConfig`` in the program, or in TensorFlow's checkpoint
+    code, installs a root handler that would prefix ``WARNING:graphlab:``)."""
+    logger = logging.getLogger("graphlab")
+    handler = _StderrHandler()
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

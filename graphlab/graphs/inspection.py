@@ -83,9 +83,11 @@ def inspect_calls(target: Any, calls: Iterable[Call], *, lines: bool = True) -> 
         concretes = [function]
         python_function = None
     else:
-        for call_args, call_kwargs in calls:
-            trace(function, call_args, call_kwargs)
-        concretes = tf_graphs.concrete_functions_of(function)
+        traced = [trace(function, call_args, call_kwargs) for call_args, call_kwargs in calls]
+        # the traces of these calls, in order, not those the program made before (a
+        # script's own top-level calls): a diff compares what this inspection asked for
+        concretes = list({id(c): c for c in traced}.values())
+        concretes = concretes or tf_graphs.concrete_functions_of(function)
         if not concretes:
             concretes = [trace(function, (), {})]
         python_function = hook.unwrap(function.python_function)

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 
 from graphlab import _display, _html
 from graphlab._html import highlight
-from graphlab._text import dims, format_bytes, md_escape, table, terminal_width
+from graphlab._text import (
+    columns,
+    dims,
+    flow,
+    format_bytes,
+    keep,
+    md_escape,
+    table,
+    terminal_width,
+)
 from graphlab.graphs.records import Export, GraphSummary, Inspection
 
 FORMATS = ("text", "md", "json", "html")
+#: The width text tables of the rendering under way fit in.
+_WIDTH: ContextVar[int | None] = ContextVar("graphlab_inspect_width", default=None)
 #: Sections ``render`` can show; none given means the concise summary.
 SECTIONS = ("signatures", "ops", "lines", "captures", "code", "diff")
 
@@ -25,6 +37,7 @@ def render(
     annotate: bool = False,
     xla: tuple[str, str] | None = None,
     exports: Sequence[Export] = (),
+    width: int | None = None,
 ) -> str:
     """Render an inspection.
 
@@ -35,6 +48,9 @@ def render(
         annotate: Put per-line op counts beside the AutoGraph code (``code`` section).
         xla: ``(stage, IR text)`` to append.
         exports: Files written, to list with their notes.
+        width: Columns text fits in (default: the terminal's, 80 when not a terminal);
+            a name, a path or a ``file:line`` is never split, a long line of code
+            goes on under itself.
     """
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
@@ -51,16 +67,36 @@ def render(
     if fmt == "html":
         return _html_view(inspection)
     md = fmt == "md"
-    parts = [_header(inspection, md)]
-    for section in sections or ("summary",):
-        parts.append(_SECTION_RENDERERS[section](inspection, md, annotate))
+    width = width or terminal_width()
+    token = _WIDTH.set(width)
+    try:
+        parts = [_header(inspection, md)]
+        for section in sections or ("summary",):
+            parts.append(_SECTION_RENDERERS[section](inspection, md, annotate))
+    finally:
+        _WIDTH.reset(token)
     if xla is not None:
         stage, text = xla
         parts.append(_heading(f"XLA IR ({stage})", md) + _code_block(text.rstrip("\n"), md, ""))
     for export in exports:
         line = f"wrote {export.format} to {export.path}"
         parts.append(line + (f"\nnote: {export.note}" if export.note else ""))
-    return "\n\n".join(p.rstrip("\n") for p in parts if p) + "\n"
+    text = "\n\n".join(p.rstrip("\n") for p in parts if p) + "\n"
+    return text if md else _fit(text, width)
+
+
+def _fit(text: str, width: int) -> str:
+    """Every line of ``text`` within ``width`` columns: a longer one goes on under its
+    own indent, broken at spaces only (a table's rows were fitted already)."""
+    out = []
+    for line in text.splitlines():
+        if len(line) <= width or not line.strip():
+            out.append(line)
+            continue
+        body = line.lstrip(" ")
+        indent = line[: len(line) - len(body)]
+        out += flow(body, width, indent, indent + "    ")
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -170,7 +206,7 @@ def _lines(inspection: Inspection, md: bool, annotate: bool) -> str:
                 line.location,
                 line.op_count,
                 "?" if line.flops is None else line.flops,
-                _counts(line.ops_by_type, 4),
+                _counts(line.ops_by_type, 4, keep if not md else str),
                 line.source,
             ]
             for line in summary.lines
@@ -239,9 +275,13 @@ def _diff(inspection: Inspection, md: bool, annotate: bool) -> str:
     blocks = []
     for index, diff in enumerate(inspection.diffs, 1):
         rows = [[t, b, a, f"{a - b:+d}"] for t, b, a in diff.changes]
-        title = f"Graph diff #{index} -> #{index + 1}: {diff.before} -> {diff.after}"
+        title = f"Graph diff #{index} -> #{index + 1}"  # the signatures have arrows of their own
+        which = f"#{index}: {diff.before}\n#{index + 1}: {diff.after}\n"
+        which = "".join(f"- {md_escape(line)}\n" for line in which.splitlines()) if md else which
         table = _table(rows, ["op type", "before", "after", "change"], md) if rows else ""
-        blocks.append(_heading(title, md) + diff.summary() + ("\n\n" + table if table else ""))
+        blocks.append(
+            _heading(title, md) + which + diff.summary() + ("\n\n" + table if table else "")
+        )
     return "\n\n".join(blocks)
 
 
@@ -315,20 +355,32 @@ def _heading(title: str, md: bool) -> str:
     return f"## {md_escape(title)}\n\n" if md else f"{title}\n{'-' * min(len(title), 78)}\n"
 
 
+_NUMERIC = ("#", "ops", "top level", "total", "before", "after", "change", "FLOPs")
+
+
 def _table(rows: list[list[object]], headers: list[str], md: bool) -> str:
-    numeric = {"#", "ops", "top level", "total", "before", "after", "change"}
-    align = ["right" if h in numeric else "left" for h in headers]
+    align = ["right" if h in _NUMERIC else "left" for h in headers]
     if md:
         return table(rows, headers, "github", align)
-    return table(rows, headers, "simple", align, terminal_width())
+    lines = columns(
+        rows,
+        headers,
+        _WIDTH.get() or terminal_width(),
+        right=_NUMERIC,
+        below=("source",),
+        labels={"source": "{}", "op types": "{}", "FLOPs": "{} FLOPs", "ops": "{} ops"},
+        locations=("line",),
+    )
+    return "\n".join(lines)
 
 
 def _code_block(text: str, md: bool, language: str = "python") -> str:
     return f"```{language}\n{text}\n```" if md else text
 
 
-def _counts(pairs: Sequence[tuple[str, int]], limit: int) -> str:
-    shown = [f"{name} {count}" for name, count in pairs[:limit]]
+def _counts(pairs: Sequence[tuple[str, int]], limit: int, whole: Callable[[str], str] = str) -> str:
+    """``MatMul 2, Relu 1, ... (3 more)``; ``whole`` keeps each pair on one line."""
+    shown = [whole(f"{name} {count}") for name, count in pairs[:limit]]
     if len(pairs) > limit:
         shown.append(f"... ({len(pairs) - limit} more)")
     return ", ".join(shown) or "none"

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 
 from graphlab._html import PALETTE
-from graphlab._text import clip, format_time, table
+from graphlab._text import clip, columns, flow, format_time, keep, table, unglue
 from graphlab.profiling.records import PHASES, RowProfile
 
 ProfiledRow = tuple[str, float, RowProfile]
@@ -27,8 +27,9 @@ _PHASE_NAMES = {
 _OP_HEADERS = ["op type", "name", "where", "self per call", "share"]
 
 
-def render_text(rows: Sequence[ProfiledRow], fmt: str = "text") -> str:
-    """The profile section (``text`` or ``md``); empty when no row was profiled."""
+def render_text(rows: Sequence[ProfiledRow], fmt: str = "text", width: int | None = None) -> str:
+    """The profile section (``text`` or ``md``); empty when no row was profiled. Text
+    fits ``width`` columns (default 80) without splitting a name or a ``file:line``."""
     if not rows:
         return ""
     table_fmt = "github" if fmt == "md" else "simple"
@@ -38,24 +39,33 @@ def render_text(rows: Sequence[ProfiledRow], fmt: str = "text") -> str:
         if breakdown is None:
             continue
         parts = [
-            f"{_PHASE_NAMES[phase]} {format_time(getattr(breakdown, phase))}"
+            keep(f"{_PHASE_NAMES[phase]} {format_time(getattr(breakdown, phase))}")
             for phase in PHASES
             if getattr(breakdown, phase) > 0
         ]
-        out.append(f"  {label}: {format_time(breakdown.total)} = " + " + ".join(parts))
+        line = f"  {keep(label)}: {format_time(breakdown.total)} = " + " + ".join(parts)
+        out += flow(line, width or 80, "", "    ") if fmt == "text" else [unglue(line)]
     for label, per_call, profile in rows:
         if not profile.top_ops and profile.flops is None:
             continue
-        out += ["", f"Steady state of {label}: {_work(profile, per_call)}"]
+        heading = f"Steady state of {keep(label)}: {_work(profile, per_call)}"
+        out += ["", *(flow(heading, width or 80, "", "  ") if fmt == "text" else [unglue(heading)])]
         if profile.top_ops:
             body = [
                 [op.op_type, clip(op.name, 40), op.where or "-", format_time(op.self_time),
                  f"{op.share:.0%}"]
                 for op in profile.top_ops
             ]  # fmt: skip
-            out.append(table(body, _OP_HEADERS, table_fmt))
+            if fmt == "text":
+                out += columns(
+                    body, _OP_HEADERS, width or 80, right=("self per call", "share"),
+                    locations=("where",), indent="  ",
+                )  # fmt: skip
+            else:
+                out.append(table(body, _OP_HEADERS, table_fmt))
     for folder in sorted({os.path.dirname(p.profile_dir) for _, _, p in rows if p.profile_dir}):
-        out += ["", f"profiles kept in {folder}: tensorboard --logdir {folder}, Profile tab"]
+        kept = f"profiles kept in {folder}: tensorboard --logdir {folder}, Profile tab"
+        out += ["", *(flow(kept, width or 80) if fmt == "text" else [kept])]
     return "\n".join(out) + "\n"
 
 

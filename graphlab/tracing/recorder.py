@@ -25,6 +25,7 @@ from graphlab._tf import graphs as tf_graphs
 from graphlab._tf import hook
 from graphlab._types import render_type
 from graphlab.tracing import effects
+from graphlab.tracing import records as _records
 from graphlab.tracing.cache import CacheIndexes, CacheView
 from graphlab.tracing.datasets import datasets_near
 from graphlab.tracing.explain import (
@@ -99,11 +100,13 @@ class _FunctionLog:
             advice="\n".join(self.advice),
             internal=all(e.event.internal for e in self.entries),
             folded=self.folded,
+            instance=last.instance,
         )
 
 
 class Log:
-    """Events grouped per function (qualified name + definition site)."""
+    """Events grouped per tf.function object (qualified name + definition site + the
+    object): three Keras models' ``train_function`` are three functions."""
 
     def __init__(self, max_events: int, on_add: Callable[[Entry], None] | None = None):
         self._max_events = max_events
@@ -112,7 +115,7 @@ class Log:
         self._on_add = on_add  # told of each trace (a watch's memory monitor)
 
     def add(self, entry: Entry) -> None:
-        key = (entry.event.qualname, entry.event.defined_at)
+        key = (entry.event.qualname, entry.event.defined_at, entry.owner_id)
         with self._lock:
             log = self._functions.get(key)
             if log is None:
@@ -126,9 +129,15 @@ class Log:
             merged = [e for log in self._functions.values() for e in log.entries]
         return sorted(merged, key=lambda e: e.sequence)
 
-    def summaries(self) -> tuple[FunctionSummary, ...]:
+    def labelled(self) -> tuple[tuple[TraceEvent, ...], tuple[FunctionSummary, ...]]:
+        """Every event in order and every summary, with what tells its object apart."""
         with self._lock:
-            return tuple(log.summary() for log in self._functions.values())
+            logs = self._functions.items()
+            labels = _records.object_labels({k: g.entries[-1].event.instance for k, g in logs})
+            keyed = [(e, labels[k]) for k, g in logs for e in g.entries]
+            summaries = tuple(replace(g.summary(), instance=labels[k]) for k, g in logs)
+        keyed.sort(key=lambda pair: pair[0].sequence)
+        return tuple(replace(e.event, instance=label) for e, label in keyed), summaries
 
     def findings(self) -> tuple[Finding, ...]:
         """Stale captures: per function, the plain values its newest trace that read
@@ -151,9 +160,10 @@ class Log:
 
 
 def report_of(log: Log) -> TraceReport:
+    events, summaries = log.labelled()
     return TraceReport(
-        events=tuple(e.event for e in log.entries()),
-        summaries=log.summaries(),
+        events=events,
+        summaries=summaries,
         tensorflow=_tf.TF_VERSION,
         findings=log.findings(),
     )
@@ -188,6 +198,7 @@ class _Trace:
     situation: Situation
     scopes: list[Any]
     observer: effects.Observer | None
+    instance: str = ""  # the Keras model's name, to tell its functions from another's
 
     @classmethod
     def start(
@@ -197,6 +208,7 @@ class _Trace:
         target = hook.python_target(options)
         name, qualname, defined_at = hook.names_of(target, options.name)
         role = hook.keras_role(target)
+        instance = str(getattr(hook.bound_instance(target), "name", "") or "") if role else ""
         if role:  # Keras's train/test/predict functions share code: name them apart
             name, qualname = f"{role} ({name})", f"{role} ({qualname})"
         owner_id = id(owner) if owner is not None else 0
@@ -227,6 +239,7 @@ class _Trace:
             situation,
             scopes,
             observer,
+            instance,
         )
 
 
@@ -373,7 +386,9 @@ class _Recorder:
             return
         width = _text.terminal_width(sys.stderr)  # warnings go to stderr
         advice = "\n".join(_text.wrap(event.cause.advice, width, "    "))
-        message = "\n".join(_text.wrap(event.message, width))
+        message = "\n".join(
+            _text.wrap(event.message.replace(event.function, _text.keep(event.function), 1), width)
+        )
         logger.warning("%s%s", message, f"\n{advice}" if advice else "")
         if count == MAX_WARNINGS_PER_FUNCTION:
             logger.warning(
@@ -440,6 +455,7 @@ class _Recorder:
             internal=internal,
             concrete_function=weakref.ref(concrete),
             side_effects=side_effects,
+            instance=trace.instance,
         )
         return event, code, captures
 

@@ -269,6 +269,8 @@ class TraceEvent:
             variable initializers); hidden from text reports unless asked for.
         concrete_function: A weak reference to the ConcreteFunction, or None.
         side_effects: Python side effects the user's code ran while this trace ran.
+        instance: What tells this tf.function object from others of the same function
+            (a Keras model's name, ``object 2``); empty when nothing needs telling.
     """
 
     function: str
@@ -288,11 +290,17 @@ class TraceEvent:
         default=None, compare=False, repr=False
     )
     side_effects: tuple[SideEffect, ...] = ()
+    instance: str = ""
 
     @property
     def duration_ms(self) -> float:
         """:attr:`duration` in milliseconds, as the JSON writes it."""
         return self.duration * 1e3
+
+    @property
+    def label(self) -> str:
+        """The function's name with what tells its object apart (``[model_1]``)."""
+        return f"{self.function} [{self.instance}]" if self.instance else self.function
 
     @property
     def message(self) -> str:
@@ -316,6 +324,7 @@ class TraceEvent:
             "actionable": self.actionable,
             "internal": self.internal,
             "side_effects": [effect.to_dict() for effect in self.side_effects],
+            **({"instance": self.instance} if self.instance else {}),
         }
 
     @classmethod
@@ -336,12 +345,25 @@ class TraceEvent:
             actionable=bool(data["actionable"]),
             internal=bool(data.get("internal", False)),
             side_effects=tuple(SideEffect.from_dict(e) for e in data.get("side_effects", ())),
+            instance=data.get("instance", ""),
         )
 
     def _repr_html_(self) -> str:
         import html
 
         return f"<code>{html.escape(self.message)}</code>"
+
+
+def object_labels(objects: dict[Any, str]) -> dict[Any, str]:
+    """What tells tf.function objects of one function apart, for each object's key
+    ``(qualname, defined_at, ...)`` and instance (a Keras model's name, or ""): the
+    instance when it does, else ``object 2`` for the second object of the same code."""
+    seen: dict[tuple[Any, Any, str], int] = {}
+    labels = {}
+    for key, instance in objects.items():
+        n = seen[(*key[:2], instance)] = seen.get((*key[:2], instance), 0) + 1
+        labels[key] = instance if n == 1 else f"{instance + ', ' if instance else ''}object {n}"
+    return labels
 
 
 def format_event_message(event: TraceEvent) -> str:
@@ -368,6 +390,8 @@ class FunctionSummary:
         advice: The newest actionable advice, if any.
         internal: True when every trace was of a TensorFlow-internal function.
         folded: Events dropped from the event list by the per-function cap.
+        instance: What tells this tf.function object from others of the same function
+            (a Keras model's name, ``object 2``); empty when nothing needs telling.
     """
 
     function: str
@@ -380,6 +404,13 @@ class FunctionSummary:
     advice: str = ""
     internal: bool = False
     folded: int = 0
+    instance: str = ""
+
+    @property
+    def label(self) -> str:
+        """The function's name with what tells its object apart: ``Model.train_function
+        (one_step_on_data) [model_1]``."""
+        return f"{self.function} [{self.instance}]" if self.instance else self.function
 
     @property
     def total_tracing_ms(self) -> float:
@@ -398,6 +429,7 @@ class FunctionSummary:
             "advice": self.advice,
             "internal": self.internal,
             "folded": self.folded,
+            **({"instance": self.instance} if self.instance else {}),
         }
 
     @classmethod
@@ -413,6 +445,7 @@ class FunctionSummary:
             advice=data.get("advice", ""),
             internal=bool(data.get("internal", False)),
             folded=int(data.get("folded", 0)),
+            instance=data.get("instance", ""),
         )
 
 

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 
 from graphlab import _display, _html
 from graphlab._html import Bar, bar_chart
-from graphlab._text import md_escape, plural, table, terminal_width, wrap
+from graphlab._text import (
+    flow,
+    keep,
+    md_escape,
+    plural,
+    shorten_location,
+    table,
+    terminal_width,
+    wrap,
+)
 from graphlab.tracing import render_memory
 from graphlab.tracing.records import Finding, FunctionSummary, SideEffect, TraceEvent, TraceReport
 
@@ -36,7 +45,7 @@ def render(
     events = [e for e in report.events if include_internal or not e.internal]
     if fmt == "text":
         text = _text(summaries, events, report, width or terminal_width())
-        return text + _compile_text(report, "text")
+        return text + _compile_text(report, "text", width or terminal_width())
     if fmt == "md":
         return _markdown(summaries, events, report) + _compile_text(report, "md")
     if fmt == "html":
@@ -48,7 +57,7 @@ def render(
 def _summary_rows(summaries: list[FunctionSummary]) -> list[list[object]]:
     return [
         [
-            s.function,
+            s.label,
             s.defined_at,
             s.traces,
             s.actionable_retraces,
@@ -63,7 +72,7 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
     return [
         [
             e.trace_index,
-            e.function,
+            e.label,
             e.call_site,
             f"{e.duration_ms:.1f}",
             e.op_count,
@@ -71,6 +80,49 @@ def _event_rows(events: list[TraceEvent]) -> list[list[object]]:
         ]
         for e in events
     ]
+
+
+def _name_at(name: str, location: str, width: int, end: str = "") -> list[str]:
+    """``  name  path/file.py:12`` on one line when it fits, else the location on the
+    next line (shortened from the left when it must be): neither is ever split."""
+    if len(name) + 2 + len(location) + len(end) <= width:
+        return [f"{name}  {location}{end}"]
+    indent = " " * (len(name) - len(name.lstrip()) + 4)
+    return [name, indent + shorten_location(location, width - len(indent) - len(end)) + end]
+
+
+def _function_blocks(summaries: list[FunctionSummary], width: int) -> list[str]:
+    """One block per function: its name and where it is defined, then its counts and
+    the newest trace's cause."""
+    out = ["Traces per function:"]
+    for s in summaries:
+        out += _name_at(f"  {s.label}", s.defined_at, width)
+        counts = f"{plural(s.traces, 'trace')}, {s.actionable_retraces} avoidable"
+        counts += f", {s.total_tracing * 1e3:.1f} ms tracing; last: {s.last_cause}"
+        out += flow(counts, width, "      ", "        ")
+    return out
+
+
+def _event_lines(events: list[TraceEvent], width: int) -> list[str]:
+    """One row per trace: its number, function, call site, time and ops, then its
+    cause under it (``!`` where the retrace was avoidable)."""
+    marks = any(e.actionable for e in events)
+    out = ["Trace events" + (" (! marks a retrace you can avoid):" if marks else ":")]
+    digits = max(len(str(e.trace_index)) for e in events) if events else 1
+    pad = " " * (digits + 4)
+    for e in events:
+        head = f"  {e.trace_index:>{digits}}  {e.label}"
+        rest = f"{e.duration_ms:.1f} ms, {plural(e.op_count, 'op')}"
+        place = f"at {e.call_site}, "
+        if len(head) + 1 + len(place) + len(rest) <= width:
+            out.append(f"{head} {place}{rest}")
+        else:
+            out.append(head)
+            room = width - len(pad) - len("at , ") - len(rest)
+            out += flow(f"at {shorten_location(e.call_site, room)}, {rest}", width, pad, pad)
+        mark = "!" if e.actionable else " "
+        out += flow(e.cause.summary(), width, f"{pad[:-2]}{mark} ", pad + "  ")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,20 +177,24 @@ def _effect_lines(events: list[TraceEvent], findings: tuple[Finding, ...]) -> li
     if groups:
         lines += ["", "Python side effects while tracing (each runs once per trace, not per call):"]
         for group in groups:
-            lines.append(f"  {group.what} at {group.where}")
+            names = ", ".join(keep(name) for name in group.functions)
+            traces = plural(group.traces, "trace")
+            lines.append(f"  {group.what} at {group.effect.where} in {names} ({traces})")
         kinds = dict.fromkeys(g.effect.kind for g in groups)
         lines += [f"  Fix for {_EFFECT_FIXES[kind]}" for kind in kinds]
     if findings:
         lines += ["", "Stale values (read while tracing, baked into the graph, changed since):"]
         for finding in findings:
-            lines.append(f"  {finding.name} in {finding.function} ({finding.where}):")
+            lines.append(f"  {finding.name} in {keep(finding.function)} ({finding.where}):")
             lines.append(f"    {finding.message}")
     return lines
 
 
+_NUMERIC = ("traces", "actionable", "tracing ms", "#", "ms", "ops")
+
+
 def _table(rows: list[list[object]], headers: list[str], fmt: str, width: int | None = None) -> str:
-    numeric = {"traces", "actionable", "tracing ms", "#", "ms", "ops"}
-    align = ["right" if h in numeric else "left" for h in headers]
+    align = ["right" if h in _NUMERIC else "left" for h in headers]
     return table(rows, headers, fmt, align, width)
 
 
@@ -150,7 +206,7 @@ def _text(
         extra = f" ({hidden} TensorFlow-internal, shown with --include-internal)" if hidden else ""
         out = [f"graphlab: no tf.function traces recorded{extra}."]
         if report.memory is not None:
-            out += render_memory.text_lines(report.memory)
+            out += render_memory.text_lines(report.memory, width)
         return "\n".join(out) + "\n"
     total = sum(s.traces for s in summaries)
     actionable = sum(s.actionable_retraces for s in summaries)
@@ -163,12 +219,10 @@ def _text(
     out = [
         *([f"{title} {version}"] if fits else [*wrap(title, width), f"  {version}"]),
         "",
-        _table(_summary_rows(summaries), _SUMMARY_HEADERS, "simple", width),
+        *_function_blocks(summaries, width),
         "",
-        _table(_event_rows(events), _EVENT_HEADERS, "simple", width),
+        *_event_lines(events, width),
     ]
-    if any(e.actionable for e in events):
-        out.append("(! marks a retrace you can avoid)")
     advised = [s for s in summaries if s.advice]
     if advised:
         out += ["", "What to do:"]
@@ -182,7 +236,7 @@ def _text(
     if folded:
         out += ["", f"({folded} older events folded into the counts above)"]
     if report.memory is not None:
-        out += render_memory.text_lines(report.memory)
+        out += render_memory.text_lines(report.memory, width)
     return "\n".join(out) + "\n"
 
 
@@ -290,7 +344,7 @@ def _compile_heading(report: TraceReport) -> str:
     )
 
 
-def _compile_text(report: TraceReport, fmt: str) -> str:
+def _compile_text(report: TraceReport, fmt: str, width: int = 80) -> str:
     """The compilations section (``watch --compiles``); empty when not recorded."""
     if report.compilations is None:
         return ""
@@ -304,11 +358,11 @@ def _compile_text(report: TraceReport, fmt: str) -> str:
         return "\n".join(out).rstrip() + "\n"
     out = ["", _compile_heading(report)]
     if report.compilations:
-        out += ["", _table(_compile_rows(report), _COMPILE_HEADERS, "simple")]
+        out += ["", _table(_compile_rows(report), _COMPILE_HEADERS, "simple", width)]
     for note in notes:
-        out += ["", f"  {note.function}:", f"    {note.message}"]
+        out += ["", f"  {note.function}:", *flow(note.message, width, "    ")]
     if report.compiles_stopped:
-        out += ["", f"  Note: {report.compiles_stopped}."]
+        out += ["", *flow(f"Note: {report.compiles_stopped}.", width, "  ", "    ")]
     return "\n".join(out) + "\n"
 
 

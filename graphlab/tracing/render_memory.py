@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 
 from graphlab._html import Line, line_chart
-from graphlab._text import clip, table
+from graphlab._text import clip, flow, table
 from graphlab.tracing.memory import advice_lines
 from graphlab.tracing.records_memory import MemoryReport
 
@@ -37,12 +37,12 @@ def _rows(memory: MemoryReport) -> list[list[object]]:
     ]
 
 
-def _table(memory: MemoryReport, fmt: str) -> str:
+def _table(memory: MemoryReport, fmt: str, width: int | None = None) -> str:
     rows = _rows(memory)
     if not rows:
         return ""
     align = ["left"] + ["right"] * (len(_HEADERS) - 1)
-    return table(rows, _HEADERS, fmt, align)
+    return table(rows, _HEADERS, fmt, align, width)
 
 
 def _heading(memory: MemoryReport) -> str:
@@ -53,20 +53,18 @@ def _heading(memory: MemoryReport) -> str:
     )
 
 
-def text_lines(memory: MemoryReport) -> list[str]:
-    """The section that ends a text report."""
-    out = ["", _heading(memory) + ":", f"  {memory.message}"]
-    graphs = _table(memory, "simple")
+def text_lines(memory: MemoryReport, width: int = 80) -> list[str]:
+    """The section that ends a text report, in ``width`` columns."""
+    out = ["", *flow(_heading(memory) + ":", width), *flow(memory.message, width, "  ")]
+    graphs = _table(memory, "simple", width - 2)
     if graphs:
-        out += [
-            "",
-            "  Graphs kept alive (KB serialized; a graph takes several times that in memory):",
-        ]
+        kept = "Graphs kept alive (KB serialized; a graph takes several times that in memory):"
+        out += ["", *flow(kept, width, "  ")]
         out += [f"  {line}" for line in graphs.splitlines()]
     advice = advice_lines(memory)
     if advice:
         out += ["", "  What to do:"]
-        out += [f"    - {line}" for line in advice]
+        out += [line for item in advice for line in flow(item, width, "    - ", "      ")]
     return out
 
 
