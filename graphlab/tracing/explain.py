@@ -449,3 +449,27 @@ def _advice(
     if "structure" in whats:
         lines.append("Keep the same dict keys / list lengths from call to call, or pad them.")
     return "\n".join(lines)
+
+
+def advice_topic(item: str) -> str:
+    """What an advice item is about: one per topic and function in a summary."""
+    if item.startswith((SIGNATURE_ADVICE, GENERALIZE_ADVICE)):
+        return "shapes"
+    if item.startswith(PYTHON_VALUE_ADVICE):
+        return item.split(" (")[0]
+    return item
+
+
+def advice_items(advice: str) -> list[str]:
+    """An event's advice as separate items; a signature stays with its heading."""
+    items: list[str] = []
+    for line in advice.splitlines():
+        if (
+            items
+            and items[-1].startswith(SIGNATURE_ADVICE)
+            and (line.startswith(("@tf.function(", LAST_BATCH_ADVICE)))
+        ):
+            items[-1] += "\n" + line
+        elif line:
+            items.append(line)
+    return items

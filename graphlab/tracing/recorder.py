@@ -29,12 +29,10 @@ from graphlab.tracing import records as _records
 from graphlab.tracing.cache import CacheIndexes, CacheView
 from graphlab.tracing.datasets import datasets_near
 from graphlab.tracing.explain import (
-    GENERALIZE_ADVICE,
-    LAST_BATCH_ADVICE,
-    PYTHON_VALUE_ADVICE,
-    SIGNATURE_ADVICE,
     Lineage,
     Situation,
+    advice_items,
+    advice_topic,
     explain,
 )
 from graphlab.tracing.records import Cause, Finding, FunctionSummary, TraceEvent, TraceReport
@@ -82,8 +80,8 @@ class _FunctionLog:
         if entry.event.actionable:
             self.actionable += 1
             for item in advice_items(entry.event.cause.advice):
-                topic = _topic(item)  # the newest advice on a topic covers every call so far
-                self.advice = [a for a in self.advice if _topic(a) != topic]
+                topic = advice_topic(item)  # the newest advice on a topic covers every call so far
+                self.advice = [a for a in self.advice if advice_topic(a) != topic]
                 self.advice.append(item)
             del self.advice[:-6]
 
@@ -494,29 +492,6 @@ class _Recorder:
                     same_site = True  # the same instance got a new function object
                 seen.add_instance(instance)
             return Lineage(others, new_instance, same_site)
-
-
-def _topic(item: str) -> str:
-    if item.startswith((SIGNATURE_ADVICE, GENERALIZE_ADVICE)):
-        return "shapes"
-    if item.startswith(PYTHON_VALUE_ADVICE):
-        return item.split(" (")[0]
-    return item
-
-
-def advice_items(advice: str) -> list[str]:
-    """An event's advice as separate items; a signature stays with its heading."""
-    items: list[str] = []
-    for line in advice.splitlines():
-        if (
-            items
-            and items[-1].startswith(SIGNATURE_ADVICE)
-            and (line.startswith(("@tf.function(", LAST_BATCH_ADVICE)))
-        ):
-            items[-1] += "\n" + line
-        elif line:
-            items.append(line)
-    return items
 
 
 # Functions (fingerprints) remembered; past it the oldest are forgotten.
