@@ -139,6 +139,7 @@ def normalise_bench(data: dict[str, Any]) -> dict[str, Any]:
             first_call_ms=20.0 * (index + 1),
             second_call_ms=seconds * 1e3,
             tracing_ms=10.0 * (index + 1),
+            stop_reason="time budget, 8 rounds interleaved",
             metadata={},
         )
     if data.get("floor"):
