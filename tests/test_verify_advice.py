@@ -49,11 +49,13 @@ def test_fix_writes_the_verified_signatures_of_the_distributed_tutorial(tmp_path
     assert done.stdout.startswith("--- a/train.py\n+++ b/train.py\n")
     assert done.stdout.count(f"+{spec}\n") == 2
     assert done.stdout.count("-@tf.function\n") == 2
-    assert "distributed_train_step (train.py:71): verified: traces 3 -> 2, outputs equal" in (
-        done.stderr
+    assert (
+        "  distributed_train_step (train.py:71):\n    verified: traces 3 -> 2, outputs equal"
+        in done.stderr
     )
-    assert "distributed_test_step (train.py:77): verified: traces 2 -> 1, outputs equal" in (
-        done.stderr
+    assert (
+        "  distributed_test_step (train.py:77):\n    verified: traces 2 -> 1, outputs equal"
+        in done.stderr
     )
     assert "Epoch 2, Loss:" in done.stderr  # the program's own output: not in the diff
     assert (tmp_path / "train.py.orig").read_text() == (
@@ -179,7 +181,7 @@ def test_watch_verify_advice_on_the_command_line(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "retraced" not in done.stderr  # live warnings held back
-    assert "  my_relu (relu.py:8): verified: traces 3 -> 1, outputs equal [" in done.stderr
+    assert "  my_relu (relu.py:8):\n    verified: traces 3 -> 1, outputs equal [" in done.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     (summary,) = [s for s in report["summary"] if s["function"] == "my_relu"]
     assert summary["advice"].endswith(

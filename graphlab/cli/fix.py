@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from graphlab import _text
 from graphlab.cli._common import UsageError
 from graphlab.cli.watch import _held_back
 
@@ -69,9 +70,13 @@ def run(args: argparse.Namespace) -> int:
     started = time.time()
     with _stdout_to_stderr(), _held_back(True):  # no fix printed before it is verified
         result, checked = verify.watch_program(
-            target, None, verify_advice=True, timeout=args.verify_timeout
+            target,
+            None,
+            verify_advice=True,
+            timeout=args.verify_timeout,
+            process_ends=getattr(args, "process_ends", False),
         )
-    print(verify.render(checked), file=sys.stderr)
+    print(verify.render(checked, _text.terminal_width(sys.stderr)), file=sys.stderr)
     if result.exit_code:
         print(
             f"graphlab fix: note: the program exited with status {result.exit_code}",

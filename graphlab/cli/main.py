@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(ours)
     if program_args:
         args.args = program_args
+    # Read from sys.argv: this is the process's command line, which ends when the
+    # command does (a watched program's threads are then waited for as at exit).
+    args.process_ends = argv is None
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from graphlab import _text
 from graphlab.cli._common import (
     UsageError,
     add_format_option,
@@ -206,10 +207,12 @@ def run(args: argparse.Namespace) -> int:
             verify_advice=args.verify_advice,
             timeout=args.verify_timeout,
             on_hard_exit=hard_exit,
+            process_ends=getattr(args, "process_ends", False),
         )
     report(result)
     if args.verify_advice and (fmt == "text" or output):  # not after a JSON/HTML report
-        print(verify.render(checked), file=_usable(stderr))
+        err = _usable(stderr)
+        print(verify.render(checked, _text.terminal_width(err)), file=err)
     return result.exit_code
 
 

@@ -89,12 +89,19 @@ def run_watched(
     options: WatchOptions | None = None,
     *,
     on_hard_exit: Callable[[RunResult], None] | None = None,
+    process_ends: bool = False,
 ) -> RunResult:
     """Run ``program`` with a :class:`graphlab.Watch` recording what ``options`` say
     (memory, XLA compilations, the rank...; the defaults without) and return its report.
 
     ``on_hard_exit`` gets the result when the program ends the process with
     ``os._exit`` (which skips everything else), just before the process ends.
+
+    ``process_ends``: the process ends after the report (the CLI, a worker), so the
+    program's non-daemon threads are waited for as the interpreter does at exit, its
+    ``threading`` exit hooks first. Otherwise (the API, in a process that goes on)
+    only the threads the program started are waited for, idle thread-pool workers
+    aside, and the host process's thread pools keep working.
 
     The process is the program's from here on: ``sys.argv`` and ``__main__`` stay its
     own (its ``atexit`` handlers see them, as under python); ``sys.path[0]`` is set back.
@@ -117,6 +124,7 @@ def run_watched(
         real_exit(code)
 
     os._exit = hard_exit
+    before = set(threading.enumerate())
     recorder.start()
     try:
         try:
@@ -134,7 +142,7 @@ def run_watched(
         except BaseException as error:  # the user's program failed: tell it as Python would
             _report_uncaught(error)
             exit_code = 130 if isinstance(error, KeyboardInterrupt) else 1
-        _wait_for_threads()
+        _wait_for_threads(process_ends, before)
     finally:
         os._exit = real_exit
         recorder.stop()
@@ -193,34 +201,45 @@ def _is_zip(path: str) -> bool:
         return False
 
 
-def _wait_for_threads() -> None:
-    """Wait for the program's non-daemon threads, as the interpreter does before it
-    exits (its ``threading`` exit hooks first: they stop idle thread pools); the
-    interpreter's own wait, later, then has nothing left to do. Off the main thread,
-    only the wait."""
+def _wait_for_threads(process_ends: bool, before: set[threading.Thread]) -> None:
+    """Wait for the program's non-daemon threads. When the process ends next, as the
+    interpreter does before it exits (its ``threading`` exit hooks first: they stop
+    idle thread pools; the interpreter's own wait then has nothing left to do). In a
+    process that goes on, the exit hooks must not run (they shut down every thread
+    pool of the process), so only the threads started during the run are joined."""
     try:
-        if threading.current_thread() is threading.main_thread() and hasattr(
-            threading, "_shutdown"
-        ):
+        main = threading.current_thread() is threading.main_thread()
+        if process_ends and main and hasattr(threading, "_shutdown"):
             threading._shutdown()  # type: ignore[attr-defined]
         else:
-            _join_non_daemon()
+            _join_non_daemon(before)
     except KeyboardInterrupt:  # Ctrl-C while waiting: Python stops waiting too
         pass
 
 
-def _join_non_daemon() -> None:
+def _join_non_daemon(before: set[threading.Thread]) -> None:
     current = threading.current_thread()
     while True:
         waiting = [
             t
             for t in threading.enumerate()
-            if t is not current and not t.daemon and t is not threading.main_thread()
+            if t is not current
+            and not t.daemon
+            and t is not threading.main_thread()
+            and t not in before
+            and not _idle_pool_worker(t)
         ]
         if not waiting:
             return
         for thread in waiting:
             thread.join()
+
+
+def _idle_pool_worker(thread: threading.Thread) -> bool:
+    """A ``concurrent.futures`` worker thread: it waits for work until its pool is shut
+    down, which only the interpreter's exit does for a pool left open."""
+    target = getattr(thread, "_target", None)
+    return getattr(target, "__module__", "") == "concurrent.futures.thread"
 
 
 def _report_uncaught(error: BaseException) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from graphlab import _text
 from graphlab.tracing.explain import (
     DATASET_ADVICE,
     GENERALIZE_ADVICE,
@@ -271,7 +272,7 @@ def replay(payload: dict[str, Any]) -> dict[str, Any]:
     error = ""
     try:
         with fixed_functions({name: keywords}, applied), recorded_outputs(outputs):
-            result = run_watched(program, WatchOptions())
+            result = run_watched(program, WatchOptions(), process_ends=True)
     except Exception as failure:  # pragma: no cover - run_watched reports the program's own
         error = f"{type(failure).__name__}: {failure}"
         result = None
@@ -346,14 +347,19 @@ def _advice_with(advice: str, verification: Verification) -> str:
     return "\n".join(kept)
 
 
-def render(verifications: Sequence[Verification]) -> str:
-    """One line per function tried: the text the CLI prints after the report."""
+def render(verifications: Sequence[Verification], width: int = 80) -> str:
+    """One entry per function tried, wrapped to ``width`` columns without splitting a
+    name or ``file:line``: the text the CLI prints after the report."""
     if not verifications:
-        return (
-            "graphlab: --verify-advice: no code fix to verify (no signature or "
-            "reduce_retracing advice in this run)"
+        return "\n".join(
+            _text.flow(
+                "graphlab: --verify-advice: no code fix to verify (no signature or "
+                "reduce_retracing advice in this run)",
+                width,
+            )
         )
     lines = ["Advice verified by re-running the program (one run per fixed function):"]
     for v in verifications:
-        lines.append(f"  {v.fix.function} ({v.fix.defined_at}): {v.line()} [{v.seconds:.1f} s]")
+        lines.append(f"  {v.fix.function} ({v.fix.defined_at}):")
+        lines += _text.flow(f"{v.line()} [{v.seconds:.1f} s]", width, "    ")
     return "\n".join(lines)
