@@ -104,9 +104,12 @@ CORPUS = {
         ["compare-runs", "list.json", "list.json"],
         "list.json is not a graphlab comparison (schema None",
     ),
-    "compare-runs a rows dict": (["compare-runs", "rows_dict.json", "rows_dict.json"], "'rows'"),
+    "compare-runs a rows dict": (
+        ["compare-runs", "rows_dict.json", "rows_dict.json"],
+        "rows must be a list, got an object",
+    ),
     "compare-runs an int row": (["compare-runs", "int_row.json", "int_row.json"], "got 1"),
-    "compare-runs no rows": (["compare-runs", "no_rows.json", "no_rows.json"], "'rows'"),
+    "compare-runs no rows": (["compare-runs", "no_rows.json", "no_rows.json"], "rows is missing"),
     "compare-runs another schema": (["compare-runs", "wrong.json", "wrong.json"], "'nope'"),
     "compare-runs NaN block times": (
         ["compare-runs", "nan_times.json", "nan_times.json"],
