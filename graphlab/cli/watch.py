@@ -78,7 +78,7 @@ def add_parser(sub: Any) -> None:
         type=float,
         default=0.1,
         metavar="SECONDS",
-        help="seconds between memory samples, with --memory (default: 0.1)",
+        help="seconds between memory samples, with --memory: 0.001 to 3600 (default: 0.1)",
     )
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     parser.add_argument("script", nargs="?", help="the Python script to run")
@@ -86,29 +86,41 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-# Options of `watch` that take a value; everything after the script (or -m MODULE)
-# belongs to the user's program, as with `python script.py ...`.
-_WATCH_VALUE_OPTIONS = {
-    "--format",
-    "-o",
-    "--output",
-    "--max-events",
-    "--memory-interval",
-    "--rank",
-}
+def _takes_value() -> dict[str, bool]:
+    """Each option string of ``watch`` -> whether it takes a value, from its parser."""
+    holder = argparse.ArgumentParser(add_help=False).add_subparsers()
+    add_parser(holder)
+    actions = holder.choices["watch"]._actions  # argparse keeps no public list
+    return {option: action.nargs != 0 for action in actions for option in action.option_strings}
+
+
+def _option_of(token: str, options: dict[str, bool]) -> str | None:
+    """The option ``token`` names: itself, or the one option it abbreviates (argparse
+    accepts ``--out`` for ``--output`` as in every other command); None when it names
+    none or several (argparse then says so)."""
+    if token in options:
+        return token
+    if not token.startswith("--") or "=" in token:
+        return None
+    found = [option for option in options if option.startswith(token)]
+    return found[0] if len(found) == 1 else None
 
 
 def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Split ``[... watch OPTS script ARGS]`` into our part and the program's ARGS."""
+    """Split ``[... watch OPTS script ARGS]`` into our part and the program's ARGS:
+    everything after the script (or -m MODULE) belongs to the user's program, as with
+    ``python script.py ...``, abbreviations of watch's own options included."""
     command = next((i for i, token in enumerate(argv) if not token.startswith("-")), None)
     if command is None or argv[command] != "watch":
         return argv, []
+    options = _takes_value()
     index = command + 1
     while index < len(argv):
         token = argv[index]
-        if token == "-m" or token in _WATCH_VALUE_OPTIONS:
+        option = _option_of(token, options)
+        if option is not None and options[option]:
             index += 2
-            if token == "-m":
+            if option == "-m":
                 return argv[:index], argv[index:]
         elif token.startswith("-m") and len(token) > 2:
             return argv[: index + 1], argv[index + 1 :]
