@@ -157,12 +157,14 @@ def run(args: argparse.Namespace) -> int:
     except OptionError as error:
         raise UsageError(error.for_flag()) from None
     try:  # a bad TF_CONFIG: before the program runs
-        ranks.current(options.rank)
+        known = ranks.current(options.rank).rank
     except ValueError as error:
         raise UsageError(str(error)) from None
     output = args.output  # {rank} is filled in from the report: the program may set TF_CONFIG
     fmt = pick_format(output, args.format, FORMATS, "a trace report")
-    check_writable(output.replace(ranks.RANK_PLACEHOLDER, "0") if output else None, "-o")
+    # checked (and named) as the path the rank known now gives, the one written unless
+    # the program sets TF_CONFIG itself; as given while no rank is known
+    check_writable(ranks.fill_rank(output, known) if output and known is not None else output, "-o")
     stderr = sys.stderr  # the program may replace or close its own
 
     def report(result: runner.RunResult) -> None:
