@@ -4,7 +4,7 @@ it needs (a layout, :func:`validate`)? A file edited by hand, truncated or from
 somewhere else is refused with the field that is wrong, before any record is made of it.
 
 A layout is data: ``STR``, ``INT`` (a whole number), ``COUNT`` (a whole number >= 0),
-``NUMBER`` (finite), ``BOOL``, ``ANY``; ``nullable(x)``; ``each(x)`` (a list of x);
+``NUMBER`` (finite), ``POSITIVE`` (finite, > 0), ``BOOL``, ``ANY``; ``nullable(x)``; ``each(x)`` (a list of x);
 ``pair(x)`` (a list of two x); ``mapping(x)`` (an object of any keys, each value x); a
 dict (an object with those keys; a key ending in ``?`` may be absent, and keys not named
 are allowed: a version only ever gains fields).
@@ -22,6 +22,7 @@ STR = "str"
 INT = "int"
 COUNT = "count"
 NUMBER = "number"
+POSITIVE = "positive"
 BOOL = "bool"
 ANY = "any"
 
@@ -82,6 +83,7 @@ _NAMES = {
     INT: "a whole number",
     COUNT: "a whole number >= 0",
     NUMBER: "a finite number",
+    POSITIVE: "a finite number > 0",
     BOOL: "true or false",
 }
 
@@ -134,7 +136,8 @@ def _fits(value: Any, kind: str) -> bool:
         return False
     if kind in (INT, COUNT):
         return isinstance(value, int) and (kind == INT or value >= 0)
-    return isinstance(value, (int, float)) and math.isfinite(value)
+    number = isinstance(value, (int, float)) and math.isfinite(value)
+    return number and (kind == NUMBER or value > 0)
 
 
 def _wrong(where: str, expected: str, value: Any) -> str:
@@ -286,4 +289,57 @@ COMPARISON = {
     "metadata?": mapping(ANY),
     "floor?": nullable({"function_call_us": NUMBER, "eager_op_us": NUMBER}),
     "rows": each(_COMPARISON_ROW),
+}
+
+#: ``graphlab.merged_traces/1`` (``merge-traces --format json``).
+MERGED_TRACES = {
+    "ranks_from_file_order?": BOOL,
+    "workers": each(
+        {
+            "rank": COUNT,
+            "source?": STR,
+            "tensorflow?": STR,
+            "task?": nullable(STR),
+            "traces?": COUNT,
+        }
+    ),
+    "functions": each(
+        {
+            "function": STR,
+            "qualname?": STR,
+            "defined_at?": STR,
+            "internal?": BOOL,
+            "by_rank?": mapping(
+                {
+                    "traces": COUNT,
+                    "actionable_retraces?": COUNT,
+                    "total_tracing_ms?": NUMBER,
+                    "causes?": each(STR),
+                    "cause_keys?": each(STR),
+                    "folded?": COUNT,
+                }
+            ),
+        }
+    ),
+}
+
+#: ``graphlab.rundiff/1`` (``compare-runs --format json``).
+RUNDIFF = {
+    "old": STR,
+    "new": STR,
+    "changes": each(
+        {
+            "function": STR,
+            "mode": STR,
+            "old_median_us": POSITIVE,
+            "new_median_us": POSITIVE,
+            "p_value": NUMBER,
+            "old_speedup?": nullable(POSITIVE),
+            "new_speedup?": nullable(POSITIVE),
+        }
+    ),
+    "only_old?": each(STR),
+    "only_new?": each(STR),
+    "fail_if_slower_pct?": nullable(NUMBER),
+    "failures?": each(STR),
 }

@@ -210,7 +210,7 @@ def _check_traces(watch: Any, benched: Any, limit: int) -> None:
         return
     lines = [f"tf.functions traced {count} time(s), expected at most {limit}:"]
     lines += [f"  - {event.message}" for event in events]
-    if len(ours) > max(e.trace_index for e in ours):
+    if ours and len(ours) > max(e.trace_index for e in ours):
         lines.append(
             f"  ({fn.__name__} in graph_benchmark's modes counts as in one mode: the most "
             "traces of any one mode)"

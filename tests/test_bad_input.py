@@ -342,7 +342,7 @@ def test_bad_input_is_one_line_and_exit_2(name, workdir, capsys):
 # what the records would trip over later (a TypeError in a renderer, an OverflowError).
 
 #: What a field is replaced with: each of JSON's kinds, and numbers int() cannot take.
-WRONG = [None, "x", [], {}, -1, float("inf"), True]
+WRONG = [None, "x", [], {}, -1, 0, float("inf"), True]
 
 
 def _places(data, where=()):
@@ -504,3 +504,44 @@ def test_watch_with_abbreviated_options_runs_the_script(tmp_path):
     assert done.stdout == "['--out', 'x']\n"  # after the script: the program's own
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["memory"]["interval_s"] == 0.5
+
+
+def _show_merged(record):
+    from graphlab import _display
+
+    return [_display.render(record, fmt) for fmt in ("text", "md", "html", "json")]
+
+
+def _show_diff(record):
+    from graphlab.bench.render import DIFF_FORMATS, render_diff
+
+    return [render_diff(record, fmt) for fmt in DIFF_FORMATS]
+
+
+@pytest.mark.parametrize(
+    ("golden", "record", "show"),
+    [
+        ("merged_traces-1.json", "graphlab.tracing.records_merge:MergedTraces", _show_merged),
+        ("rundiff-1.json", "graphlab.bench.records_runs:RunDiff", _show_diff),
+    ],
+)
+def test_loading_a_saved_merge_or_diff_refuses_each_wrong_field_with_a_value_error(
+    golden, record, show
+):
+    """The records' own loaders (``from_dict``): a ValueError naming the field, or a
+    record every renderer can show."""
+    import importlib
+
+    module, name = record.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    base = json.loads((DATA / golden).read_text())
+    bad = []
+    places = [w for w in _places(base) if w]
+    for where, value in [(w, v) for w in places for v in WRONG] + [(w, _DROP) for w in places]:
+        try:
+            show(cls.from_dict(_changed(base, where, value)))
+        except (ValueError, KeyError):
+            continue
+        except Exception as error:  # the point: nothing else escapes
+            bad.append(f"{where} = {value!r}: {type(error).__name__}: {error}")
+    assert len(places) > 20 and bad == [], "\n".join(bad)
