@@ -337,6 +337,38 @@ def test_bad_input_is_one_line_and_exit_2(name, workdir, capsys):
     assert not os.path.exists(workdir / "nowhere")
 
 
+#: TF_CONFIG values watch (with no --rank) and strategy='multi_worker' must refuse.
+DEEP = "[" * 100_000 + "]" * 100_000
+BAD_TF_CONFIG = {
+    "nested too deeply": (DEEP, "TF_CONFIG is JSON nested too deeply"),
+    "task nested too deeply": ('{"task": ' + DEEP + "}", "nested too deeply"),
+    "chief a number": (
+        '{"cluster": {"chief": 5, "worker": ["h:1"]}, "task": {"type": "worker", "index": 0}}',
+        "TF_CONFIG's cluster chief must be a list of addresses, got 5",
+    ),
+    "chief a string": (
+        '{"cluster": {"chief": "c:1", "worker": "h:1"}, "task": {"type": "worker", "index": 0}}',
+        "cluster chief must be a list of addresses, got 'c:1'",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_TF_CONFIG))
+def test_a_bad_tf_config_is_one_line_and_exit_2(name, workdir, capsys, monkeypatch):
+    from graphlab.distributed import sync
+
+    text, expected = BAD_TF_CONFIG[name]
+    monkeypatch.setenv("TF_CONFIG", text)
+    code = main(["watch", "prog.py"])
+    err = capsys.readouterr().err
+    assert code == 2 and "internal error" not in err and "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("graphlab watch: error: "), err
+    assert expected in lines[0], err
+    with pytest.raises(sync.ClusterError, match="TF_CONFIG must be JSON like"):
+        sync.multi_worker_strategy()
+
+
 # ---------------------------------------------------------------------------
 # Every field of a saved document made wrong in turn: the loaders' layout check catches
 # what the records would trip over later (a TypeError in a renderer, an OverflowError).
