@@ -105,6 +105,13 @@ CORPUS = {
         "not a directory",
     ),
     "watch -o under a file": (["watch", "-o", "ok.py/r.txt", "prog.py"], "-o ok.py/r.txt"),
+    "watch -o empty": (["watch", "-o", "", "prog.py"], "-o needs a path, got an empty string"),
+    "bench --save empty": ([*BENCH, "--arg", "f32[4]", "--save", ""], "--save needs a path"),
+    "bench --profile-dir empty": (
+        [*BENCH, "--arg", "f32[4]", "--profile-dir", ""],
+        "--profile-dir needs a path",
+    ),
+    "merge-traces -o empty": (["merge-traces", "rank0.json", "rank1.json", "-o", ""], "-o needs"),
     "compare-runs -o under a file": (
         ["compare-runs", "list.json", "list.json", "-o", "ok.py/d.txt"],
         "-o ok.py/d.txt",
@@ -128,6 +135,14 @@ CORPUS = {
     ),
     "bench an unknown dimension": ([*BENCH, "--arg", "f32[-1]"], "e.g. f32[32]"),
     "inspect a negative dimension": (["inspect", "ok.py:f", "--arg", "f32[-5]"], "size >= 0"),
+    "inspect a dimension past int64": (
+        ["inspect", "ok.py:f", "--arg", "f32[99999999999999999999]"],
+        "dimension 99999999999999999999 in 'f32[99999999999999999999]' is too large",
+    ),
+    "inspect a dimension not in ASCII digits": (
+        ["inspect", "ok.py:f", "--arg", "f32[\u00b2]"],
+        "bad dimension '\u00b2'",
+    ),
     "inspect not a function": (["inspect", "ok.py:notfn"], "ok.py:notfn is an int"),
     "inspect two colons": (["inspect", "ok.py:f:g"], "more than one ':'"),
     "inspect a module that exits": (["inspect", "exits.py:f"], "called sys.exit(5)"),
