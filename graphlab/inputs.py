@@ -134,7 +134,9 @@ def _parse_dims(dims: str, text: str) -> tuple[int | None, ...]:
         part = part.strip()
         if part in ("None", "?", "-1"):
             shape.append(None)
-        elif part.isdigit():
+        elif part.isascii() and part.isdigit():  # not '²', which int() refuses
+            if int(part) >= 2**63:
+                raise InputError(f"dimension {part} in {text!r} is too large (at most 2**63 - 1)")
             shape.append(int(part))
         else:
             raise InputError(

@@ -243,3 +243,55 @@ def test_cube(graph_benchmark):
             "*::test_cube*x",
         ]
     )
+
+
+ONLY_SKIP_TESTS = """
+import pytest
+import tensorflow as tf
+
+def cube(x):
+    return x ** 3
+
+@pytest.mark.graphlab(interleave=True, modes=["graph", "xla"], max_traces=1)
+def test_interleaved(graph_benchmark):
+    assert float(graph_benchmark(cube, tf.constant(2.0))) == 8.0
+
+@pytest.mark.graphlab(modes=["graph", "xla"], max_traces=1)
+def test_per_mode(graph_benchmark):
+    assert float(graph_benchmark(cube, tf.constant(2.0))) == 8.0
+
+@pytest.mark.graphlab(interleave=True, modes=["eager", "graph"], max_traces=1)
+def test_interleaved_retraces(graph_benchmark):
+    step = tf.function(lambda x: x + 1)
+    step(tf.constant(1.0))
+    step(tf.constant([1.0, 2.0]))
+    graph_benchmark(cube, tf.constant(2.0))
+
+def test_plain():
+    pass
+"""
+
+
+def test_max_traces_counts_graph_benchmarks_function_once_per_mode_with_interleave(pytester):
+    pytester.makepyfile(ONLY_SKIP_TESTS)
+    result = pytester.runpytest(*FAST, "-rA")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*RetraceError: tf.functions traced 3 time(s), expected at most 1:*",
+            "FAILED *::test_interleaved_retraces*",
+        ]
+    )
+    assert "test_interleaved " not in "\n".join(
+        line for line in result.outlines if line.startswith("FAILED")
+    )
+
+
+def test_benchmark_only_and_skip_see_graph_benchmark_tests(pytester):
+    pytester.makepyfile(ONLY_SKIP_TESTS)
+    only = pytester.runpytest(*FAST, "--benchmark-only", "-rs", "-k", "not retraces")
+    only.assert_outcomes(passed=3, skipped=1)  # test_plain alone is not a benchmark
+    only.stdout.fnmatch_lines(["*Skipping non-benchmark*"])
+    skip = pytester.runpytest(*FAST, "--benchmark-skip", "-rs", "-k", "not retraces")
+    skip.assert_outcomes(passed=1, skipped=3)  # interleaved tests are benchmarks too
+    assert "graphlab: speedup per mode" not in skip.stdout.str()

@@ -411,7 +411,7 @@ def test_watch_options_are_one_checked_record():
         "memory_interval": 0.1,
         "rank": None,
     }
-    with pytest.raises(ValueError, match=r"memory_interval must be positive \(seconds"):
+    with pytest.raises(ValueError, match=r"memory_interval must be from 0.001 to 3600 \(seconds"):
         WatchOptions(memory_interval=0)
     with pytest.raises(ValueError, match="compiles must be True or False, got 'yes'"):
         WatchOptions(compiles="yes")

@@ -31,15 +31,18 @@ class GraphBenchmark:
         self._warm_up_events: tuple[TraceEvent, ...] = ()
         self._timing_events: tuple[TraceEvent, ...] = ()
         self.used = False
+        self.python_function: Any = None  # the user's function, once called
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         from graphlab import _runtime
+        from graphlab._tf.functions import python_function_of
         from graphlab.bench.modes import build_mode
         from graphlab.tracing.api import Watch
 
         if self.used:
             raise RuntimeError("graph_benchmark can only be called once per test")
         self.used = True
+        self.python_function = python_function_of(fn)
         target = build_mode(fn, self.mode)
         sync = _runtime.device_sync()  # GPU work is asynchronous: wait for it on every call
 
@@ -113,14 +116,17 @@ class InterleavedBenchmark:
         self.max_time = max_time
         self.rows: list[ComparisonRow] = []
         self.used = False
+        self.python_function: Any = None  # the user's function, once called
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        from graphlab._tf.functions import python_function_of
         from graphlab.bench.compare import compare
         from graphlab.bench.modes import build_mode
 
         if self.used:
             raise RuntimeError("graph_benchmark can only be called once per test")
         self.used = True
+        self.python_function = python_function_of(fn)
         comparison = compare(
             {self.test: fn},
             *args,

@@ -17,7 +17,7 @@ goes with the figure:
 * ``in-process``: in the user's process, after whatever it ran before;
 * ``in-process, peak not resettable``: the OS did not let the high-water mark be reset;
   the figure shows only how far the mode rose above every earlier peak of the process
-  (often 0).
+  (often 0); ``worker process, peak not resettable`` the same in a worker.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ PEAK_GPU_KEY = "peak_memory_bytes"
 IN_PROCESS = "in-process"
 WORKER_PROCESS = "worker process"
 NOT_RESETTABLE = "in-process, peak not resettable"
+WORKER_NOT_RESETTABLE = "worker process, peak not resettable"
+#: What an in-process label becomes when the process was a fresh worker.
+_IN_WORKER = {IN_PROCESS: WORKER_PROCESS, NOT_RESETTABLE: WORKER_NOT_RESETTABLE}
 
 
 @dataclass(slots=True)
@@ -167,8 +170,9 @@ def measured_in_worker(comparison: _Comparison) -> _Comparison:
     rows = []
     for row in comparison.rows:
         m = row.measurement
-        if m is not None and m.metadata.get(PEAK_RSS_HOW_KEY) == IN_PROCESS:
-            metadata = {**m.metadata, PEAK_RSS_HOW_KEY: WORKER_PROCESS}
+        how = m.metadata.get(PEAK_RSS_HOW_KEY) if m is not None else None
+        if m is not None and how in _IN_WORKER:
+            metadata = {**m.metadata, PEAK_RSS_HOW_KEY: _IN_WORKER[how]}
             row = dataclasses.replace(row, measurement=dataclasses.replace(m, metadata=metadata))
         rows.append(row)
     return dataclasses.replace(comparison, rows=tuple(rows))

@@ -158,7 +158,7 @@ class Comparison:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Comparison:
         """Load a saved comparison; every ``graphlab.comparison/<=3`` file loads."""
-        _schema.check(data, COMPARISON_SCHEMAS, "comparison")
+        _schema.check(data, COMPARISON_SCHEMAS, "comparison", _schema.COMPARISON)
         if not isinstance(data.get("rows"), list):
             raise ValueError("its 'rows' must be a list of rows")
         rows = []

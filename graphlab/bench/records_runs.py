@@ -118,7 +118,7 @@ class RunDiff:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunDiff:
         """Load ``compare-runs --format json`` output (``graphlab.rundiff/1``)."""
-        _schema.check(data, (RUNDIFF_SCHEMA,), "run comparison")
+        _schema.check(data, (RUNDIFF_SCHEMA,), "run comparison", _schema.RUNDIFF)
         return cls(
             old=data["old"],
             new=data["new"],

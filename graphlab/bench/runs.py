@@ -8,9 +8,9 @@ The records of a diff (:class:`~graphlab.bench.records_runs.RowChange`,
 
 from __future__ import annotations
 
-import json
 import os
 
+from graphlab import _schema
 from graphlab.bench import stats
 from graphlab.bench.records import Comparison
 from graphlab.bench.records_runs import RowChange, RunDiff
@@ -100,5 +100,4 @@ def compare_runs(
 
 def load(path: str) -> Comparison:
     """Read a comparison saved with ``--save`` / ``--format json``."""
-    with open(path, encoding="utf-8") as handle:
-        return Comparison.from_dict(json.load(handle))
+    return Comparison.from_dict(_schema.load_json(path))

@@ -58,11 +58,13 @@ def bench_workers(
     progress: Callable[[str], None] | None = None,
     validate: Callable[..., Any] | None = None,
     unsupported: Sequence[str] = (),
+    called_as: str = "workers=N",
 ) -> Comparison:
     """Measure the scaling table; see :func:`graphlab.bench_training_step`. With
     ``processes`` > 1 every layout runs that many times, each in fresh processes, and
-    its rows pool the blocks of all runs (tagged by run, as ``--processes`` does)."""
-    layouts = _check(workers, layouts, batch_size, unsupported)
+    its rows pool the blocks of all runs (tagged by run, as ``--processes`` does).
+    ``called_as``: the argument the user gave, for messages (``processes=N``)."""
+    layouts = _check(workers, layouts, batch_size, unsupported, called_as)
     processes, timeout = settings.processes, settings.worker_timeout(len(modes))
     uses_main = False
     for name, value in {**factories, "metrics": metrics}.items():
@@ -72,7 +74,7 @@ def bench_workers(
             raise LayoutError(str(error)) from None
     if uses_main:
         try:
-            check_main_guard("bench_training_step(workers= or processes=)")
+            check_main_guard(f"bench_training_step({called_as})")
         except NotSendable as error:
             raise LayoutError(str(error)) from None
     if validate is not None:  # bad factories or data: named here, before any process
@@ -170,9 +172,10 @@ def _check(
     layouts: Sequence[str],
     batch_size: int,
     unsupported: Sequence[str],
+    called_as: str = "workers=N",
 ) -> list[str]:
     try:
-        check_not_in_worker("bench_training_step(workers=N)")
+        check_not_in_worker(f"bench_training_step({called_as})")
     except WorkerError as error:
         raise LayoutError(str(error)) from None
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
@@ -185,7 +188,7 @@ def _check(
     if batch_size % workers:
         raise LayoutError(f"batch_size {batch_size} does not split over {workers} workers")
     if unsupported:
-        raise LayoutError(f"{', '.join(unsupported)} is not supported with workers=")
+        raise LayoutError(f"{', '.join(unsupported)} is not supported with {called_as}")
     return list(dict.fromkeys(layouts))
 
 

@@ -300,6 +300,7 @@ def bench_training_step(
                 unsupported=[
                     n for n, v in (("profile", profile or profile_dir), ("strategy", strategy)) if v
                 ],
+                called_as="processes=N" if in_processes else "workers=N",
             )
         except scaling.LayoutError as error:
             raise TrainingSetupError(str(error)) from None

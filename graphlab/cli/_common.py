@@ -40,8 +40,10 @@ def check_writable(
     """Fail before the work, not after it: a usage error unless ``path`` can be written.
     ``directory``: the path is a folder to write into (``--export tensorboard``);
     ``make_dirs``: missing folders above it are made when writing (``--save``)."""
-    if not path:
+    if path is None:
         return
+    if not path:  # -o '' (an unset variable in a script): not "no -o"
+        raise UsageError(f"{option} needs a path, got an empty string")
     if os.path.isdir(path) and not directory:
         raise UsageError(f"cannot write {option} {path}: it is a directory")
     if os.path.exists(path) and not os.path.isdir(path) and directory:

@@ -197,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
     fmt = pick_format(args.output, args.format, FORMATS, "a comparison")
     check_writable(args.output, "-o")  # before the benchmark, not after it
     check_writable(args.plot, "--plot")
-    check_writable(save_path(args.save) if args.save else None, "--save", make_dirs=True)
+    check_writable(args.profile_dir, "--profile-dir", directory=True)
+    check_writable(save_path(args.save) if args.save else args.save, "--save", make_dirs=True)
     settings = _settings(args, modes, threads)
     isolated = args.isolate or args.processes > 1 or bool(args.python)
     if isolated:  # in the parent, before any worker starts (as in process)

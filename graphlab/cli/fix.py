@@ -64,8 +64,11 @@ def run(args: argparse.Namespace) -> int:
         target.check()
     except runner.ProgramNotFound as error:
         raise UsageError(str(error)) from error
-    if args.verify_timeout is not None and not args.verify_timeout > 0:
-        raise UsageError("--verify-timeout must be a positive number of seconds")
+    if args.verify_timeout is not None and not 0 < args.verify_timeout < float("inf"):
+        raise UsageError(
+            f"--verify-timeout must be a positive, finite number of seconds, "
+            f"got {args.verify_timeout}"
+        )
     originals = {args.script: _read(args.script)}  # as the run found it
     started = time.time()
     with _stdout_to_stderr(), _held_back(True):  # no fix printed before it is verified

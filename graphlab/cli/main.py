@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    ours, program_args = watch.split_program_args(list(sys.argv[1:] if argv is None else argv))
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    ours, program_args = watch.split_program_args(
+        list(sys.argv[1:] if argv is None else argv), dict(sub.choices)
+    )
     args = parser.parse_args(ours)
     if program_args:
         args.args = program_args

@@ -79,7 +79,7 @@ def add_parser(sub: Any) -> None:
         type=float,
         default=0.1,
         metavar="SECONDS",
-        help="seconds between memory samples, with --memory (default: 0.1)",
+        help="seconds between memory samples, with --memory: 0.001 to 3600 (default: 0.1)",
     )
     parser.add_argument(
         "--verify-advice",
@@ -101,30 +101,50 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-# Options of `watch` that take a value; everything after the script (or -m MODULE)
-# belongs to the user's program, as with `python script.py ...`.
-_WATCH_VALUE_OPTIONS = {
-    "--format",
-    "-o",
-    "--output",
-    "--max-events",
-    "--memory-interval",
-    "--rank",
-    "--verify-timeout",
-}
+def _takes_value(parser: argparse.ArgumentParser) -> dict[str, bool]:
+    """Each option string of a command -> whether it takes a value, from its parser."""
+    actions = parser._actions  # argparse keeps no public list
+    return {option: action.nargs != 0 for action in actions for option in action.option_strings}
 
 
-def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Split ``[... watch OPTS script ARGS]`` into our part and the program's ARGS."""
+def _watch_parser() -> argparse.ArgumentParser:
+    holder = argparse.ArgumentParser(add_help=False).add_subparsers()
+    add_parser(holder)
+    return holder.choices["watch"]
+
+
+def _option_of(token: str, options: dict[str, bool]) -> str | None:
+    """The option ``token`` names: itself, or the one option it abbreviates (argparse
+    accepts ``--out`` for ``--output`` as in every other command); None when it names
+    none or several (argparse then says so)."""
+    if token in options:
+        return token
+    if not token.startswith("--") or "=" in token:
+        return None
+    found = [option for option in options if option.startswith(token)]
+    return found[0] if len(found) == 1 else None
+
+
+def split_program_args(
+    argv: list[str], commands: dict[str, argparse.ArgumentParser] | None = None
+) -> tuple[list[str], list[str]]:
+    """Split ``[... watch OPTS script ARGS]`` into our part and the program's ARGS:
+    everything after the script (or -m MODULE) belongs to the user's program, as with
+    ``python script.py ...``, abbreviations of watch's own options included.
+    ``commands``: each command's parser (``watch`` and ``fix`` run a program); watch's
+    own when not given."""
     command = next((i for i, token in enumerate(argv) if not token.startswith("-")), None)
     if command is None or argv[command] not in ("watch", "fix"):
         return argv, []
+    parser = (commands or {}).get(argv[command]) or _watch_parser()
+    options = _takes_value(parser)
     index = command + 1
     while index < len(argv):
         token = argv[index]
-        if token == "-m" or token in _WATCH_VALUE_OPTIONS:
+        option = _option_of(token, options)
+        if option is not None and options[option]:
             index += 2
-            if token == "-m":
+            if option == "-m":
                 return argv[:index], argv[index:]
         elif token.startswith("-m") and len(token) > 2:
             return argv[: index + 1], argv[index + 1 :]
@@ -161,12 +181,14 @@ def run(args: argparse.Namespace) -> int:
     except OptionError as error:
         raise UsageError(error.for_flag()) from None
     try:  # a bad TF_CONFIG: before the program runs
-        ranks.current(options.rank)
+        known = ranks.current(options.rank).rank
     except ValueError as error:
         raise UsageError(str(error)) from None
     output = args.output  # {rank} is filled in from the report: the program may set TF_CONFIG
     fmt = pick_format(output, args.format, FORMATS, "a trace report")
-    check_writable(output.replace(ranks.RANK_PLACEHOLDER, "0") if output else None, "-o")
+    # checked (and named) as the path the rank known now gives, the one written unless
+    # the program sets TF_CONFIG itself; as given while no rank is known
+    check_writable(ranks.fill_rank(output, known) if output and known is not None else output, "-o")
     stderr = sys.stderr  # the program may replace or close its own
 
     def report(result: runner.RunResult) -> None:
@@ -196,8 +218,11 @@ def run(args: argparse.Namespace) -> int:
     # Live warnings would break the JSON; with --verify-advice they would print fixes
     # before they are verified (the report has every retrace, with the verified advice).
     quiet = (fmt == "json" and not output) or args.verify_advice
-    if args.verify_timeout is not None and not args.verify_timeout > 0:
-        raise UsageError("--verify-timeout must be a positive number of seconds")
+    if args.verify_timeout is not None and not 0 < args.verify_timeout < float("inf"):
+        raise UsageError(
+            f"--verify-timeout must be a positive, finite number of seconds, "
+            f"got {args.verify_timeout}"
+        )
     if args.verify_timeout is not None and not args.verify_advice:
         raise UsageError("--verify-timeout goes with --verify-advice")
     with _held_back(quiet):

@@ -40,9 +40,11 @@ def multi_worker_strategy() -> Any:
     try:
         config = json.loads(text)
         workers = config["cluster"].get("worker", []) + config["cluster"].get("chief", [])
+        if not isinstance(workers, list):  # two strings would join into one
+            raise TypeError("cluster")
         if not {"type", "index"} <= set(config["task"]):
             raise KeyError("task")
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise ClusterError(
             'TF_CONFIG must be JSON like {"cluster": {"worker": ["host1:port", '
             '"host2:port"]}, "task": {"type": "worker", "index": 0}}, got ' + repr(text[:200])

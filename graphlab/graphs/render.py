@@ -126,7 +126,7 @@ def _summary(inspection: Inspection, md: bool, annotate: bool) -> str:
             + (f"; graph {format_bytes(summary.graph_bytes)}" if summary.graph_bytes else "")
         )
         lines.append("op types: " + _counts(summary.ops_by_type, 8))
-        if summary.flops is None or summary.flops:
+        if summary.flops is None or summary.flops or summary.flops_note:
             lines.append("FLOPs per call: " + flops_text(summary))
         if summary.control_flow:
             lines.append("control flow: " + "; ".join(_control_flow(summary)))

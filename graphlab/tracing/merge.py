@@ -20,11 +20,11 @@ Pure: records in, records out; no TensorFlow. The records (and the schema) are i
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from typing import Any
 
+from graphlab import _schema
 from graphlab.tracing.records import TraceEvent, TraceReport
 from graphlab.tracing.records_merge import MergedFunction, MergedTraces, RankTraces, WorkerSource
 
@@ -46,9 +46,7 @@ def load_report(path: str | os.PathLike[str]) -> TraceReport:
             (``json.JSONDecodeError`` is a ValueError).
         KeyError: A trace report with a field missing.
     """
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
-    return TraceReport.from_dict(data)
+    return TraceReport.from_dict(_schema.load_json(path))
 
 
 def merge_traces(

@@ -20,6 +20,9 @@ from typing import Any
 DEFAULT_MAX_EVENTS = 1000
 #: Seconds between two resident-memory samples (``memory=True``).
 DEFAULT_MEMORY_INTERVAL = 0.1
+#: The range of ``memory_interval``: shorter keeps a core busy sampling, longer than an
+#: hour samples nothing but the start and the end (and past ~9e9 s the thread's wait fails).
+MEMORY_INTERVAL_RANGE = (0.001, 3600.0)
 
 #: Field -> the ``graphlab watch`` flag that sets it (for messages that name the flag).
 FLAGS = {
@@ -79,15 +82,16 @@ class WatchOptions:
             if not isinstance(value, bool):
                 raise OptionError(name, f"must be True or False, got {value!r}")
         interval = self.memory_interval
+        low, high = MEMORY_INTERVAL_RANGE
         if (
             isinstance(interval, bool)
             or not isinstance(interval, (int, float))
-            or not interval > 0
-            or interval == float("inf")
+            or not low <= interval <= high  # NaN too
         ):
             raise OptionError(
                 "memory_interval",
-                f"must be positive (seconds between memory samples, e.g. 0.1), got {interval!r}",
+                f"must be from {low:g} to {high:g} (seconds between memory samples, e.g. 0.1), "
+                f"got {interval!r}",
             )
         rank = self.rank
         if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 0):

@@ -59,6 +59,8 @@ def from_tf_config(text: str | None) -> Worker:
         config = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"TF_CONFIG is not valid JSON ({error}); fix it or unset it") from None
+    except RecursionError:
+        raise ValueError("TF_CONFIG is JSON nested too deeply; fix it or unset it") from None
     if not isinstance(config, Mapping):
         raise ValueError("TF_CONFIG must be a JSON object with 'cluster' and 'task'")
     task = config.get("task") or {}
@@ -70,6 +72,8 @@ def from_tf_config(text: str | None) -> Worker:
         raise ValueError(f"TF_CONFIG's task index must be a whole number >= 0, got {index!r}")
     cluster = config.get("cluster") or {}
     chiefs = cluster.get("chief", []) if isinstance(cluster, Mapping) else []
+    if not isinstance(chiefs, (list, type(None))):
+        raise ValueError(f"TF_CONFIG's cluster chief must be a list of addresses, got {chiefs!r}")
     name = f"{kind}:{index}"
     if kind == "chief":
         return Worker(0, name)

@@ -522,7 +522,7 @@ class TraceReport:
     def from_dict(cls, data: dict[str, Any]) -> TraceReport:
         """Load a saved report (``watch --format json``); ``graphlab.tracelog/1`` and
         ``/2`` files load."""
-        _schema.check(data, TRACELOG_SCHEMAS, "trace report")
+        _schema.check(data, TRACELOG_SCHEMAS, "trace report", _schema.TRACELOG)
         return cls(
             events=tuple(TraceEvent.from_dict(e) for e in data["events"]),
             summaries=tuple(FunctionSummary.from_dict(s) for s in data["summary"]),

@@ -248,7 +248,7 @@ class MergedTraces:
     def from_dict(cls, data: dict[str, Any]) -> MergedTraces:
         """Load a saved merge (``merge-traces --format json``); ``divergent`` is derived
         again from the functions."""
-        _schema.check(data, (MERGED_TRACES_SCHEMA,), "merged trace report")
+        _schema.check(data, (MERGED_TRACES_SCHEMA,), "merged trace report", _schema.MERGED_TRACES)
         return cls(
             workers=tuple(WorkerSource.from_dict(w) for w in data["workers"]),
             functions=tuple(MergedFunction.from_dict(f) for f in data["functions"]),
