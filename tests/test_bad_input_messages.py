@@ -17,12 +17,10 @@ from graphlab.bench.records import Comparison, ComparisonRow
 from graphlab.bench.records_rows import Measurement
 from graphlab.cli.main import main
 
-UNGUARDED = textwrap.dedent(
+TINY_JOB = textwrap.dedent(
     """
     import keras
-    import numpy as np
     import tensorflow as tf
-    from graphlab.bench.training import TrainingSetupError, bench_training_step
 
     def model():
         return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
@@ -32,14 +30,21 @@ UNGUARDED = textwrap.dedent(
 
     def loss(y, p):
         return tf.reduce_mean(tf.square(y - p), axis=-1)
-
-    data = (np.zeros((8, 4), "float32"), np.zeros((8, 3), "float32"))
-    for options in ({}, {"profile": True}):
-        try:  # at the top level, outside a __main__ guard: refused before any worker
-            bench_training_step(model, optimizer, loss, data, 4, processes=2, **options)
-        except TrainingSetupError as error:
-            print(error)
     """
+)
+
+UNGUARDED = TINY_JOB + textwrap.dedent(
+    """
+        import numpy as np
+        from graphlab.bench.training import TrainingSetupError, bench_training_step
+
+        data = (np.zeros((8, 4), "float32"), np.zeros((8, 3), "float32"))
+        for options in ({}, {"profile": True}):
+            try:  # at the top level, outside a __main__ guard: refused before any worker
+                bench_training_step(model, optimizer, loss, data, 4, processes=2, **options)
+            except TrainingSetupError as error:
+                print(error)
+        """
 )
 
 
@@ -90,23 +95,6 @@ def test_peaks_measured_in_a_worker_say_so_resettable_or_not():
         for row in peak.measured_in_worker(comparison).rows
     ]
     assert hows == ["worker process", "worker process, peak not resettable"]
-
-
-TINY_JOB = textwrap.dedent(
-    """
-    import keras
-    import tensorflow as tf
-
-    def model():
-        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
-
-    def optimizer():
-        return keras.optimizers.SGD(0.1)
-
-    def loss(y, p):
-        return tf.reduce_mean(tf.square(y - p), axis=-1)
-    """
-)
 
 
 def test_a_training_workers_peak_memory_is_labelled_as_measured_in_a_worker(tmp_path, monkeypatch):

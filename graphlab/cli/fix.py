@@ -116,14 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if not changed:
         print("graphlab fix: nothing to change", file=sys.stderr)
         return 0
+    if _changed_since(changed, originals):
+        return 1
     for path, text in changed.items():
-        if _read(path) != originals[path]:
-            print(
-                f"graphlab fix: error: {path} changed since the run started; run graphlab "
-                "fix again",
-                file=sys.stderr,
-            )
-            return 1
         sys.stdout.write(fixing.unified_diff(path, originals[path], text))
     sys.stdout.flush()
     if not args.write:
@@ -136,7 +131,8 @@ def _read(path: str) -> str:
         return handle.read()
 
 
-def _write(changed: dict[str, str], originals: dict[str, str]) -> int:
+def _changed_since(changed: dict[str, str], originals: dict[str, str]) -> bool:
+    """Says so when a file to fix changed since the run read it (nothing is written)."""
     for path in changed:  # check every file before writing any
         if _read(path) != originals[path]:
             print(
@@ -144,7 +140,13 @@ def _write(changed: dict[str, str], originals: dict[str, str]) -> int:
                 "(run graphlab fix again)",
                 file=sys.stderr,
             )
-            return 1
+            return True
+    return False
+
+
+def _write(changed: dict[str, str], originals: dict[str, str]) -> int:
+    if _changed_since(changed, originals):  # again, just before writing
+        return 1
     for path, text in changed.items():
         backup = path + ".orig"
         number = 0
