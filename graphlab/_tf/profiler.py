@@ -26,6 +26,7 @@ Other calls pay one attribute test; without the probe, nothing.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import glob
 import os
 import threading
@@ -38,9 +39,9 @@ from tensorflow.python.profiler import trace as profiler_trace
 
 try:
     from tensorflow.python.profiler import profiler_v2 as _profiler_v2
-    from tensorflow.python.profiler.internal import _pywrap_profiler
+    from tensorflow.python.profiler.internal import _pywrap_profiler, _pywrap_traceme
 except ImportError:  # pragma: no cover - TensorFlow moved them: tf.profiler.experimental
-    _profiler_v2 = _pywrap_profiler = None
+    _profiler_v2 = _pywrap_profiler = _pywrap_traceme = None
 
 from graphlab._tf import PolymorphicFunction
 from graphlab._types import CALL_EVENT, Event
@@ -85,8 +86,14 @@ def start(logdir: str) -> Any:
 
 
 def profiler_running() -> bool:
-    """Whether a profiler session (anyone's) records TraceMe events now."""
-    return bool(profiler_trace.enabled())
+    """Whether a profiler session records TraceMe events now: anyone's on TensorFlow
+    2.17+ (``trace.enabled()`` asks C++); on 2.16, where ``trace.enabled`` is a plain
+    flag that nothing sets, graphlab's own and one started through
+    ``tf.profiler.experimental``."""
+    enabled = getattr(profiler_trace, "enabled", False)
+    if callable(enabled):
+        return bool(enabled())
+    return bool(_sessions) or getattr(_profiler_v2, "_profiler", None) is not None
 
 
 def stop(session: Any) -> bool:
@@ -271,7 +278,7 @@ def _probed_call(self: Any, *args: Any, **kwds: Any) -> Any:
     if not getattr(self, "_jit_compile", None):
         return _ORIGINAL_CALL(self, *args, **kwds)
     listener = xla_call_listener
-    if listener is not None and not profiler_trace.enabled():
+    if listener is not None and not profiler_running():
         listener()
     shapes = _input_shapes(args, kwds)
     stack = getattr(_calls, "stack", None)
@@ -281,7 +288,7 @@ def _probed_call(self: Any, *args: Any, **kwds: Any) -> Any:
     try:
         if not _sessions:  # none of graphlab's: the program's own profile stays its own
             return _ORIGINAL_CALL(self, *args, **kwds)
-        with tf.profiler.experimental.Trace(CALL_EVENT, input_shapes=shapes):
+        with _marker(CALL_EVENT, input_shapes=shapes):
             return _ORIGINAL_CALL(self, *args, **kwds)
     finally:
         stack.pop()
@@ -320,3 +327,19 @@ def concrete_input_shapes(concrete: Any) -> tuple[tuple[int | None, ...], ...]:
             continue
         shapes.append(tuple(shape.as_list()))
     return tuple(shapes)
+
+
+@contextlib.contextmanager
+def _marker(name: str, **metadata: Any) -> Iterator[None]:
+    """A TraceMe event around the block. ``tf.profiler.experimental.Trace`` records
+    only when its module flag says so, and on TensorFlow 2.16 nothing sets that flag:
+    the binding's ``TraceMe`` records whenever a session runs, on every version."""
+    if _pywrap_traceme is None:  # pragma: no cover - TensorFlow moved its binding
+        with tf.profiler.experimental.Trace(name, **metadata):
+            yield
+        return
+    event = _pywrap_traceme.TraceMe(name, **metadata)
+    try:
+        yield
+    finally:
+        event.Stop()
