@@ -188,3 +188,34 @@ def test_watch_verify_advice_on_the_command_line(tmp_path):
         "Verified by re-running the program with it: traces 3 -> 1, outputs equal."
     )
     assert "tf.TensorSpec(shape=None, dtype=tf.float32)" in summary["advice"]
+
+
+def test_outputs_that_change_dtype_or_shape_are_named_not_put_down_to_seeding():
+    """The seed chapter's ``cube(2)`` under ``input_signature=[TensorSpec([], float32)]``
+    returns a float32 8.0 where it returned an int32 8: the verification says so rather
+    than "not seeded"; values that only moved keep that caveat."""
+    import tensorflow as tf
+
+    from graphlab._tf.override import _fingerprint, output_difference
+
+    as_int = [_fingerprint(tf.constant(8)), _fingerprint(tf.constant(8.0))]
+    as_float = [_fingerprint(tf.constant(8.0)), _fingerprint(tf.constant(8.0))]
+    assert output_difference(as_int, as_int) == ""
+    assert output_difference(as_int, as_float) == (
+        "call 1 returned int32 before, float32 with the fix"
+    )
+    assert output_difference(as_float, [as_float[0], _fingerprint(tf.ones([2]))]) == (
+        "call 2 returned shape [] before, [2] with the fix"
+    )
+    assert output_difference(as_float, [as_float[0], _fingerprint(tf.constant(9.0))]) == "values"
+
+    tried = verify.Fix("cube", "cube", "seed_chapter.py:15", "input_signature=[...]", 2)
+    changed = verify.Verification(
+        tried, True, 1, "differ", difference=output_difference(as_int, as_float)
+    )
+    assert changed.line() == (
+        "verified: traces 2 -> 1, outputs changed: call 1 returned int32 before, float32 "
+        "with the fix; check that the program wants that"
+    )
+    moved = verify.Verification(tried, True, 1, "differ", difference="values")
+    assert "not seeded" in moved.line()

@@ -105,25 +105,31 @@ def recorded_outputs(store: dict[Name, list[Any]]) -> Iterator[None]:
         polymorphic_function.Function.__call__ = original  # type: ignore[method-assign]
 
 
-def same_outputs(before: list[Any], after: list[Any]) -> bool:
-    """Whether two runs' fingerprints agree (sums within float tolerance)."""
+def output_difference(before: list[Any], after: list[Any]) -> str:
+    """How two runs' fingerprints differ, '' when they agree (sums within float
+    tolerance): a result's dtype or shape that changed names the call and both; a
+    value that moved says so."""
     if len(before) != len(after):
-        return False
-    for a, b in zip(before, after):
+        return f"the function returned {len(before)} times before, {len(after)} with the fix"
+    values = ""
+    for number, (a, b) in enumerate(zip(before, after), 1):
         if len(a) != len(b):
-            return False
+            return f"call {number} returned {len(a)} tensors before, {len(b)} with the fix"
         for x, y in zip(a, b):
             if isinstance(x, list) and isinstance(y, list):
-                if x[:2] != y[:2]:
-                    return False
-                if isinstance(x[2], float) and isinstance(y[2], float):
-                    if not (
-                        (math.isnan(x[2]) and math.isnan(y[2]))
-                        or math.isclose(x[2], y[2], rel_tol=1e-4, abs_tol=1e-6)
-                    ):
-                        return False
-                elif x[2] != y[2]:
-                    return False
+                if x[0] != y[0]:
+                    return f"call {number} returned {x[0]} before, {y[0]} with the fix"
+                if x[1] != y[1]:
+                    return f"call {number} returned shape {x[1]} before, {y[1]} with the fix"
+                if not _close(x[2], y[2]):
+                    values = values or "values"
             elif x != y:
-                return False
-    return True
+                values = values or "values"
+    return values
+
+
+def _close(x: Any, y: Any) -> bool:
+    if isinstance(x, float) and isinstance(y, float):
+        both_nan = math.isnan(x) and math.isnan(y)
+        return both_nan or math.isclose(x, y, rel_tol=1e-4, abs_tol=1e-6)
+    return x == y

@@ -102,6 +102,7 @@ class Verification:
         verified: It ran as before and the function traced fewer times.
         traces_after: The function's traces in the re-run (-1 when it did not finish).
         outputs: ``equal``, ``differ`` or ``not compared`` (no eager call recorded).
+        difference: How they differ (a call's dtype or shape, or ``values``).
         why: Why it is not verified ('' when it is).
         seconds: How long the re-run took.
     """
@@ -112,9 +113,15 @@ class Verification:
     outputs: str = "not compared"
     why: str = ""
     seconds: float = 0.0
+    difference: str = ""
 
     def line(self) -> str:
         """``verified: traces 3 -> 1, outputs equal`` or ``not verified: <why>``."""
+        if self.verified and self.outputs == "differ" and self.difference != "values":
+            return (
+                f"verified: traces {self.fix.traces} -> {self.traces_after}, outputs "
+                f"changed: {self.difference}; check that the program wants that"
+            )
         if self.verified:
             outputs = {
                 "equal": "outputs equal",
@@ -224,7 +231,7 @@ def _judge(
     errors: list[str],
     seconds: float,
 ) -> Verification:
-    from graphlab._tf.override import same_outputs
+    from graphlab._tf.override import output_difference
 
     name = (fix.qualname, fix.defined_at)
     after = answer["traces"].get("|".join(name), 0)
@@ -254,10 +261,11 @@ def _judge(
             seconds=seconds,
         )
     before_out, after_out = outputs.get(name), answer["outputs"]
-    compared = "not compared"
+    compared, difference = "not compared", ""
     if before_out and after_out:
-        compared = "equal" if same_outputs(before_out, after_out) else "differ"
-    return Verification(fix, True, after, compared, seconds=seconds)
+        difference = output_difference(before_out, after_out)
+        compared = "differ" if difference else "equal"
+    return Verification(fix, True, after, compared, seconds=seconds, difference=difference)
 
 
 def replay(payload: dict[str, Any]) -> dict[str, Any]:
