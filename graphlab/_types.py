@@ -70,16 +70,19 @@ class Key:
 # Rendering types
 
 
+#: How each kind with a dtype and shape is written around ``float32[2,3]``.
+_TENSOR_LIKE = {
+    "tensor": "{}",
+    "variable": "Variable({})",
+    "ragged": "RaggedTensor({})",
+    "sparse": "SparseTensor({})",
+}
+
+
 def render_type(node: TypeNode) -> str:
     """``float32[1,2]``, ``3``, ``{'a': float32[]}``, ``<Foo object>``."""
-    if node.kind == "tensor":
-        return f"{node.dtype}{dims(node.shape, unknown_rank='[*]')}"
-    if node.kind == "variable":
-        return f"Variable({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
-    if node.kind == "ragged":
-        return f"RaggedTensor({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
-    if node.kind == "sparse":
-        return f"SparseTensor({node.dtype}{dims(node.shape, unknown_rank='[*]')})"
+    if node.kind in _TENSOR_LIKE:
+        return _TENSOR_LIKE[node.kind].format(f"{node.dtype}{dims(node.shape, unknown_rank='[*]')}")
     if node.kind in ("literal", "identity", "other"):
         return node.value
     if node.kind == "dict":

@@ -56,7 +56,11 @@ class _Spec:
         return [self]
 
 
-def _number_array(node: TypeNode) -> tuple[tuple[int, ...], set[str]] | None:
+#: A rectangular array of Python numbers: its shape and the Python types in it.
+_Array = tuple[tuple[int, ...], set[str]]
+
+
+def _number_array(node: TypeNode) -> _Array | None:
     """Shape and Python types of a (nested, rectangular) list or tuple of Python
     numbers: what ``tf.convert_to_tensor`` makes a tensor of; None for anything else."""
     if node.kind == "literal":
@@ -64,23 +68,26 @@ def _number_array(node: TypeNode) -> tuple[tuple[int, ...], set[str]] | None:
     if node.kind not in ("list", "tuple") or not node.children:
         return None
     inner = [_number_array(child) for _, child in node.children]
+    return _stacked(inner)
+
+
+def _stacked(inner: list[_Array | None]) -> _Array | None:
+    """Rows of one shape stacked: the outer shape and the Python types in them; None
+    when a row is not an array or the rows differ in shape."""
     if any(i is None for i in inner) or len({i[0] for i in inner if i}) != 1:
         return None
     shape = inner[0][0] if inner[0] else ()
     return (len(inner), *shape), {label for i in inner if i for label in i[1]}
 
 
-def _spec_as_array(spec: _Spec) -> tuple[tuple[int, ...], set[str]] | None:
+def _spec_as_array(spec: _Spec) -> _Array | None:
     """The same for a merged container of Python numbers only."""
     if spec.kind not in ("list", "tuple") or not spec.children:
         if spec.kind == "tensor" and not spec.dtypes and spec.shape == ():
             return (), set(spec.labels)
         return None
     inner = [_spec_as_array(child) for _, child in spec.children]
-    if any(i is None for i in inner) or len({i[0] for i in inner if i}) != 1:
-        return None
-    shape = inner[0][0] if inner[0] else ()
-    return (len(inner), *shape), {label for i in inner if i for label in i[1]}
+    return _stacked(inner)
 
 
 def _new_spec(node: TypeNode, path: str) -> tuple[_Spec | None, str]:
