@@ -139,3 +139,20 @@ def test_the_signature_names_the_dataset_the_loop_iterates():
     for batch in [*train_dataset, *test_dataset]:
         named(batch)
     assert named.experimental_get_tracing_count() == 1
+
+
+def test_tensor_like_types_render_with_their_kind():
+    """How a trace's argument types read in reports (and in the causes of retraces)."""
+    from graphlab._types import TypeNode, render_type
+
+    shape = (2, None)
+    assert render_type(TypeNode(kind="tensor", dtype="float32", shape=shape)) == "float32[2,None]"
+    assert render_type(TypeNode(kind="variable", dtype="float32", shape=shape)) == (
+        "Variable(float32[2,None])"
+    )
+    assert render_type(TypeNode(kind="ragged", dtype="int64", shape=None)) == (
+        "RaggedTensor(int64[*])"
+    )
+    assert render_type(TypeNode(kind="sparse", dtype="float32", shape=(3,))) == (
+        "SparseTensor(float32[3])"
+    )
