@@ -22,6 +22,7 @@ goes with the figure:
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,8 +72,18 @@ class PeakTracker:
         allocator (:mod:`graphlab._runtime`) where the caller has TensorFlow."""
         if gpu_reset is not None:
             gpu_reset()
-        before = _memory.rss_bytes()
-        self.resettable = _memory.reset_peak_rss() and self.resettable
+        # The mark is reset first and the RSS read right after, with the collector
+        # paused: a collection between the two (opening /proc files can start one)
+        # would free garbage from before the span after ``before`` counted it, and the
+        # mode's rise would read that much too low.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.resettable = _memory.reset_peak_rss() and self.resettable
+            before = _memory.rss_bytes()
+        finally:
+            if collecting:
+                gc.enable()
         try:
             yield
         finally:
