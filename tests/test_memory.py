@@ -10,6 +10,7 @@ busy machine cannot flip them.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import threading
 import time
@@ -172,6 +173,7 @@ BIG = np.ones(64 * 1024, np.float32)  # 256 KB, baked into every graph as a cons
 
 
 def test_new_shapes_every_call_read_as_retrace_growth():
+    gc.collect()  # earlier tests' garbage freed mid-run would hide growth
     @tf.function
     def step(x):
         return tf.reduce_sum(x) + tf.reduce_sum(BIG)
@@ -189,6 +191,7 @@ def test_new_shapes_every_call_read_as_retrace_growth():
 
 
 def test_fixed_shapes_are_stable():
+    gc.collect()  # earlier tests' garbage freed mid-run would hide growth
     @tf.function
     def step(x):
         return tf.reduce_sum(x * 2.0)
@@ -205,6 +208,7 @@ def test_fixed_shapes_are_stable():
 
 
 def test_eager_tensors_kept_in_a_list_are_growth_without_retraces():
+    gc.collect()  # earlier tests' garbage freed mid-run would hide growth
     @tf.function
     def step(x):
         return x * 2.0
