@@ -247,7 +247,11 @@ CORPUS = {
         "--threads must be two ints from 0",
     ),
     "bench --threads one number": ([*BENCH, "--arg", "f32[4]", "--threads", "4"], "INTRA,INTER"),
-    "bench --processes 0": ([*BENCH, "--arg", "f32[4]", "--processes", "0"], ">= 1, got 0"),
+    "bench --processes 0": ([*BENCH, "--arg", "f32[4]", "--processes", "0"], "1 to 100, got 0"),
+    "bench --processes 100000": (
+        [*BENCH, "--arg", "f32[4]", "--processes", "100000"],
+        "--processes must be from 1 to 100",
+    ),
     "bench --timeout without workers": (
         [*BENCH, "--arg", "f32[4]", "--timeout", "5"],
         "add --isolate",

@@ -272,5 +272,6 @@ def test_processes_say_what_cannot_reach_a_worker(fn, modes, args, message):
 def test_processes_must_be_a_positive_int():
     import graphlab
 
-    with pytest.raises(ValueError, match="processes must be an int >= 1"):
-        graphlab.compare(_identity, 1.0, processes=0)
+    for processes in (0, 101, 2.0):
+        with pytest.raises(ValueError, match="processes must be an int from 1 to 100, got"):
+            graphlab.compare(_identity, 1.0, processes=processes)

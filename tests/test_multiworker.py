@@ -130,7 +130,11 @@ def test_a_worker_that_dies_ends_the_run_and_is_named_with_its_output():
     [
         ({"optimizer_fn": lambda: keras.optimizers.SGD(0.1)}, "optimizer_fn is a lambda"),
         ({"model_fn": "no_such_module_xyz:make"}, "no_such_module_xyz"),
-        ({"workers": 0}, "workers must be a positive int"),
+        ({"workers": 0}, "workers must be an int from 1 to 32, got 0"),
+        (
+            {"workers": 100000},
+            "workers must be an int from 1 to 32, got 100000 \\(they run at once",
+        ),
         ({"workers": 3}, "batch_size 32 does not split over 3 workers"),
         ({"layouts": ["single", "ring"]}, "layouts must be some of single, mirrored, multi_worker"),
         ({"profile": True}, "profile is not supported with workers="),
@@ -213,8 +217,13 @@ def test_processes_pool_the_interleaved_step_of_fresh_processes():
     frame = result.to_frame()
     assert "workers" not in frame.columns  # like an in-process table
     assert list(frame["processes"]) == [2, 2]
-    with pytest.raises(training.TrainingSetupError, match="processes must be a positive int"):
-        graphlab.bench_training_step(examples.make_mlp, sgd, LOSS, (x, y), 32, processes=0)
+    for processes in (0, 101):
+        with pytest.raises(
+            training.TrainingSetupError, match="processes must be an int from 1 to 100"
+        ):
+            graphlab.bench_training_step(
+                examples.make_mlp, sgd, LOSS, (x, y), 32, processes=processes
+            )
     with pytest.raises(training.TrainingSetupError, match="lambda"):
         graphlab.bench_training_step(
             examples.make_mlp, lambda: sgd(), LOSS, (x, y), 32, processes=2, **FAST

@@ -21,7 +21,7 @@ from graphlab._workers.sendable import NotSendable, check_main_guard, check_send
 from graphlab.bench.isolate import pool_rows
 from graphlab.bench.progress import say
 from graphlab.bench.records import Comparison, ComparisonRow
-from graphlab.bench.settings import TrainingSettings
+from graphlab.bench.settings import MAX_WORKERS, TrainingSettings, check_count
 from graphlab.distributed import cluster
 from graphlab.distributed.records import Placement
 
@@ -178,8 +178,10 @@ def _check(
         check_not_in_worker(f"bench_training_step({called_as})")
     except WorkerError as error:
         raise LayoutError(str(error)) from None
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise LayoutError(f"workers must be a positive int, got {workers!r}")
+    try:
+        check_count("workers", workers, MAX_WORKERS)
+    except ValueError as error:
+        raise LayoutError(f"{error} (they run at once, on this machine)") from None
     if isinstance(layouts, str):
         layouts = [layouts]
     unknown = [layout for layout in layouts if layout not in LAYOUTS]

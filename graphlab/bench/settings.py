@@ -16,6 +16,13 @@ DEFAULT_MODES = ("eager", "graph", "xla")
 #: The most threads ``--threads`` / ``threads=`` may ask of either TensorFlow pool: more
 #: only slows a machine down (100000 threads hang it).
 MAX_THREADS = max(64, 4 * (os.cpu_count() or 1))
+#: The most worker processes ``--processes`` / ``processes=`` may ask for: they run one
+#: after the other, each starting TensorFlow (seconds) before its budget, so more only
+#: makes a run that never ends (pyperf's default is 20).
+MAX_PROCESSES = 100
+#: The most workers ``workers=`` may start: they run at once, each a TensorFlow process
+#: of about half a GB, on one machine.
+MAX_WORKERS = 32
 #: Seconds a worker process gets to start (importing TensorFlow) before its budget.
 STARTUP_S = 120.0
 
@@ -61,9 +68,7 @@ class BenchSettings:
                 raise TypeError(f"{name} must be a number, got {value!r}")
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        processes = self.processes
-        if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-            raise ValueError(f"processes must be an int >= 1, got {processes!r}")
+        check_count("processes", self.processes, MAX_PROCESSES)
         if self.threads is not None:
             object.__setattr__(self, "threads", check_threads(self.threads))
         timeout = self.timeout
@@ -124,6 +129,12 @@ def _positive_int(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
+def check_count(name: str, value: Any, most: int) -> None:
+    """A count of processes: an int from 1 to ``most``, else a ValueError that says so."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValueError(f"{name} must be an int from 1 to {most}, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class TrainingSettings:
     """How ``bench_training_step`` measures (its keyword arguments, validated once);
@@ -154,7 +165,7 @@ class TrainingSettings:
     timeout: float | None = None
 
     def __post_init__(self) -> None:
-        _positive_int("processes", self.processes)
+        check_count("processes", self.processes, MAX_PROCESSES)
         for name in ("steps_per_execution", "fit_steps", "check_steps"):
             _positive_int(name, getattr(self, name))
         BenchSettings(  # the same rules for the numbers they share

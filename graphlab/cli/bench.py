@@ -10,6 +10,7 @@ from typing import Any
 from graphlab.bench.modenames import BUILTIN_MODES
 from graphlab.bench.render import FORMATS
 from graphlab.bench.runs import RUNS_DIR, save_path
+from graphlab.bench.settings import MAX_PROCESSES
 from graphlab.cli import _common
 from graphlab.cli._common import (
     EXIT_FAILURE,
@@ -167,8 +168,11 @@ def _check_bench_numbers(args: argparse.Namespace) -> None:
             raise UsageError(f"{option} must be > 0, got {value:g}")
     check_finite(args.rtol, "--rtol")
     check_finite(args.atol, "--atol")
-    if args.processes < 1:
-        raise UsageError(f"--processes must be >= 1, got {args.processes}")
+    if not 1 <= args.processes <= MAX_PROCESSES:
+        raise UsageError(
+            f"--processes must be from 1 to {MAX_PROCESSES}, got {args.processes} (the "
+            "workers run one after the other, each starting TensorFlow)"
+        )
     if args.timeout is not None:
         check_finite(args.timeout, "--timeout")
         if args.timeout <= 0:
