@@ -78,6 +78,8 @@ def test_bad_options_get_one_line_and_exit_2(tmp_path, capsys):
     script.write_text("print('never runs')\n")
     cases = {
         ("fix", str(tmp_path / "nosuch.py")): "graphlab fix: error: no such script:",
+        ("fix",): "graphlab fix: error: give a script (graphlab fix train.py ...) or a module",
+        ("fix", "-m", "no_such_module_xyz"): "graphlab fix: error: no module named",
         ("fix", "--verify-timeout", "0", str(script)): "--verify-timeout must be a positive",
         (
             "watch",

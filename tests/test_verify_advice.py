@@ -8,13 +8,15 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from graphlab.tracing import fix, runner, verify
 from graphlab.tracing.explain import SIGNATURE_ADVICE
-from tests.helpers import child_pids, run_cli
+from tests.helpers import ROOT, child_pids, run_cli
 
 CORPUS = Path(__file__).parent / "advice_corpus"
 
@@ -97,6 +99,34 @@ def test_printed_signatures_applied_reduce_the_traces(program, before, after, tm
     assert "reduce_retracing" not in advice  # it would not remove a trace in these runs
     assert advice.count(SIGNATURE_ADVICE) == len(before)
     assert _run(_fixed_copy(CORPUS / program, tmp_path, result.report)) == after
+
+
+def test_fix_runs_a_module_like_python_m_and_writes_its_file(tmp_path):
+    """``graphlab fix -m pkg.relu`` as ``python -m pkg.relu`` runs it; the diff names the
+    module's file relative to the folder it runs from, and TensorFlow's start-up lines
+    are held back as under watch."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    shutil.copy(CORPUS / "intro_to_graphs_relu.py", package / "relu.py")
+    original = (package / "relu.py").read_text()
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "graphlab", "fix", "--write", "-m", "pkg.relu"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT), "COLUMNS": "80"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("--- a/pkg/relu.py\n+++ b/pkg/relu.py\n"), done.stdout
+    signature = "@tf.function(input_signature=[tf.TensorSpec(shape=None, dtype=tf.float32)])"
+    assert f"-@tf.function\n+{signature}\n" in done.stdout
+    assert "my_relu (pkg/relu.py:8):\n    verified: traces 3 -> 1, outputs equal" in done.stderr
+    assert "oneDNN" not in done.stderr and "absl::InitializeLog" not in done.stderr
+    assert (package / "relu.py.orig").read_text() == original
+    assert signature in (package / "relu.py").read_text()
 
 
 PAD = """

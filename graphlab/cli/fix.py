@@ -36,8 +36,11 @@ def add_parser(sub: Any) -> None:
         metavar="SECONDS",
         help="seconds each re-run gets (default: 60 plus three times the watched run)",
     )
-    parser.add_argument("script", help="the Python script to run")
-    parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for the program")
+    parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
+    parser.add_argument("script", nargs="?", help="the Python script to run")
+    parser.add_argument(
+        "args", nargs="*", default=[], metavar="ARG", help="arguments for the program"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -59,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
     from graphlab.tracing import fix as fixing
     from graphlab.tracing import runner, verify
 
-    target = runner.Program.script(args.script, list(args.args))
+    if args.module:
+        target = runner.Program.module(args.module, list(args.args))
+    elif args.script:
+        target = runner.Program.script(args.script, list(args.args))
+    else:
+        raise UsageError("give a script (graphlab fix train.py ...) or a module (-m pkg.mod)")
     try:
         target.check()
     except runner.ProgramNotFound as error:
@@ -69,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
             f"--verify-timeout must be a positive, finite number of seconds, "
             f"got {args.verify_timeout}"
         )
-    originals = {args.script: _read(args.script)}  # as the run found it
+    # as the run found them: the script now, a module's files when the fix names them
+    originals = {} if args.module else {args.script: _read(args.script)}
     started = time.time()
     with _stdout_to_stderr(), _held_back(True):  # no fix printed before it is verified
         result, checked = verify.watch_program(
@@ -98,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             continue
-        path = args.script if os.path.samefile(path, args.script) else path
+        if args.script and os.path.samefile(path, args.script):
+            path = args.script
         if path not in originals:  # another file of the program: unchanged since the start
             if os.stat(path).st_mtime > started:
                 print(

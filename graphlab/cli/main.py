@@ -26,7 +26,9 @@ from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
 COMMANDS = (watch, fix, merge_traces, inspect, bench, compare_runs, demo)
 
 #: Commands that import TensorFlow: its start-up lines are held back for them.
-_TF_COMMANDS = frozenset({"watch", "inspect", "bench", "demo"})
+_TF_COMMANDS = frozenset({"watch", "fix", "inspect", "bench", "demo"})
+#: Commands that run the user's program in this process: its logging stays its own.
+_RUN_PROGRAMS = frozenset({"watch", "fix"})
 
 #: What TensorFlow's C++ side prints while it loads, whatever TF_CPP_MIN_LOG_LEVEL says
 #: (TensorFlow 2.20+: before absl's logging is initialized): absl's notice, INFO lines
@@ -103,14 +105,14 @@ def _quiet_tensorflow_start(command: str) -> None:
     logging and get it unchanged.
 
     Every other command also sets ``TF_CPP_MIN_LOG_LEVEL=2`` (C++ INFO and WARNING off)
-    before TensorFlow is imported. ``watch`` does not: the program it runs in this
+    before TensorFlow is imported. ``watch`` and ``fix`` do not: the program they run in this
     process logs as it would alone, only the start-up lines of the import, which
     graphlab does before the program starts, are held back. Anything else printed while
     TensorFlow loads (errors, Python warnings) is passed on as it came.
     """
     if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
         return
-    if command != "watch":
+    if command not in _RUN_PROGRAMS:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if "tensorflow" in sys.modules:
         return
