@@ -72,6 +72,21 @@ def test_a_jit_function_called_inside_a_graph_is_named_with_its_traced_shapes():
     assert compilation.after_trace
 
 
+def test_a_lambda_is_named_as_its_traces_are_and_each_trace_compiles_after_it():
+    """XLA spells ``__inference_<lambda>_6`` as ``_lambda__6``: its compilations still
+    belong to the lambda's traces (before: named ``_lambda_``, "with 0 traces")."""
+    f = tf.function(lambda x: x * 2.0 + 1.0, jit_compile=True)
+    with graphlab.watch(compiles=True) as w:
+        for n in (2, 3):
+            f(tf.ones([n]))
+    assert [(c.function, c.input_shapes, c.after_trace) for c in w.compilations] == [
+        ("<lambda>", ((2,),), True),
+        ("<lambda>", ((3,),), True),
+    ]
+    text = render(w.report())
+    assert "XLA compilations: 2" in text and "0 without a new trace" in text
+
+
 def test_the_profiler_starts_only_once_xla_is_used():
     @tf.function
     def plain(x):

@@ -34,6 +34,9 @@ _KERNEL = re.compile(r"^[^\s:]+:[^\s:]+$")
 #: The module XLA compiles is named after the function: ``a_inference_f_12__XlaMust...``.
 _MODULE_FUNCTION = re.compile(r"inference_(.+?_\d+)(?:__|$)")
 _SHAPE = re.compile(r"\[([^\]]*)\]")
+#: What XLA's module names cannot hold: ``__inference_<lambda>_6`` compiles as
+#: ``a_inference__lambda__6__XlaMustCompile...``.
+_NOT_IN_MODULE_NAMES = re.compile(r"[^A-Za-z0-9_]")
 
 
 def is_compilation(name: str) -> bool:
@@ -81,6 +84,11 @@ def function_of_module(module: str) -> str:
     return f"__inference_{match.group(1)}" if match else ""
 
 
+def _as_in_module(inference_name: str) -> str:
+    """A concrete function's name as an XLA module name spells it."""
+    return _NOT_IN_MODULE_NAMES.sub("_", inference_name)
+
+
 def plain_name(inference_name: str) -> str:
     """``__inference_train_step_12`` -> ``train_step``."""
     name = inference_name.removeprefix("__inference_")
@@ -112,9 +120,10 @@ def compilations(
         traced: The concrete functions traced while recording, when known: a first
             compilation of any other is not ``after_trace`` (it was traced before).
     """
-    functions = functions or {}
-    traced_shapes = traced_shapes or {}
-    pending = dict(pending_shapes or {})
+    functions = {_as_in_module(k): v for k, v in (functions or {}).items()}
+    traced_shapes = {_as_in_module(k): v for k, v in (traced_shapes or {}).items()}
+    pending = {_as_in_module(k): v for k, v in (pending_shapes or {}).items()}
+    traced = None if traced is None else {_as_in_module(name) for name in traced}
     parent = parents(events)
     origin = min((e.start_ps for e in events), default=0)
     probes = [e for e in events if e.name == CALL_EVENT]
@@ -131,7 +140,7 @@ def compilations(
         last_end[anchor] = event.end_ps
         inference = function_of_module(str(event.stats.get("name", "")))
         if not inference and kernel is not None:
-            inference = events[kernel].name.split(":")[0]
+            inference = _as_in_module(events[kernel].name.split(":")[0])
         probe = _innermost(probes, event.start_ps, lambda e: "input_shapes" in e.stats)
         if probe is not None:
             shapes = parse_shapes(str(probe.stats["input_shapes"]))
