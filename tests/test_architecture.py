@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "graphlab._display",
             "graphlab._html",
             "graphlab._memory",
+            "graphlab._stderr",
             "graphlab._runtime",
             "graphlab._types",
             "graphlab._workers",

@@ -174,6 +174,7 @@ BIG = np.ones(64 * 1024, np.float32)  # 256 KB, baked into every graph as a cons
 
 def test_new_shapes_every_call_read_as_retrace_growth():
     gc.collect()  # earlier tests' garbage freed mid-run would hide growth
+
     @tf.function
     def step(x):
         return tf.reduce_sum(x) + tf.reduce_sum(BIG)
@@ -192,6 +193,7 @@ def test_new_shapes_every_call_read_as_retrace_growth():
 
 def test_fixed_shapes_are_stable():
     gc.collect()  # earlier tests' garbage freed mid-run would hide growth
+
     @tf.function
     def step(x):
         return tf.reduce_sum(x * 2.0)
@@ -209,6 +211,7 @@ def test_fixed_shapes_are_stable():
 
 def test_eager_tensors_kept_in_a_list_are_growth_without_retraces():
     gc.collect()  # earlier tests' garbage freed mid-run would hide growth
+
     @tf.function
     def step(x):
         return x * 2.0

@@ -6,11 +6,15 @@ program's ``tf.profiler.experimental`` calls do. Real TensorFlow, tiny functions
 from __future__ import annotations
 
 import glob
+import os
+import re
+import subprocess
+import sys
 import tempfile
 
 import pytest
 import tensorflow as tf
-from helpers import run_cli
+from helpers import ROOT, run_cli
 
 import graphlab
 from graphlab._tf import profiler as tf_profiler
@@ -142,3 +146,50 @@ def test_bench_profile_of_a_function_that_profiles_itself(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr  # before: AlreadyExistsError
     assert "failed" not in result.stdout
     assert "First call by phase (--profile):" in result.stdout
+
+
+PROFILES_ITSELF = """
+import sys
+import tensorflow as tf
+
+f = tf.function(lambda x: x * 2.0, jit_compile=True)
+print(float(f(tf.constant(1.0))))
+tf.profiler.experimental.start(sys.argv[1])
+print(float(f(tf.constant([1.0, 2.0]))[1]))
+tf.profiler.experimental.stop()
+"""
+
+#: A C++ log line's source tag: ``I... 123 profiler_session.cc:117] ...`` -> the file.
+_LOG_SOURCE = re.compile(r"^I\d{4} [\d:.]+ +\d+ ([\w.]+):\d+\] ", re.MULTILINE)
+
+
+def test_tensorflows_log_lines_under_watch_compiles_are_the_programs_own(tmp_path):
+    """With TensorFlow's INFO logging on (the user's default), ``watch --compiles``
+    adds none of its own session's lines ("Profiler session initializing.",
+    "Collecting XSpace to repository: /tmp/graphlab-profile-..."), and the program's
+    own session still logs as it does alone."""
+    (tmp_path / "prog.py").write_text(PROFILES_ITSELF)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["PYTHONPATH"] = ROOT
+
+    def run(*command: str) -> subprocess.CompletedProcess[str]:
+        logdir = str(tmp_path / f"theirs{len(command)}")
+        return subprocess.run(
+            [sys.executable, *command, "prog.py", logdir],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+        )
+
+    plain = run()
+    watched = run("-m", "graphlab", "watch", "--compiles")
+    assert plain.returncode == watched.returncode == 0, watched.stderr
+    assert watched.stdout == plain.stdout == "2.0\n4.0\n"
+    start_up = {"port.cc", "cpu_feature_guard.cc"}  # TensorFlow's import: held back
+    sources = [s for s in _LOG_SOURCE.findall(plain.stderr) if s not in start_up]
+    assert "profiler_session.cc" in sources  # the program's own session, as it logs it
+    assert _LOG_SOURCE.findall(watched.stderr) == sources
+    assert "graphlab-profile-" not in watched.stderr
+    assert "compile records stop" in watched.stderr

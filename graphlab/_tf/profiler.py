@@ -29,6 +29,7 @@ import bisect
 import contextlib
 import glob
 import os
+import re
 import threading
 import types
 from collections.abc import Callable, Iterator
@@ -43,6 +44,7 @@ try:
 except ImportError:  # pragma: no cover - TensorFlow moved them: tf.profiler.experimental
     _profiler_v2 = _pywrap_profiler = _pywrap_traceme = None
 
+from graphlab import _stderr
 from graphlab._tf import PolymorphicFunction
 from graphlab._types import CALL_EVENT, Event
 
@@ -50,6 +52,12 @@ _lock = threading.Lock()
 _ORIGINAL_CALL = PolymorphicFunction.__call__
 _probe_users = 0
 _sessions = 0  # graphlab's own sessions running (0 or 1)
+
+
+#: What TensorFlow's C++ logs at INFO when graphlab's own session starts and stops
+#: ("Profiler session initializing.", "Collecting XSpace to repository: ..."): the
+#: program did not ask for a profile, so these are held back; its own lines stay.
+_SESSION_LINES = re.compile(r".*\b(?:profiler_session|save_profile)\.cc:\d+\] ")
 
 
 class ProfilerBusy(RuntimeError):
@@ -74,7 +82,8 @@ def start(logdir: str) -> Any:
         session = _pywrap_profiler.ProfilerSession()
         starting = lambda: session.start(logdir, {})  # noqa: E731
     try:
-        starting()
+        with _stderr.held_back(_SESSION_LINES):
+            starting()
     except (tf.errors.AlreadyExistsError, tf.errors.UnavailableError) as error:
         raise ProfilerBusy(
             "TensorFlow's profiler is already running in this process (one session at a "
@@ -106,7 +115,8 @@ def stop(session: Any) -> bool:
         if session is None:  # pragma: no cover - TensorFlow moved its binding
             tf.profiler.experimental.stop()
         else:
-            session.export_to_tb()
+            with _stderr.held_back(_SESSION_LINES):
+                session.export_to_tb()
     except tf.errors.OpError:
         return False
     return True

@@ -14,10 +14,10 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import traceback
 from collections.abc import Iterator, Sequence
 
+from graphlab import _stderr
 from graphlab._version import NEEDS_TENSORFLOW, __version__
 from graphlab.cli import bench, compare_runs, demo, fix, inspect, merge_traces, watch
 from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
@@ -116,28 +116,11 @@ def _quiet_tensorflow_start(command: str) -> None:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if "tensorflow" in sys.modules:
         return
-    with tempfile.TemporaryFile() as held:
-        try:
-            sys.stderr.flush()
-            saved = os.dup(2)
-        except (OSError, ValueError, AttributeError):
-            return  # no usable stderr: nothing to hold back
-        os.dup2(held.fileno(), 2)
+    with _stderr.held_back(_START_UP_NOISE):
         try:
             import tensorflow  # noqa: F401
         except ImportError:
             pass  # the command says what to install
-        finally:
-            with contextlib.suppress(OSError, ValueError):
-                sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            held.seek(0)
-            text = held.read().decode("utf-8", "replace")
-    kept = [line for line in text.splitlines(keepends=True) if not _START_UP_NOISE.match(line)]
-    if kept:
-        sys.stderr.write("".join(kept))
-        sys.stderr.flush()
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

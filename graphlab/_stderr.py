@@ -1,0 +1,47 @@
+"""Holding back known lines from the process's standard error (file descriptor 2,
+where TensorFlow's C++ logging writes as well as ``sys.stderr``), passing on the rest.
+
+No TensorFlow here: the CLI holds back TensorFlow's start-up lines with it before
+TensorFlow is imported, and :mod:`graphlab._tf.profiler` its own sessions' lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def held_back(noise: re.Pattern[str]) -> Iterator[None]:
+    """While the block runs, what reaches descriptor 2 is held; after it, every line
+    but those ``noise`` matches (at its start) is written out, in the order it came.
+    Without a usable descriptor 2 (a notebook's kernel, a closed stream) the block runs
+    as it is."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        saved = None
+    if saved is None:
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read().decode("utf-8", "replace")
+            kept = [line for line in text.splitlines(keepends=True) if not noise.match(line)]
+            if kept:
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    sys.stderr.write("".join(kept))
+                    sys.stderr.flush()
