@@ -134,6 +134,9 @@ _GLUE = re.compile(
     r"| (?=± )|(?<=±) |(?<=\d) (?=\()|(?<=\() (?=\d)|(?<=\d,) (?=-?\d|None)|(?<= ->) "
 )
 _NBSP = "\u00a0"
+#: A call written in prose (``dataset.batch(8, drop_remainder=True)``,
+#: ``tf.TensorSpec(shape=None, dtype=tf.float32)``): kept on one line when it fits one.
+_CALL = re.compile(r"[A-Za-z_][\w.]*\([^()\n]*\)")
 
 
 def glue(text: str) -> str:
@@ -153,8 +156,11 @@ def unglue(text: str) -> str:
 
 def flow(text: str, width: int, indent: str = "", subsequent: str | None = None) -> list[str]:
     """``text`` wrapped to ``width`` columns at spaces only: a name, a path, a
-    ``file:line`` and a number with its unit are never split (a word longer than the
-    line stands alone on its own line)."""
+    ``file:line`` and a number with its unit are never split, nor a call written in
+    the text (``dataset.batch(8, drop_remainder=True)``) that fits a line (a word
+    longer than the line stands alone on its own line)."""
+    room = width - len(indent) - 2
+    text = _CALL.sub(lambda m: keep(m[0]) if len(m[0]) <= room else m[0], text)
     lines = textwrap.wrap(
         glue(text),
         width,

@@ -73,6 +73,13 @@ def test_names_paths_and_numbers_with_units_are_never_split():
     assert lines[:3] == ["took", "  5.3 ms ± 3.0 ms", "  (1 block)"]
     assert lines[-1].strip() == "keras/src/backend/tensorflow/trainer.py:131"  # over, whole
     assert flow("shape (1, 2) -> (2, 2) of [1, -1]", 10)[1:3] == ["  (1, 2)", "  -> (2, 2)"]
+    advice = "Or drop it: dataset.batch(8, drop_remainder=True) skips the final batch"
+    assert flow(advice, 40) == [  # code to copy stays whole where it fits a line
+        "Or drop it:",
+        "  dataset.batch(8, drop_remainder=True)",
+        "  skips the final batch",
+    ]
+    assert max(len(line) for line in flow(advice, 30)) <= 30  # longer: split, not overlong
     location = "keras/src/backend/tensorflow/trainer.py:131"
     assert shorten_location(location, 30) == ".../tensorflow/trainer.py:131"
     assert shorten_location(location, 5) == ".../trainer.py:131"  # never less than file:line
