@@ -14,6 +14,15 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
+#: What TensorFlow's C++ side prints while it loads, whatever TF_CPP_MIN_LOG_LEVEL says
+#: (TensorFlow 2.20+: before absl's logging is initialized): absl's notice, INFO lines
+#: (oneDNN, CPU features) and the CPU features' second line.
+TF_START_UP = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+    r"|To enable the following instructions: "
+)
+
 
 @contextlib.contextmanager
 def held_back(noise: re.Pattern[str]) -> Iterator[None]:

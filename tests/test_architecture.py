@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "graphlab._html",
             "graphlab._memory",
             "graphlab._stderr",
+            "graphlab._tfimport",
             "graphlab._runtime",
             "graphlab._types",
             "graphlab._workers",

@@ -48,6 +48,12 @@ class Case:
     files: dict[str, str] = field(default_factory=dict)  # more files next to prog.py
     module: str = ""  # run `-m MODULE` instead of prog.py
     path: str = "prog.py"  # the script (a folder with __main__.py, from files)
+    env: dict[str, str | None] = field(default_factory=dict)  # changed for both (None: unset)
+    absent: tuple[str, ...] = ()  # text neither whole stderr may hold
+
+
+def _one_trace(report: dict[str, Any]) -> None:
+    assert [e["function"] for e in report["events"]] == ["<lambda>"], report["events"]
 
 
 def _traced_in_thread(report: dict[str, Any]) -> None:
@@ -332,6 +338,31 @@ CASES: dict[str, Case] = {
         stdout=("unavailable: Cannot export profiling results. No profiler is running.", "4.0"),
         report=_compiles_not_stopped,
     ),
+    # What TensorFlow decides at import is decided when the program imports it.
+    "TF_CPP_MIN_LOG_LEVEL set by the program before import tensorflow": Case(
+        "import os\n"
+        "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
+        "import tensorflow as tf\n"
+        "f = tf.function(lambda x: x * 2, jit_compile=True)\n"
+        "print(float(f(tf.constant(1.0))))",
+        env={"TF_CPP_MIN_LOG_LEVEL": None},
+        stdout=("2.0",),
+        absent=("Compiled cluster using XLA",),  # before: shown under watch (INFO)
+        report=_one_trace,
+    ),
+    "logging configured before import tensorflow": Case(
+        "import logging\n"
+        "logging.basicConfig()\n"
+        "import tensorflow as tf\n"
+        "tf.get_logger().warning('from tensorflow')",
+        stderr=("WARNING:tensorflow:from tensorflow",),  # once (before: twice under watch)
+    ),
+    "warnings filters before and after import tensorflow": Case(
+        "import warnings\n"
+        "print('before', len(warnings.filters))\n"
+        "import tensorflow\n"
+        "print('after', len(warnings.filters))",
+    ),
     "the program profiles before XLA is used": Case(
         "import tempfile\n"
         "import tensorflow as tf\n"
@@ -367,6 +398,8 @@ def _run(name: str, case: Case, folder: Path) -> dict[str, Any]:
         (folder / case.path).write_text(case.source)
     target = ["-m", case.module] if case.module else [case.path]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    env = {**env, **{k: v for k, v in case.env.items() if v is not None}}
+    env = {k: v for k, v in env.items() if case.env.get(k, "") is not None}
     results: dict[str, Any] = {}
     for how, command in (
         ("plain", [sys.executable, *target, *case.args]),
@@ -441,6 +474,8 @@ def test_watched_program_behaves_as_plain(name: str, runs: dict[str, dict[str, A
         assert line in plain["stdout"].splitlines(), (line, plain["stdout"])
     for text in case.stderr:
         assert text in plain["stderr"], (text, plain["stderr"])
+    for text in case.absent:
+        assert text not in plain["raw_stderr"] and text not in watched["raw_stderr"], context
     assert "internal error" not in watched["raw_stderr"]
     assert watched["raw_stderr"].count("graphlab: trace report written to report.json") == 1
     assert watched["left"] == [], f"graphlab left {watched['left']} in TMPDIR"

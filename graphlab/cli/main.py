@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import logging
 import os
-import re
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -29,15 +28,6 @@ COMMANDS = (watch, fix, merge_traces, inspect, bench, compare_runs, demo)
 _TF_COMMANDS = frozenset({"watch", "fix", "inspect", "bench", "demo"})
 #: Commands that run the user's program in this process: its logging stays its own.
 _RUN_PROGRAMS = frozenset({"watch", "fix"})
-
-#: What TensorFlow's C++ side prints while it loads, whatever TF_CPP_MIN_LOG_LEVEL says
-#: (TensorFlow 2.20+: before absl's logging is initialized): absl's notice, INFO lines
-#: (oneDNN, CPU features) and the CPU features' second line.
-_START_UP_NOISE = re.compile(
-    r"WARNING: All log messages before absl::InitializeLog\(\) is called"
-    r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
-    r"|To enable the following instructions: "
-)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,19 +94,18 @@ def _quiet_tensorflow_start(command: str) -> None:
     unless the user set ``TF_CPP_MIN_LOG_LEVEL``: then they asked for TensorFlow's own
     logging and get it unchanged.
 
-    Every other command also sets ``TF_CPP_MIN_LOG_LEVEL=2`` (C++ INFO and WARNING off)
-    before TensorFlow is imported. ``watch`` and ``fix`` do not: the program they run in this
-    process logs as it would alone, only the start-up lines of the import, which
-    graphlab does before the program starts, are held back. Anything else printed while
-    TensorFlow loads (errors, Python warnings) is passed on as it came.
+    These commands also set ``TF_CPP_MIN_LOG_LEVEL=2`` (C++ INFO and WARNING off)
+    before TensorFlow is imported. ``watch`` and ``fix`` do neither: the program they
+    run in this process imports TensorFlow itself, as it would alone
+    (:mod:`graphlab._tfimport` holds back the same start-up lines then). Anything else
+    printed while TensorFlow loads (errors, Python warnings) is passed on as it came.
     """
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or command in _RUN_PROGRAMS:
         return
-    if command not in _RUN_PROGRAMS:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if "tensorflow" in sys.modules:
         return
-    with _stderr.held_back(_START_UP_NOISE):
+    with _stderr.held_back(_stderr.TF_START_UP):
         try:
             import tensorflow  # noqa: F401
         except ImportError:

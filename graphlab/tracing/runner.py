@@ -23,8 +23,9 @@ import traceback
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from graphlab import _source
+from graphlab import _source, _tfimport
 from graphlab.tracing.options import WatchOptions
 from graphlab.tracing.records import TraceReport
 
@@ -106,9 +107,22 @@ def run_watched(
     The process is the program's from here on: ``sys.argv`` and ``__main__`` stay its
     own (its ``atexit`` handlers see them, as under python); ``sys.path[0]`` is set back.
     """
-    from graphlab.tracing.api import Watch
+    _tfimport.check_installed()  # before the program runs, as without it
+    watching: list[Any] = []  # the Watch, from when TensorFlow is imported
 
-    recorder = Watch.from_options(options or WatchOptions())
+    def start() -> None:
+        from graphlab.tracing.api import Watch
+
+        watching.append(Watch.from_options(options or WatchOptions()).start())
+
+    def recorder() -> Any:
+        """The watch; started now if the program never imported TensorFlow (then
+        its report is empty)."""
+        if not watching:
+            _tfimport.import_quietly()
+            start()
+        return watching[0]
+
     saved_path0 = sys.path[0] if sys.path else None
     exit_code = 0
     real_exit, our_pid = os._exit, os.getpid()
@@ -116,16 +130,15 @@ def run_watched(
     def hard_exit(code: int) -> None:
         if os.getpid() == our_pid and on_hard_exit is not None:  # not in a forked child
             os._exit = real_exit
-            recorder.stop()
             try:
-                on_hard_exit(RunResult(code, recorder.report()))
+                on_hard_exit(RunResult(code, recorder().stop().report()))
             except BaseException:  # the process ends either way
                 pass
         real_exit(code)
 
     os._exit = hard_exit
     before = set(threading.enumerate())
-    recorder.start()
+    hook = _tfimport.on_import(start)  # when the program imports it, as under python
     try:
         try:
             if program.path is not None:
@@ -142,15 +155,19 @@ def run_watched(
         except BaseException as error:  # the user's program failed: tell it as Python would
             _report_uncaught(error)
             exit_code = 130 if isinstance(error, KeyboardInterrupt) else 1
+        if not watching and os.getpid() == our_pid:
+            recorder()  # no TensorFlow yet: imported now, before the exit hooks run
         _wait_for_threads(process_ends, before)
     finally:
         os._exit = real_exit
-        recorder.stop()
+        _tfimport.remove(hook)
+        if watching:
+            watching[0].stop()
         if saved_path0 is not None:  # graphlab's own imports, while it reports
             sys.path[0] = saved_path0
     if os.getpid() != our_pid:  # a child the program forked, back here: it ends as under
         raise SystemExit(exit_code)  # python, without a report (its parent writes that)
-    return RunResult(exit_code, recorder.report())
+    return RunResult(exit_code, watching[0].report())
 
 
 def _exit_code(code: object) -> int:

@@ -1,0 +1,119 @@
+"""Running graphlab's set-up at the moment a program imports TensorFlow, not before.
+
+What TensorFlow decides when it is imported is decided from the process as it is then:
+its C++ log level (``TF_CPP_MIN_LOG_LEVEL``, which programs often set just before
+``import tensorflow``), whether its logger gets a handler of its own (not when the root
+logger has one), the ``warnings`` filters it adds. ``graphlab watch`` runs a program in
+its own process; importing TensorFlow before the program would decide all of that
+before the program had its say. :func:`on_import` instead lets the program's own
+``import tensorflow`` (or Keras's) load it, then runs graphlab's set-up (the watch's
+hooks) before the import returns, so the program's first ``tf.function`` is already
+watched.
+
+No TensorFlow here: this module is what keeps it from being imported early.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.abc
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+from graphlab import _stderr
+
+PACKAGE = "tensorflow"
+
+
+class _Loader(importlib.abc.Loader):
+    """TensorFlow's own loader, then ``then``; the module keeps the real loader."""
+
+    def __init__(self, real: Any, then: Callable[[], None]) -> None:
+        self.real = real
+        self.then = then
+
+    def create_module(self, spec: Any) -> ModuleType | None:
+        return self.real.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = self.real  # what TensorFlow and importlib.resources see
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.real
+        with _start_up_held_back():
+            self.real.exec_module(module)
+        self.then()
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds TensorFlow as the rest of ``sys.meta_path`` does, with :class:`_Loader`."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        self.then = then
+        self._finding = False
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != PACKAGE or self._finding:
+            return None
+        self._finding = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._finding = False
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _Loader(spec.loader, self._once)
+        return spec
+
+    def _once(self) -> None:
+        remove(self)
+        self.then()
+
+
+def on_import(then: Callable[[], None]) -> _Finder | None:
+    """Run ``then`` right after the next import of TensorFlow completes (before the
+    importing statement returns); return the hook (for :func:`remove`). When TensorFlow
+    is already imported, run ``then`` now and return None."""
+    if PACKAGE in sys.modules:
+        then()
+        return None
+    finder = _Finder(then)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+def remove(finder: _Finder | None) -> None:
+    """Take the hook out of ``sys.meta_path`` (nothing if it is out already)."""
+    with contextlib.suppress(ValueError):
+        sys.meta_path.remove(finder)
+
+
+@contextlib.contextmanager
+def _start_up_held_back() -> Iterator[None]:
+    """TensorFlow's start-up lines (absl's notice, oneDNN, CPU features) held back while
+    it loads, unless ``TF_CPP_MIN_LOG_LEVEL`` is set then: whoever set it asked for
+    TensorFlow's own logging."""
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        yield
+        return
+    with _stderr.held_back(_stderr.TF_START_UP):
+        yield
+
+
+def check_installed() -> None:
+    """ModuleNotFoundError (``name="tensorflow"``: the CLI says which extra to install)
+    when TensorFlow cannot be imported, found without importing it."""
+    if PACKAGE not in sys.modules and importlib.util.find_spec(PACKAGE) is None:
+        raise ModuleNotFoundError(f"No module named {PACKAGE!r}", name=PACKAGE)
+
+
+def import_quietly() -> None:
+    """``import tensorflow``, its start-up lines held back as above (an ImportError
+    is the caller's to report)."""
+    if PACKAGE in sys.modules:
+        return
+    with _start_up_held_back():
+        importlib.import_module(PACKAGE)
