@@ -53,7 +53,10 @@ class _Finder(importlib.abc.MetaPathFinder):
 
     def __init__(self, then: Callable[[], None]) -> None:
         self.then = then
+        #: What ``then`` raised: kept, not raised into the program's import statement.
+        self.error: Exception | None = None
         self._finding = False
+        self._done = False
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != PACKAGE or self._finding:
@@ -70,13 +73,20 @@ class _Finder(importlib.abc.MetaPathFinder):
 
     def _once(self) -> None:
         remove(self)
-        self.then()
+        if self._done:  # another spec found earlier (a find_spec probe), loaded later
+            return
+        self._done = True
+        try:
+            self.then()
+        except Exception as error:  # the program goes on as it would without graphlab
+            self.error = error
 
 
 def on_import(then: Callable[[], None]) -> _Finder | None:
     """Run ``then`` right after the next import of TensorFlow completes (before the
-    importing statement returns); return the hook (for :func:`remove`). When TensorFlow
-    is already imported, run ``then`` now and return None."""
+    importing statement returns); return the hook (for :func:`remove`; what ``then``
+    raised is its ``error``). When TensorFlow is already imported, run ``then`` now
+    (what it raises, it raises here) and return None."""
     if PACKAGE in sys.modules:
         then()
         return None

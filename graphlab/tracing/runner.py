@@ -118,6 +118,8 @@ def run_watched(
     def recorder() -> Any:
         """The watch; started now if the program never imported TensorFlow (then
         its report is empty)."""
+        if hook is not None and hook.error is not None:
+            raise hook.error  # the watch could not start when the program imported TF
         if not watching:
             _tfimport.import_quietly()
             start()
