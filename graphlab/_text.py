@@ -237,6 +237,11 @@ def table(
     return text
 
 
+#: The least room what moves under a row gets beside the first column; with less, it
+#: starts at the row's indent instead (a long function name, then its figures).
+_UNDER_ROOM = 32
+
+
 def columns(
     rows: Sequence[Sequence[Any]],
     headers: Sequence[str],
@@ -306,6 +311,8 @@ def columns(
 
     out = [line([headers[i] for i in kept]), line(["-" * widths[i] for i in kept])]
     under = indent + " " * (widths[kept[0]] + 2 if len(kept) > 1 else 2)
+    if width - len(under) < _UNDER_ROOM:  # a wide first column: under it, not beside it
+        under = indent + "    "
     for row in cells:
         out.append(line([row[i] for i in kept]))
         pieces, own = [], []

@@ -127,6 +127,23 @@ def test_verdict_sentences_and_advice(case, verdict, words):
 # The record and the sampler
 
 
+def test_a_long_keras_function_name_is_whole_and_its_figures_go_under_it_at_80_columns():
+    from graphlab.tracing.records_memory import FunctionMemory
+    from graphlab.tracing.render_memory import text_lines
+
+    name = "Functional.predict_function (one_step_on_data_distributed)"
+    memory = dataclasses.replace(
+        make_memory("stable"),
+        functions=(FunctionMemory(name, "fit.py:32", 1, 1, 2_355, 17, 1),),
+    )
+    lines = text_lines(memory, 80)
+    assert max(map(len, lines)) <= 80
+    row = lines.index(next(line for line in lines if name in line))  # whole, not clipped
+    assert lines[row + 1] == "      1 live graphs at most, 1 alive at end, 2.3 KB, 17 nodes"
+    wide = text_lines(memory, 160)
+    assert any(line.startswith(f"  {name}  ") and line.endswith("17") for line in wide)
+
+
 def test_memory_field_matches_its_golden_file_and_loads_back():
     report = dataclasses.replace(make_report(), memory=make_memory())
     data = json.loads(render.render(report, "json"))

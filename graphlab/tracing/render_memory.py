@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 
 from graphlab._html import Line, line_chart
-from graphlab._text import clip, flow, table
+from graphlab._text import columns, flow, table
 from graphlab.tracing.memory import advice_lines
 from graphlab.tracing.records_memory import MemoryReport
 
@@ -15,6 +15,14 @@ from graphlab.tracing.records_memory import MemoryReport
 MAX_FUNCTIONS = 10
 
 _HEADERS = ["function", "traces", "live graphs (most)", "alive at end", "graph KB", "nodes"]
+#: How a column reads where it moves under its row (a narrow terminal).
+_LABELS = {
+    "traces": "{} traces",
+    "live graphs (most)": "{} live graphs at most",
+    "alive at end": "{} alive at end",
+    "graph KB": "{} KB",
+    "nodes": "{} nodes",
+}
 _VERDICT_TITLES = {
     "stable": "memory stable",
     "retrace_growth": "memory grows with retracing",
@@ -25,7 +33,7 @@ _VERDICT_TITLES = {
 def _rows(memory: MemoryReport) -> list[list[object]]:
     return [
         [
-            clip(f.function, 50),
+            f.function,
             f"{f.traces:,}",
             f"{f.concrete_functions:,}",
             f"{f.live_at_end:,}",
@@ -56,11 +64,11 @@ def _heading(memory: MemoryReport) -> str:
 def text_lines(memory: MemoryReport, width: int = 80) -> list[str]:
     """The section that ends a text report, in ``width`` columns."""
     out = ["", *flow(_heading(memory) + ":", width), *flow(memory.message, width, "  ")]
-    graphs = _table(memory, "simple", width - 2)
-    if graphs:
+    rows = _rows(memory)
+    if rows:
         kept = "Graphs kept alive (KB serialized; a graph takes several times that in memory):"
         out += ["", *flow(kept, width, "  ")]
-        out += [f"  {line}" for line in graphs.splitlines()]
+        out += columns(rows, _HEADERS, width, right=_HEADERS[1:], labels=_LABELS, indent="  ")
     advice = advice_lines(memory)
     if advice:
         out += ["", "  What to do:"]
