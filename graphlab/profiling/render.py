@@ -52,7 +52,7 @@ def render_text(rows: Sequence[ProfiledRow], fmt: str = "text", width: int | Non
         out += ["", *(flow(heading, width or 80, "", "  ") if fmt == "text" else [unglue(heading)])]
         if profile.top_ops:
             body = [
-                [op.op_type, clip(op.name, 40), op.where or "-", format_time(op.self_time),
+                [op.op_type, op.name, op.where or "-", format_time(op.self_time),
                  f"{op.share:.0%}"]
                 for op in profile.top_ops
             ]  # fmt: skip
