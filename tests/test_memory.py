@@ -53,6 +53,18 @@ def test_a_one_off_step_in_the_second_half_is_stable():
     assert verdict.verdict == "stable"
 
 
+def test_set_up_before_the_first_trace_is_not_part_of_the_run():
+    # A program under `watch`: its imports (Keras's) and data set-up grow memory before
+    # anything traces, then two first-time steps. Read from the sampling's start, the
+    # set-up ramp fills the second half and reads as growth (the seed chapter did).
+    def rss(t):
+        return 500 + 30 * min(t, 5.5) + 10 * (t > 6.5) + 10 * (t > 8)
+
+    verdict = classify(samples(rss, lambda t: 0 if t < 5.5 else 1 + (t > 6.5) + (t > 8)))
+    assert verdict.verdict == "stable", verdict
+    assert classify(samples(rss, lambda t: 1)).verdict != "stable"  # traced from the start
+
+
 def test_steady_growth_while_tracing_is_retrace_growth():
     verdict = classify(samples(lambda t: 500 + 10 * t, lambda t: int(30 * t)))
     assert verdict.verdict == "retrace_growth"
@@ -190,8 +202,6 @@ BIG = np.ones(64 * 1024, np.float32)  # 256 KB, baked into every graph as a cons
 
 
 def test_new_shapes_every_call_read_as_retrace_growth():
-    gc.collect()  # earlier tests' garbage freed mid-run would hide growth
-
     @tf.function
     def step(x):
         return tf.reduce_sum(x) + tf.reduce_sum(BIG)
@@ -209,7 +219,7 @@ def test_new_shapes_every_call_read_as_retrace_growth():
 
 
 def test_fixed_shapes_are_stable():
-    gc.collect()  # earlier tests' garbage freed mid-run would hide growth
+    gc.collect()  # earlier tests' garbage, freed mid-run, is not this loop's doing
 
     @tf.function
     def step(x):
@@ -227,8 +237,6 @@ def test_fixed_shapes_are_stable():
 
 
 def test_eager_tensors_kept_in_a_list_are_growth_without_retraces():
-    gc.collect()  # earlier tests' garbage freed mid-run would hide growth
-
     @tf.function
     def step(x):
         return x * 2.0

@@ -133,7 +133,7 @@ def test_a_worker_that_dies_ends_the_run_and_is_named_with_its_output():
         ({"workers": 0}, "workers must be an int from 1 to 32, got 0"),
         (
             {"workers": 100000},
-            "workers must be an int from 1 to 32, got 100000 \\(they run at once",
+            "workers must be an int from 1 to 32, got 100000 (they run at once",
         ),
         ({"workers": 3}, "batch_size 32 does not split over 3 workers"),
         ({"layouts": ["single", "ring"]}, "layouts must be some of single, mirrored, multi_worker"),

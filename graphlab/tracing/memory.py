@@ -13,7 +13,8 @@ sampler is :mod:`graphlab.tracing.sampler`).
 How the verdict is read. TensorFlow's own warm-up (importing Keras, first traces,
 kernels, thread pools, Keras building its steps, the first ``predict``) grows memory in
 steps, each the first time something new runs, and then stops; a leak keeps growing.
-So the verdict looks at the *second half* of the run by time, cut into
+So the verdict looks at the *second half* of the run by time (the run starting at its
+first trace: before it the program imports and sets up), cut into
 :data:`SLICES` equal slices. Memory grew if it grew over that half by at least
 :data:`GROWTH_MB` (or :data:`GROWTH_FRACTION` of the starting RSS, if more) *and* kept
 growing, in at least :data:`SUSTAINED_SLICES` of the slices by at least a
@@ -90,6 +91,10 @@ def classify(
 ) -> Verdict:
     """The verdict on a run's samples (oldest first) and the spans of time in which
     traces ran (``(start, end)`` in the samples' seconds); see the module docstring."""
+    # The run starts at its first trace (from the sample before it): what comes before
+    # is the program importing and setting up (Keras's import, data), not its steps.
+    first_trace = next((i for i, s in enumerate(samples) if s.traces), 0)
+    samples = samples[max(0, first_trace - 1) :]
     if len(samples) < 2:
         return Verdict("stable", 0.0, 0, 0.0, GROWTH_MB, 0)
     start, end = samples[0], samples[-1]

@@ -13,6 +13,7 @@ non-daemon threads (after ``threading``'s own exit hooks, which stop thread pool
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib.machinery
 import importlib.util
 import os
@@ -91,6 +92,7 @@ def run_watched(
     *,
     on_hard_exit: Callable[[RunResult], None] | None = None,
     process_ends: bool = False,
+    with_tensorflow: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
 ) -> RunResult:
     """Run ``program`` with a :class:`graphlab.Watch` recording what ``options`` say
     (memory, XLA compilations, the rank...; the defaults without) and return its report.
@@ -104,16 +106,22 @@ def run_watched(
     only the threads the program started are waited for, idle thread-pool workers
     aside, and the host process's thread pools keep working.
 
+    ``with_tensorflow``: a context entered once TensorFlow is imported (with the
+    watch) and left when the program ends, before the report.
+
     The process is the program's from here on: ``sys.argv`` and ``__main__`` stay its
     own (its ``atexit`` handlers see them, as under python); ``sys.path[0]`` is set back.
     """
     _tfimport.check_installed()  # before the program runs, as without it
     watching: list[Any] = []  # the Watch, from when TensorFlow is imported
+    contexts = contextlib.ExitStack()
 
     def start() -> None:
         from graphlab.tracing.api import Watch
 
         watching.append(Watch.from_options(options or WatchOptions()).start())
+        if with_tensorflow is not None:
+            contexts.enter_context(with_tensorflow())
 
     def recorder() -> Any:
         """The watch; started now if the program never imported TensorFlow (then
@@ -163,6 +171,7 @@ def run_watched(
     finally:
         os._exit = real_exit
         _tfimport.remove(hook)
+        contexts.close()
         if watching:
             watching[0].stop()
         if saved_path0 is not None:  # graphlab's own imports, while it reports

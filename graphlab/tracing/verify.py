@@ -133,11 +133,8 @@ class Verification:
 
 
 @contextlib.contextmanager
-def _outputs_recorded(store: dict[Any, list[Any]] | None) -> Iterator[None]:
-    if store is None:
-        yield
-        return
-    from graphlab._tf.override import recorded_outputs
+def _outputs_recorded(store: dict[Any, list[Any]]) -> Iterator[None]:
+    from graphlab._tf.override import recorded_outputs  # TensorFlow is imported by now
 
     with recorded_outputs(store):
         yield
@@ -175,8 +172,12 @@ def watch_program(
         program = Program.script(program, list(args))
     outputs: dict[Any, list[Any]] | None = {} if verify_advice else None
     start = time.perf_counter()
-    with _outputs_recorded(outputs):
-        result = run_watched(program, options, **run_options)
+    result = run_watched(
+        program,
+        options,
+        with_tensorflow=(lambda: _outputs_recorded(outputs)) if outputs is not None else None,
+        **run_options,
+    )
     elapsed = time.perf_counter() - start
     if not verify_advice:
         return result, []
