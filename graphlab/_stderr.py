@@ -48,9 +48,12 @@ def held_back(noise: re.Pattern[str]) -> Iterator[None]:
             os.dup2(saved, 2)
             os.close(saved)
             held.seek(0)
-            text = held.read().decode("utf-8", "replace")
-            kept = [line for line in text.splitlines(keepends=True) if not noise.match(line)]
-            if kept:
-                with contextlib.suppress(OSError, ValueError, AttributeError):
-                    sys.stderr.write("".join(kept))
-                    sys.stderr.flush()
+            lines = held.read().splitlines(keepends=True)
+            kept = b"".join(line for line in lines if not noise.match(_text(line)))
+            with contextlib.suppress(OSError):
+                while kept:  # back where it was going: descriptor 2, not sys.stderr
+                    kept = kept[os.write(2, kept) :]
+
+
+def _text(line: bytes) -> str:
+    return line.decode("utf-8", "replace")

@@ -159,16 +159,21 @@ def flow(text: str, width: int, indent: str = "", subsequent: str | None = None)
     ``file:line`` and a number with its unit are never split, nor a call written in
     the text (``dataset.batch(8, drop_remainder=True)``) that fits a line (a word
     longer than the line stands alone on its own line)."""
-    room = width - len(indent) - 2
-    text = _CALL.sub(lambda m: keep(m[0]) if len(m[0]) <= room else m[0], text)
-    lines = textwrap.wrap(
-        glue(text),
-        width,
-        initial_indent=indent,
-        subsequent_indent=indent + "  " if subsequent is None else subsequent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+    later = indent + "  " if subsequent is None else subsequent
+
+    def wrapped(words: str) -> list[str]:
+        return textwrap.wrap(
+            glue(words),
+            width,
+            initial_indent=indent,
+            subsequent_indent=later,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+
+    lines = wrapped(_CALL.sub(lambda m: keep(m[0]), text))
+    if any(len(line) > width for line in lines):  # a call (with what sticks to it) too long
+        lines = wrapped(text)
     return [unglue(line) for line in lines] or [indent.rstrip()]
 
 

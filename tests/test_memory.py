@@ -58,11 +58,17 @@ def test_set_up_before_the_first_trace_is_not_part_of_the_run():
     # anything traces, then two first-time steps. Read from the sampling's start, the
     # set-up ramp fills the second half and reads as growth (the seed chapter did).
     def rss(t):
-        return 500 + 30 * min(t, 5.5) + 10 * (t > 6.5) + 10 * (t > 8)
+        return 500 + 30 * min(t, 4) + 10 * ((t > 5.2) + (t > 6.4) + (t > 7.6))
 
-    verdict = classify(samples(rss, lambda t: 0 if t < 5.5 else 1 + (t > 6.5) + (t > 8)))
+    def traces(t):
+        return 0 if t < 4 else 1 + (t > 5.2) + (t > 6.4) + (t > 7.6)
+
+    verdict = classify(samples(rss, traces))
     assert verdict.verdict == "stable", verdict
     assert classify(samples(rss, lambda t: 1)).verdict != "stable"  # traced from the start
+    # A leak in an eager loop with a single trace at its very end is still growth.
+    leak = classify(samples(lambda t: 500 + 50 * t, lambda t: int(t > 9.7)))
+    assert leak.verdict == "growth_without_retraces", leak
 
 
 def test_steady_growth_while_tracing_is_retrace_growth():

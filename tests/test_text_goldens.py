@@ -80,6 +80,8 @@ def test_names_paths_and_numbers_with_units_are_never_split():
         "  skips the final batch",
     ]
     assert max(len(line) for line in flow(advice, 30)) <= 30  # longer: split, not overlong
+    deep = flow("Pass x (tf.constant(x, dtype=tf.float32)): values are keys", 40, "", " " * 8)
+    assert max(map(len, deep)) <= 40  # kept whole, it would run over under a deep indent
     location = "keras/src/backend/tensorflow/trainer.py:131"
     assert shorten_location(location, 30) == ".../tensorflow/trainer.py:131"
     assert shorten_location(location, 5) == ".../trainer.py:131"  # never less than file:line

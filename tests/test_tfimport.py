@@ -59,3 +59,54 @@ def test_what_then_raises_is_kept_and_the_programs_import_goes_on():
     lines = _run("raise RuntimeError('no watch')")
     assert lines[1:2] == ["then: imported True"]
     assert "error RuntimeError('no watch')" in lines and lines[-1] == "4.0"
+
+
+START_UP = b"I0000 00:00:1796544294.184378   19231 port.cc:153] oneDNN custom operations are on.\n"
+
+
+def test_held_back_lines_are_dropped_and_the_rest_reach_descriptor_2_in_order():
+    """What is kept goes back to descriptor 2, where it was going, even when the program
+    has put its own object in sys.stderr meanwhile."""
+    code = (
+        "import io, os, sys\n"
+        "from graphlab import _stderr\n"
+        "with _stderr.held_back(_stderr.TF_START_UP):\n"
+        "    sys.stderr = io.StringIO()  # the program's own, not descriptor 2\n"
+        f'    os.write(2, b"the program\'s own line\\n" + {START_UP!r})\n'
+        "    print('a Python line', file=sys.stderr)\n"
+        "kept, sys.stderr = sys.stderr.getvalue(), sys.__stderr__\n"
+        "print('after;', kept, file=sys.stderr, end='')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        timeout=60,
+    )
+    assert done.stderr == "the program's own line\nafter; a Python line\n", done.stderr
+
+
+def test_nothing_is_held_while_other_threads_run_or_when_the_user_set_the_level(capfd, monkeypatch):
+    import threading
+
+    from graphlab import _tfimport
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    with _tfimport._start_up_held_back():
+        os.write(2, START_UP)
+    assert capfd.readouterr().err == ""  # alone, no level set: held back
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with _tfimport._start_up_held_back():
+            os.write(2, START_UP)
+    finally:
+        stop.set()
+        other.join()
+    assert capfd.readouterr().err == START_UP.decode()  # its stderr must not wait
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    with _tfimport._start_up_held_back():
+        os.write(2, START_UP)
+    assert capfd.readouterr().err == START_UP.decode()

@@ -56,6 +56,11 @@ def _one_trace(report: dict[str, Any]) -> None:
     assert [e["function"] for e in report["events"]] == ["<lambda>"], report["events"]
 
 
+def _no_traces(report: dict[str, Any]) -> None:
+    assert report["events"] == [] and report["compilations"] == [], report
+    assert report["memory"]["verdict"] == "stable", report["memory"]
+
+
 def _traced_in_thread(report: dict[str, Any]) -> None:
     assert [e["function"] for e in report["events"]] == ["late_fn"], report["events"]
 
@@ -216,18 +221,32 @@ CASES: dict[str, Case] = {
         stdout=("body", "atexit 1 ['prog.py', 'x'] True"),
     ),
     "os._exit": Case(
-        'import os, sys\nprint("flushed", flush=True)\nprint("lost")\nos._exit(4)',
+        "import os\n"
+        "import tensorflow as tf\n"
+        "f = tf.function(lambda x: x * 2)\n"
+        'print(float(f(tf.constant(1.0))), "flushed", flush=True)\n'
+        'print("lost")\n'
+        "os._exit(4)",
         code=4,
-        stdout=("flushed",),
+        stdout=("2.0 flushed",),
+        report=_one_trace,  # written by the os._exit hook, with the trace before it
     ),
     "--memory: the program sees its own threads only": Case(
         "import threading\n"
+        "import tensorflow  # the watch and its sampler start here\n"
         "print(threading.active_count(), [t.name for t in threading.enumerate()])",
         watch=("--memory",),
         stdout=("1 ['MainThread']",),
     ),
+    "a program that never imports TensorFlow, under --compiles --memory": Case(
+        'print("no tensorflow")',
+        watch=("--compiles", "--memory"),
+        stdout=("no tensorflow",),
+        report=_no_traces,  # one watch, started for the report after the program
+    ),
     "os.fork: the child ends as under python, without a report": Case(
         "import os, sys\n"
+        "import tensorflow  # the watch and its sampler run in the parent\n"
         "pid = os.fork()\n"
         "if pid == 0:\n"
         '    print("child", flush=True)\n'

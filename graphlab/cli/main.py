@@ -24,10 +24,9 @@ from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
 #: The commands, in the order ``--help`` lists them.
 COMMANDS = (watch, fix, merge_traces, inspect, bench, compare_runs, demo)
 
-#: Commands that import TensorFlow: its start-up lines are held back for them.
-_TF_COMMANDS = frozenset({"watch", "fix", "inspect", "bench", "demo"})
-#: Commands that run the user's program in this process: its logging stays its own.
-_RUN_PROGRAMS = frozenset({"watch", "fix"})
+#: Commands that import TensorFlow themselves: its start-up lines are held back for them.
+#: ``watch`` and ``fix`` leave the import to the program they run (:mod:`graphlab._tfimport`).
+_TF_COMMANDS = frozenset({"inspect", "bench", "demo"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if args.command in _TF_COMMANDS:
-        _quiet_tensorflow_start(args.command)
+        _quiet_tensorflow_start()
     try:
         with _own_log_lines():
             return args.handler(args)
@@ -89,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _quiet_tensorflow_start(command: str) -> None:
+def _quiet_tensorflow_start() -> None:
     """Hold back TensorFlow's start-up lines (absl's notice, oneDNN, CPU features),
     unless the user set ``TF_CPP_MIN_LOG_LEVEL``: then they asked for TensorFlow's own
     logging and get it unchanged.
@@ -100,7 +99,7 @@ def _quiet_tensorflow_start(command: str) -> None:
     (:mod:`graphlab._tfimport` holds back the same start-up lines then). Anything else
     printed while TensorFlow loads (errors, Python warnings) is passed on as it came.
     """
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or command in _RUN_PROGRAMS:
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
         return
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if "tensorflow" in sys.modules:

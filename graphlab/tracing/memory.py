@@ -91,10 +91,13 @@ def classify(
 ) -> Verdict:
     """The verdict on a run's samples (oldest first) and the spans of time in which
     traces ran (``(start, end)`` in the samples' seconds); see the module docstring."""
-    # The run starts at its first trace (from the sample before it): what comes before
-    # is the program importing and setting up (Keras's import, data), not its steps.
+    # The run starts at its first trace (from the sample before it) when that comes in
+    # the first half: what comes before is the program importing and setting up
+    # (Keras's import, data), not its steps. A first trace later than that leaves the
+    # run whole (an eager loop that leaks, with one trace at its end).
     first_trace = next((i for i, s in enumerate(samples) if s.traces), 0)
-    samples = samples[max(0, first_trace - 1) :]
+    if first_trace and samples[first_trace].t <= (samples[0].t + samples[-1].t) / 2:
+        samples = samples[first_trace - 1 :]
     if len(samples) < 2:
         return Verdict("stable", 0.0, 0, 0.0, GROWTH_MB, 0)
     start, end = samples[0], samples[-1]

@@ -129,6 +129,7 @@ def run_watched(
         if hook is not None and hook.error is not None:
             raise hook.error  # the watch could not start when the program imported TF
         if not watching:
+            _tfimport.remove(hook)  # graphlab's own import must not start a second watch
             _tfimport.import_quietly()
             start()
         return watching[0]
@@ -148,8 +149,9 @@ def run_watched(
 
     os._exit = hard_exit
     before = set(threading.enumerate())
-    hook = _tfimport.on_import(start)  # when the program imports it, as under python
+    hook = None
     try:
+        hook = _tfimport.on_import(start)  # when the program imports it, as under python
         try:
             if program.path is not None:
                 sys.argv = [program.path, *program.argv]

@@ -269,10 +269,20 @@ def _judge(
     return Verification(fix, True, after, compared, seconds=seconds, difference=difference)
 
 
-def replay(payload: dict[str, Any]) -> dict[str, Any]:
-    """The worker's side: run the program with one fix applied, say what it traced."""
+@contextlib.contextmanager
+def _fix_applied(
+    fixes: dict[Any, str], applied: dict[Any, int], outputs: dict[Any, list[Any]]
+) -> Iterator[None]:
+    """The fix applied to every tf.function made from here on, and their outputs kept;
+    entered as the program imports TensorFlow, as :func:`_outputs_recorded` is."""
     from graphlab._tf.override import fixed_functions, recorded_outputs
 
+    with fixed_functions(fixes, applied), recorded_outputs(outputs):
+        yield
+
+
+def replay(payload: dict[str, Any]) -> dict[str, Any]:
+    """The worker's side: run the program with one fix applied, say what it traced."""
     qualname, defined_at, keywords = payload["fix"]
     name = (qualname, defined_at)
     program = Program(payload["path"], payload["module"], tuple(payload["argv"]))
@@ -280,8 +290,12 @@ def replay(payload: dict[str, Any]) -> dict[str, Any]:
     outputs: dict[Any, list[Any]] = {}
     error = ""
     try:
-        with fixed_functions({name: keywords}, applied), recorded_outputs(outputs):
-            result = run_watched(program, WatchOptions(), process_ends=True)
+        result = run_watched(
+            program,
+            WatchOptions(),
+            process_ends=True,
+            with_tensorflow=lambda: _fix_applied({name: keywords}, applied, outputs),
+        )
     except Exception as failure:  # pragma: no cover - run_watched reports the program's own
         error = f"{type(failure).__name__}: {failure}"
         result = None
