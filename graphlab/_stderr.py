@@ -14,12 +14,15 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
-#: What TensorFlow's C++ side prints while it loads, whatever TF_CPP_MIN_LOG_LEVEL says
-#: (TensorFlow 2.20+: before absl's logging is initialized): absl's notice, INFO lines
-#: (oneDNN, CPU features) and the CPU features' second line.
+#: What TensorFlow's C++ side prints while it loads: absl's notice, INFO lines (oneDNN,
+#: CPU features) and the CPU features' second line. TensorFlow 2.20+ prints them
+#: whatever TF_CPP_MIN_LOG_LEVEL says (before absl's logging is initialized), as
+#: ``I1206 08:58:31.626372  4013 port.cc:153] ...``; 2.16 to 2.19 as
+#: ``2026-12-06 08:58:31.626372: I tensorflow/core/util/port.cc:113] ...``.
 TF_START_UP = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+    r"|\d{4}-\d\d-\d\d [\d:.]+: I [\w./]+:\d+\] "
     r"|To enable the following instructions: "
 )
 
