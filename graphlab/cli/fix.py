@@ -12,7 +12,7 @@ from typing import Any
 
 from graphlab import _text
 from graphlab.cli._common import UsageError
-from graphlab.cli.watch import _held_back
+from graphlab.cli.watch import _held_back, add_program_arguments, program_of
 
 
 def add_parser(sub: Any) -> None:
@@ -36,11 +36,7 @@ def add_parser(sub: Any) -> None:
         metavar="SECONDS",
         help="seconds each re-run gets (default: 60 plus three times the watched run)",
     )
-    parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
-    parser.add_argument("script", nargs="?", help="the Python script to run")
-    parser.add_argument(
-        "args", nargs="*", default=[], metavar="ARG", help="arguments for the program"
-    )
+    add_program_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -60,18 +56,9 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     from graphlab.tracing import fix as fixing
-    from graphlab.tracing import runner, verify
+    from graphlab.tracing import verify
 
-    if args.module:
-        target = runner.Program.module(args.module, list(args.args))
-    elif args.script:
-        target = runner.Program.script(args.script, list(args.args))
-    else:
-        raise UsageError("give a script (graphlab fix train.py ...) or a module (-m pkg.mod)")
-    try:
-        target.check()
-    except runner.ProgramNotFound as error:
-        raise UsageError(str(error)) from error
+    target = program_of(args)
     if args.verify_timeout is not None and not 0 < args.verify_timeout < float("inf"):
         raise UsageError(
             f"--verify-timeout must be a positive, finite number of seconds, "

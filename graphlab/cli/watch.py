@@ -95,10 +95,38 @@ def add_parser(sub: Any) -> None:
         help="seconds each re-run of --verify-advice gets (default: 60 plus three times "
         "the watched run)",
     )
+    add_program_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_program_arguments(parser: argparse.ArgumentParser) -> None:
+    """``[-m MODULE] [script] [ARG ...]``: the program a command runs (watch, fix)."""
     parser.add_argument("-m", dest="module", metavar="MODULE", help="run a module, like python -m")
     parser.add_argument("script", nargs="?", help="the Python script to run")
-    parser.add_argument("args", nargs="*", metavar="ARG", help="arguments for the program")
-    parser.set_defaults(handler=run)
+    parser.add_argument(
+        "args", nargs="*", default=[], metavar="ARG", help="arguments for the program"
+    )
+
+
+def program_of(args: argparse.Namespace) -> Any:
+    """The :class:`graphlab.tracing.runner.Program` the command line names, checked:
+    a UsageError that says what to give when there is none or it does not exist."""
+    from graphlab.tracing import runner
+
+    if args.module:
+        target = runner.Program.module(args.module, list(args.args))
+    elif args.script:
+        target = runner.Program.script(args.script, list(args.args))
+    else:
+        raise UsageError(
+            f"give a script (graphlab {getattr(args, 'command', 'watch')} train.py ...) "
+            "or a module (-m pkg.mod)"
+        )
+    try:
+        target.check()
+    except runner.ProgramNotFound as error:
+        raise UsageError(str(error)) from error
+    return target
 
 
 def _takes_value(parser: argparse.ArgumentParser) -> dict[str, bool]:
@@ -159,16 +187,7 @@ def run(args: argparse.Namespace) -> int:
     from graphlab.tracing import ranks, render, runner, verify
     from graphlab.tracing.options import OptionError, WatchOptions
 
-    if args.module:
-        target = runner.Program.module(args.module, list(args.args))
-    elif args.script:
-        target = runner.Program.script(args.script, list(args.args))
-    else:
-        raise UsageError("give a script (graphlab watch train.py ...) or a module (-m pkg.mod)")
-    try:
-        target.check()
-    except runner.ProgramNotFound as error:
-        raise UsageError(str(error)) from error
+    target = program_of(args)
     try:
         options = WatchOptions(
             max_events_per_function=args.max_events,
