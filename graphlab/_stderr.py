@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 
 #: What TensorFlow's C++ side prints while it loads: absl's notice, INFO lines (oneDNN,
@@ -30,9 +31,13 @@ TF_START_UP = re.compile(
 @contextlib.contextmanager
 def held_back(noise: re.Pattern[str]) -> Iterator[None]:
     """While the block runs, what reaches descriptor 2 is held; after it, every line
-    but those ``noise`` matches (at its start) is written out, in the order it came.
-    Without a usable descriptor 2 (a notebook's kernel, a closed stream) the block runs
-    as it is."""
+    but those ``noise`` matches (at its start) is written back to descriptor 2, in the
+    order it came. The block runs as it is without a usable descriptor 2 (a notebook's
+    kernel, a closed stream), and while other threads run: what they write must not
+    wait, and a process they start would inherit the holding file."""
+    if threading.active_count() > 1:
+        yield
+        return
     try:
         sys.stderr.flush()
         saved = os.dup(2)

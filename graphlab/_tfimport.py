@@ -20,7 +20,6 @@ import importlib.abc
 import importlib.util
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
@@ -106,10 +105,9 @@ def remove(finder: _Finder | None) -> None:
 def _start_up_held_back() -> Iterator[None]:
     """TensorFlow's start-up lines (absl's notice, oneDNN, CPU features) held back while
     it loads, unless ``TF_CPP_MIN_LOG_LEVEL`` is set then (whoever set it asked for
-    TensorFlow's own logging), or other threads run (what they write to stderr would
-    wait, and a process they start would inherit the holding file): then the lines are
-    printed as under python."""
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or threading.active_count() > 1:
+    TensorFlow's own logging) or other threads run (:func:`graphlab._stderr.held_back`):
+    then the lines are printed as under python."""
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
         yield
         return
     with _stderr.held_back(_stderr.TF_START_UP):
