@@ -102,12 +102,14 @@ def remove(finder: _Finder | None) -> None:
 
 
 @contextlib.contextmanager
-def _start_up_held_back() -> Iterator[None]:
+def _start_up_held_back(hold: bool | None = None) -> Iterator[None]:
     """TensorFlow's start-up lines (absl's notice, oneDNN, CPU features) held back while
-    it loads, unless ``TF_CPP_MIN_LOG_LEVEL`` is set then (whoever set it asked for
-    TensorFlow's own logging) or other threads run (:func:`graphlab._stderr.held_back`):
-    then the lines are printed as under python."""
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+    it loads. ``hold`` None: unless ``TF_CPP_MIN_LOG_LEVEL`` is set then (whoever set it
+    asked for TensorFlow's own logging). Nothing is held while other threads run
+    (:func:`graphlab._stderr.held_back`): then the lines are printed as under python."""
+    if hold is None:
+        hold = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    if not hold:
         yield
         return
     with _stderr.held_back(_stderr.TF_START_UP):
@@ -121,10 +123,11 @@ def check_installed() -> None:
         raise ModuleNotFoundError(f"No module named {PACKAGE!r}", name=PACKAGE)
 
 
-def import_quietly() -> None:
-    """``import tensorflow``, its start-up lines held back as above (an ImportError
-    is the caller's to report)."""
+def import_quietly(*, hold: bool | None = None) -> None:
+    """``import tensorflow``, its start-up lines held back as above (``hold`` True: also
+    when the level is set, by graphlab itself); an ImportError is the caller's to
+    report."""
     if PACKAGE in sys.modules:
         return
-    with _start_up_held_back():
+    with _start_up_held_back(hold):
         importlib.import_module(PACKAGE)

@@ -228,6 +228,14 @@ def test_watch_in_80_columns_and_without_tensorflows_start_up_lines():
     assert goldens.layout_problems(done.stderr, 80, whole) == []
 
 
+def test_inspect_holds_tensorflows_start_up_lines_back_when_the_level_is_not_set():
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = _cli("inspect", "graphlab.examples:cube", "--arg", "f32[]", env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "oneDNN" not in done.stderr and "absl::InitializeLog" not in done.stderr
+    assert "graphlab inspect: cube" in done.stdout
+
+
 def test_tensorflows_own_logging_when_the_user_sets_its_level():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0", "COLUMNS": "80"}
     done = _cli("inspect", "graphlab.examples:cube", "--arg", "f32[]", env=env, cwd=ROOT)

@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 
-from graphlab import _stderr
+from graphlab import _tfimport
 from graphlab._version import NEEDS_TENSORFLOW, __version__
 from graphlab.cli import bench, compare_runs, demo, fix, inspect, merge_traces, watch
 from graphlab.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
@@ -101,14 +101,9 @@ def _quiet_tensorflow_start() -> None:
     """
     if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
         return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    if "tensorflow" in sys.modules:
-        return
-    with _stderr.held_back(_stderr.TF_START_UP):
-        try:
-            import tensorflow  # noqa: F401
-        except ImportError:
-            pass  # the command says what to install
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # set by graphlab: the lines are held back
+    with contextlib.suppress(ImportError):  # the command says what to install
+        _tfimport.import_quietly(hold=True)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
