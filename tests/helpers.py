@@ -48,6 +48,18 @@ def run_cli(
     )
 
 
+def run_python(code: str, *, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -c CODE`` in a fresh process that imports this checkout's graphlab,
+    ``env`` added to the environment; its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ROOT, **env},
+        timeout=timeout,
+    )
+
+
 def synthetic(graph_us: float = 100.0, eager_us: float = 500.0) -> Comparison:
     """A comparison built from numbers, no TensorFlow: for records and renderers."""
 

@@ -4,14 +4,10 @@ one."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import keras
 import pytest
 import tensorflow as tf
-from helpers import ROOT
+from helpers import run_python
 
 import graphlab
 from graphlab import examples
@@ -107,13 +103,7 @@ print(tracker.increase // MB, tracker.metadata()[peak.PEAK_RSS_HOW_KEY])
 def test_tracker_keeps_the_largest_span_and_says_how():
     """In a fresh process: in this one, memory that other tests' threads free while the
     block is held would lower the rise (CI once read 53 of 96 MB)."""
-    done = subprocess.run(
-        [sys.executable, "-c", TRACKER],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": ROOT},
-        timeout=60,
-    )
+    done = run_python(TRACKER)
     assert done.returncode == 0, done.stderr
     rise, how = done.stdout.split(maxsplit=1)
     assert 90 <= int(rise) <= 100 and how.strip() == peak.IN_PROCESS, done.stdout

@@ -4,11 +4,9 @@ run in fresh processes, where TensorFlow is not imported yet."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 
-from helpers import ROOT
+from helpers import run_python
 
 PROBE = """
 import importlib.util, sys
@@ -32,14 +30,8 @@ print(float(tf.constant(2.0) * 2))
 
 
 def _run(then_body: str) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(PROBE.format(then_body=then_body))],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-    )
+    code = textwrap.dedent(PROBE.format(then_body=then_body))
+    done = run_python(code, timeout=240, TF_CPP_MIN_LOG_LEVEL="3")
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
@@ -77,13 +69,7 @@ def test_held_back_lines_are_dropped_and_the_rest_reach_descriptor_2_in_order():
         "kept, sys.stderr = sys.stderr.getvalue(), sys.__stderr__\n"
         "print('after;', kept, file=sys.stderr, end='')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": ROOT},
-        timeout=60,
-    )
+    done = run_python(code)
     assert done.stderr == "the program's own line\nafter; a Python line\n", done.stderr
 
 
