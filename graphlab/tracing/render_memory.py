@@ -45,12 +45,13 @@ def _rows(memory: MemoryReport) -> list[list[object]]:
     ]
 
 
-def _table(memory: MemoryReport, fmt: str, width: int | None = None) -> str:
+def _table(memory: MemoryReport, fmt: str) -> str:
+    """The kept graphs as a markdown or HTML table (text lays them out with columns)."""
     rows = _rows(memory)
     if not rows:
         return ""
     align = ["left"] + ["right"] * (len(_HEADERS) - 1)
-    return table(rows, _HEADERS, fmt, align, width)
+    return table(rows, _HEADERS, fmt, align)
 
 
 def _heading(memory: MemoryReport) -> str:
